@@ -1,0 +1,343 @@
+//! The spec model: what a provider spec and a status map say, with spans back to the tokens.
+//!
+//! The macro expands this model into a client; xtask reads the same model to write the
+//! catalogue and the registry, so the two can never disagree about a provider.
+
+use proc_macro2::Span;
+use syn::{Ident, LitStr, Type, Visibility};
+
+/// A provider, from `#[estorno::provider(...)] trait X { ... }`.
+pub struct Provider {
+    /// The trait's name, e.g. `PicPayCheckout`.
+    pub ident: Ident,
+    pub vis: Visibility,
+    /// The trait's documentation, one string per `///` line.
+    pub docs: Vec<String>,
+    /// Human name, e.g. `"PicPay Checkout"`.
+    pub name: LitStr,
+    /// Machine name for the command line and environment variables, e.g. `"picpay-checkout"`.
+    pub slug: String,
+    pub production: Option<LitStr>,
+    pub sandbox: Option<LitStr>,
+    pub auth: Auth,
+    /// Headers sent on every call.
+    pub headers: Vec<ConstHeader>,
+    pub endpoints: Vec<Endpoint>,
+}
+
+/// A declared authentication scheme.
+pub enum Auth {
+    /// `header("x-picpay-token")`
+    Header { name: LitStr },
+    /// `bearer`
+    Bearer,
+    /// `basic`: user and password.
+    Basic,
+    /// `basic_key`: the API key as the user, an empty password.
+    BasicKeyAsUser,
+    /// `bearer_with_api_key(header = "x-api-key")`
+    BearerWithApiKey { api_key_header: LitStr },
+    /// `headers("MerchantId", "MerchantKey")`
+    HeaderPair { first: LitStr, second: LitStr },
+    /// `oauth2_client_credentials(token_url = "...", request = json | form, ...)`
+    OAuth2 {
+        token_url: LitStr,
+        sandbox_token_url: Option<LitStr>,
+        request: TokenRequest,
+        api_key_header: Option<LitStr>,
+    },
+}
+
+impl Auth {
+    /// The scheme's name as written in a spec.
+    pub fn keyword(&self) -> &'static str {
+        match self {
+            Auth::Header { .. } => "header",
+            Auth::Bearer => "bearer",
+            Auth::Basic => "basic",
+            Auth::BasicKeyAsUser => "basic_key",
+            Auth::BearerWithApiKey { .. } => "bearer_with_api_key",
+            Auth::HeaderPair { .. } => "headers",
+            Auth::OAuth2 { .. } => "oauth2_client_credentials",
+        }
+    }
+
+    /// The runtime credential type a client of this scheme is built with.
+    pub fn credentials_type(&self) -> &'static str {
+        match self {
+            Auth::Header { .. } => "HeaderToken",
+            Auth::Bearer => "BearerToken",
+            Auth::Basic => "BasicAuth",
+            Auth::BasicKeyAsUser => "ApiKey",
+            Auth::BearerWithApiKey { .. } => "BearerWithApiKey",
+            Auth::HeaderPair { .. } => "HeaderPair",
+            Auth::OAuth2 {
+                api_key_header: None,
+                ..
+            } => "ClientCredentials",
+            Auth::OAuth2 {
+                api_key_header: Some(_),
+                ..
+            } => "ClientCredentialsWithApiKey",
+        }
+    }
+}
+
+/// Encoding of an OAuth2 token request.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum TokenRequest {
+    Json,
+    Form,
+}
+
+/// A header with a fixed value: `header("Accept-Language" = "pt-BR")`.
+pub struct ConstHeader {
+    pub name: LitStr,
+    pub value: LitStr,
+}
+
+/// HTTP method of an operation.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Post,
+    Put,
+    Patch,
+    Delete,
+    Head,
+}
+
+impl Method {
+    /// The attribute that declares it (`get`, `post`, ...).
+    pub fn keyword(self) -> &'static str {
+        match self {
+            Method::Get => "get",
+            Method::Post => "post",
+            Method::Put => "put",
+            Method::Patch => "patch",
+            Method::Delete => "delete",
+            Method::Head => "head",
+        }
+    }
+
+    /// The method on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
+            Method::Head => "HEAD",
+        }
+    }
+
+    /// The runtime's variant name.
+    pub fn variant(self) -> &'static str {
+        match self {
+            Method::Get => "Get",
+            Method::Post => "Post",
+            Method::Put => "Put",
+            Method::Patch => "Patch",
+            Method::Delete => "Delete",
+            Method::Head => "Head",
+        }
+    }
+
+    pub(crate) fn from_keyword(keyword: &str) -> Option<Method> {
+        Some(match keyword {
+            "get" => Method::Get,
+            "post" => Method::Post,
+            "put" => Method::Put,
+            "patch" => Method::Patch,
+            "delete" => Method::Delete,
+            "head" => Method::Head,
+            _ => return None,
+        })
+    }
+}
+
+/// One operation of a provider.
+pub struct Endpoint {
+    pub ident: Ident,
+    pub docs: Vec<String>,
+    pub method: Method,
+    /// The path template literal, e.g. `"/charge/{merchantChargeId}/refund"`.
+    pub path: LitStr,
+    /// The template split into literal text and placeholders.
+    pub segments: Vec<Segment>,
+    /// Every argument as declared, in order, for the generated method's signature.
+    pub inputs: Vec<(Ident, Type)>,
+    pub params: Vec<Param>,
+    pub body: Option<Body>,
+    pub ok: Vec<StatusMapping>,
+    pub errors: Vec<StatusMapping>,
+    /// The success type, `None` for `()`.
+    pub output: Option<Type>,
+    pub idempotent: bool,
+    pub reconcile: Option<Ident>,
+    pub timeout_millis: Option<u64>,
+    pub headers: Vec<ConstHeader>,
+}
+
+/// A piece of a path template.
+pub enum Segment {
+    Literal(String),
+    /// A `{name}` placeholder, with the index of the parameter that fills it.
+    Placeholder { name: String, param: usize },
+}
+
+/// Where a parameter goes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Location {
+    Path,
+    Query,
+    Header,
+}
+
+impl Location {
+    pub fn keyword(self) -> &'static str {
+        match self {
+            Location::Path => "path",
+            Location::Query => "query",
+            Location::Header => "header",
+        }
+    }
+}
+
+/// A path, query or header parameter.
+pub struct Param {
+    pub ident: Ident,
+    /// The type as written, e.g. `Option<&str>`.
+    pub ty: Type,
+    /// Whether the type is `Option<_>`: the parameter is left out when `None`.
+    pub optional: bool,
+    pub location: Location,
+    /// The name on the wire.
+    pub wire: String,
+    pub rule: Rule,
+}
+
+/// Validation declared beside a parameter.
+#[derive(Default)]
+pub struct Rule {
+    pub min_len: Option<usize>,
+    pub max_len: Option<usize>,
+    /// Allowed characters as written and as ranges.
+    pub chars: Option<(LitStr, Vec<(char, char)>)>,
+    pub min: Option<i128>,
+    pub max: Option<i128>,
+}
+
+impl Rule {
+    pub fn is_empty(&self) -> bool {
+        self.min_len.is_none()
+            && self.max_len.is_none()
+            && self.chars.is_none()
+            && self.min.is_none()
+            && self.max.is_none()
+    }
+}
+
+/// The request body of an operation.
+pub struct Body {
+    pub ident: Ident,
+    pub ty: Type,
+    pub kind: BodyKind,
+    /// The `#[json]` or `#[form]` attribute, for errors.
+    pub span: Span,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum BodyKind {
+    Json,
+    Form,
+}
+
+/// `#[ok(200 => T)]` or `#[err(400 | 422 => E)]`.
+pub struct StatusMapping {
+    pub patterns: Vec<StatusPattern>,
+    /// A top-level JSON field that selects this mapping: `#[err(200 if "erro" => E)]`.
+    pub when_field: Option<LitStr>,
+    pub ty: Option<Type>,
+}
+
+/// One status, range of statuses or `default`.
+#[derive(Clone, Copy)]
+pub struct StatusPattern {
+    pub kind: StatusMatch,
+    pub span: Span,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum StatusMatch {
+    One(u16),
+    Range(u16, u16),
+    Default,
+}
+
+impl StatusMatch {
+    /// Whether two patterns can match the same status.
+    pub fn overlaps(self, other: StatusMatch) -> bool {
+        let bounds = |m: StatusMatch| match m {
+            StatusMatch::One(status) => Some((status, status)),
+            StatusMatch::Range(low, high) => Some((low, high)),
+            StatusMatch::Default => None,
+        };
+        match (bounds(self), bounds(other)) {
+            (Some((a_low, a_high)), Some((b_low, b_high))) => a_low <= b_high && b_low <= a_high,
+            (None, None) => true,
+            _ => false,
+        }
+    }
+
+    /// The pattern as written (`200`, `500..=599`, `default`).
+    pub fn describe(self) -> String {
+        match self {
+            StatusMatch::One(status) => status.to_string(),
+            StatusMatch::Range(low, high) => format!("{low}..={high}"),
+            StatusMatch::Default => "default".to_owned(),
+        }
+    }
+}
+
+/// A provider status enum, from `#[estorno::status] enum X { ... }`.
+pub struct StatusEnum {
+    pub ident: Ident,
+    pub vis: Visibility,
+    pub docs: Vec<String>,
+    /// Attributes other than docs, passed through (e.g. `#[non_exhaustive]`).
+    pub attrs: Vec<syn::Attribute>,
+    pub wire: WireKind,
+    pub variants: Vec<StatusVariant>,
+}
+
+/// Whether a status travels as text (`"PAID"`) or as a number (`13`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum WireKind {
+    Text,
+    Code,
+}
+
+/// One declared value of a status enum.
+pub struct StatusVariant {
+    pub ident: Ident,
+    pub docs: Vec<String>,
+    /// The value on the wire, as text (`"PAID"` or `"13"`).
+    pub wire: String,
+    /// The normalised outcome's name, e.g. `Refunded`.
+    pub outcome: Ident,
+}
+
+/// Names every outcome a status may map to, in the runtime's order.
+pub const OUTCOMES: [&str; 9] = [
+    "Refunded",
+    "PartiallyRefunded",
+    "Voided",
+    "Pending",
+    "Rejected",
+    "Active",
+    "Failed",
+    "Chargeback",
+    "Ambiguous",
+];

@@ -1,0 +1,380 @@
+//! Checks a parsed spec as a whole: templates against parameters, statuses, URLs, names.
+//!
+//! Parsing reads one attribute at a time; the mistakes found here are the ones that need the
+//! whole operation or the whole provider in view.
+
+use quote::ToTokens;
+
+use crate::ast::{Auth, Endpoint, Location, Method, Provider, Segment, StatusMatch};
+use crate::ctxt::Ctxt;
+
+pub(crate) fn provider(cx: &Ctxt, provider: &mut Provider) {
+    for url in [&provider.production, &provider.sandbox].into_iter().flatten() {
+        base_url(cx, url);
+    }
+    if let Auth::OAuth2 {
+        token_url,
+        sandbox_token_url,
+        ..
+    } = &provider.auth
+    {
+        for url in std::iter::once(token_url).chain(sandbox_token_url) {
+            if !url.value().starts_with('/') {
+                base_url(cx, url);
+            }
+        }
+    }
+    for header in auth_headers(&provider.auth) {
+        header_name(cx, header);
+    }
+    for header in &provider.headers {
+        header_name(cx, &header.name);
+        header_value(cx, &header.value);
+    }
+
+    let names: Vec<String> = provider
+        .endpoints
+        .iter()
+        .map(|endpoint| endpoint.ident.to_string())
+        .collect();
+    for (index, endpoint) in provider.endpoints.iter_mut().enumerate() {
+        if names[..index].contains(&names[index]) {
+            cx.error_spanned_by(
+                &endpoint.ident,
+                format!("operation `{}` is declared twice", names[index]),
+            );
+        }
+        if names[index] == "builder" {
+            cx.error_spanned_by(
+                &endpoint.ident,
+                "`builder` is the generated client's constructor; name the operation otherwise",
+            );
+        }
+        self::endpoint(cx, endpoint, &names);
+    }
+}
+
+fn auth_headers(auth: &Auth) -> Vec<&syn::LitStr> {
+    match auth {
+        Auth::Header { name } => vec![name],
+        Auth::BearerWithApiKey { api_key_header } => vec![api_key_header],
+        Auth::HeaderPair { first, second } => vec![first, second],
+        Auth::OAuth2 {
+            api_key_header: Some(header),
+            ..
+        } => vec![header],
+        _ => Vec::new(),
+    }
+}
+
+/// Base URLs must be https, except on loopback where tests and the sandbox run.
+fn base_url(cx: &Ctxt, url: &syn::LitStr) {
+    let value = url.value();
+    let rest = if let Some(rest) = value.strip_prefix("https://") {
+        rest
+    } else if let Some(rest) = value.strip_prefix("http://") {
+        let host = rest.split(['/', ':']).next().unwrap_or_default();
+        if !matches!(host, "localhost" | "127.0.0.1" | "[") {
+            cx.error_spanned_by(
+                url,
+                "base URLs must use https://; plain http:// is allowed only for loopback",
+            );
+        }
+        rest
+    } else {
+        cx.error_spanned_by(
+            url,
+            "expected an absolute URL starting with https://",
+        );
+        return;
+    };
+    if rest.is_empty() || rest.starts_with('/') {
+        cx.error_spanned_by(url, "the URL has no host");
+    }
+    if value.contains(['?', '#', '{', ' ']) {
+        cx.error_spanned_by(
+            url,
+            "a base URL holds scheme, host and path only: no query, fragment, placeholder or space",
+        );
+    }
+}
+
+fn header_name(cx: &Ctxt, name: &syn::LitStr) {
+    let value = name.value();
+    let is_token = !value.is_empty()
+        && value
+            .bytes()
+            .all(|byte| byte.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&byte));
+    if !is_token {
+        cx.error_spanned_by(
+            name,
+            format!("`{value}` is not a valid header name"),
+        );
+    }
+}
+
+fn header_value(cx: &Ctxt, value: &syn::LitStr) {
+    if value.value().contains(['\r', '\n', '\0']) {
+        cx.error_spanned_by(value, "header values cannot hold CR, LF or NUL");
+    }
+}
+
+fn endpoint(cx: &Ctxt, endpoint: &mut Endpoint, operations: &[String]) {
+    endpoint.segments = template(cx, endpoint);
+
+    // Every path parameter must fill a placeholder; undeclared parameters that fill none go
+    // nowhere at all.
+    for (index, param) in endpoint.params.iter().enumerate() {
+        let placed = endpoint.segments.iter().any(
+            |segment| matches!(segment, Segment::Placeholder { param, .. } if *param == index),
+        );
+        if param.location == Location::Path && !placed {
+            cx.error_spanned_by(
+                &param.ident,
+                format!(
+                    "parameter `{}` is used nowhere: no `{{{}}}` in the path `{}`; add it to the path, or mark it `#[query]`, `#[header(\"…\")]`, `#[json]` or `#[form]`",
+                    param.ident,
+                    param.wire,
+                    endpoint.path.value()
+                ),
+            );
+        }
+        if param.location == Location::Path && param.optional {
+            cx.error_spanned_by(
+                &param.ty,
+                "path parameters are required; `Option` fits `#[query]` and `#[header]` only",
+            );
+        }
+        if param.location == Location::Header {
+            let name = syn::LitStr::new(&param.wire, param.ident.span());
+            header_name(cx, &name);
+        }
+        let clash = endpoint.params[..index]
+            .iter()
+            .any(|earlier| earlier.location == param.location && earlier.wire == param.wire);
+        if clash {
+            cx.error_spanned_by(
+                &param.ident,
+                format!(
+                    "two {} parameters are both named `{}` on the wire",
+                    param.location.keyword(),
+                    param.wire
+                ),
+            );
+        }
+    }
+
+    if let Some(body) = &endpoint.body
+        && matches!(endpoint.method, Method::Get | Method::Head)
+    {
+        cx.error_at(
+            body.span,
+            format!(
+                "a {} request carries no body; use #[query] parameters or another method",
+                endpoint.method.as_str()
+            ),
+        );
+    }
+    for header in &endpoint.headers {
+        header_name(cx, &header.name);
+        header_value(cx, &header.value);
+    }
+
+    statuses(cx, endpoint);
+
+    if let Some(reconcile) = &endpoint.reconcile {
+        let name = reconcile.to_string();
+        if name == endpoint.ident.to_string() {
+            cx.error_spanned_by(
+                reconcile,
+                "an operation cannot reconcile itself; name the status query",
+            );
+        } else if !operations.contains(&name) {
+            cx.error_spanned_by(
+                reconcile,
+                format!(
+                    "no operation named `{name}` to reconcile with; expected one of {}",
+                    operations
+                        .iter()
+                        .map(|operation| format!("`{operation}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            );
+        }
+    }
+}
+
+/// Splits the path template, matching each `{placeholder}` to one parameter.
+fn template(cx: &Ctxt, endpoint: &Endpoint) -> Vec<Segment> {
+    let path = &endpoint.path;
+    let text = path.value();
+    let mut segments = Vec::new();
+    if !text.starts_with('/') {
+        cx.error_spanned_by(path, "path templates start with `/`");
+    }
+    if text.contains(['?', '#']) {
+        cx.error_spanned_by(
+            path,
+            "the path template cannot hold a query or fragment; declare `#[query]` parameters",
+        );
+    }
+    let mut rest = text.as_str();
+    let mut seen: Vec<String> = Vec::new();
+    while !rest.is_empty() {
+        let Some(open) = rest.find(['{', '}']) else {
+            segments.push(Segment::Literal(rest.to_owned()));
+            break;
+        };
+        if rest.as_bytes()[open] == b'}' {
+            cx.error_spanned_by(path, "unbalanced `}` in the path template");
+            return segments;
+        }
+        if open > 0 {
+            segments.push(Segment::Literal(rest[..open].to_owned()));
+        }
+        let after = &rest[open + 1..];
+        let Some(close) = after.find('}') else {
+            cx.error_spanned_by(path, "unclosed `{` in the path template");
+            return segments;
+        };
+        let name = &after[..close];
+        if name.is_empty() || name.contains(['{', '/']) {
+            cx.error_spanned_by(
+                path,
+                format!("`{{{name}}}` is not a placeholder; write `{{name}}`"),
+            );
+            return segments;
+        }
+        if seen.iter().any(|earlier| earlier == name) {
+            cx.error_spanned_by(
+                path,
+                format!("placeholder `{{{name}}}` appears twice in the path template"),
+            );
+        }
+        seen.push(name.to_owned());
+        let param = endpoint
+            .params
+            .iter()
+            .position(|param| param.location == Location::Path && param.wire == name);
+        match param {
+            Some(param) => segments.push(Segment::Placeholder {
+                name: name.to_owned(),
+                param,
+            }),
+            None => {
+                let located_elsewhere = endpoint
+                    .params
+                    .iter()
+                    .any(|param| param.wire == name || param.ident == name);
+                let hint = if located_elsewhere {
+                    format!("the parameter named `{name}` is not a `#[path]` parameter")
+                } else {
+                    format!(
+                        "add a parameter `{name}: &str`, or `#[path(rename = \"{name}\")]` on the one that fills it"
+                    )
+                };
+                cx.error_spanned_by(
+                    path,
+                    format!("placeholder `{{{name}}}` has no parameter; {hint}"),
+                );
+            }
+        }
+        rest = &after[close + 1..];
+    }
+    segments
+}
+
+fn statuses(cx: &Ctxt, endpoint: &Endpoint) {
+    if endpoint.ok.is_empty() {
+        cx.error_spanned_by(
+            &endpoint.ident,
+            format!(
+                "operation `{}` declares no success status; add `#[ok(200 => …)]`",
+                endpoint.ident
+            ),
+        );
+    }
+    let output = endpoint
+        .output
+        .as_ref()
+        .map(|ty| ty.to_token_stream().to_string());
+    for mapping in &endpoint.ok {
+        if let Some(field) = &mapping.when_field {
+            cx.error_spanned_by(
+                field,
+                "`if \"field\"` selects an error inside a success status; it belongs on `#[err(...)]`",
+            );
+        }
+        if let Some(ty) = &mapping.ty {
+            let written = ty.to_token_stream().to_string();
+            let unit = written == "()";
+            if (unit && output.is_some()) || (!unit && output.as_deref() != Some(&written)) {
+                cx.error_spanned_by(
+                    ty,
+                    format!(
+                        "`#[ok]` decodes into `{written}` but the operation returns `{}`; an operation returns one type",
+                        output.as_deref().unwrap_or("()")
+                    ),
+                );
+            }
+        }
+        for pattern in &mapping.patterns {
+            match pattern.kind {
+                StatusMatch::Default => cx.error_at(
+                    pattern.span,
+                    "`default` catches undeclared statuses as errors; it belongs on `#[err(...)]`",
+                ),
+                StatusMatch::One(status) | StatusMatch::Range(status, _) if status >= 400 => cx
+                    .error_at(
+                        pattern.span,
+                        format!("{status} is an error status; map it with `#[err(...)]`"),
+                    ),
+                _ => {}
+            }
+        }
+    }
+
+    // Unconditional mappings may not overlap; conditional ones ("a business failure inside a
+    // 200") are tried first and may sit on a status that also has a plain mapping.
+    let mut seen: Vec<(StatusMatch, Option<String>)> = Vec::new();
+    for mapping in endpoint.ok.iter().chain(&endpoint.errors) {
+        let condition = mapping.when_field.as_ref().map(syn::LitStr::value);
+        for pattern in &mapping.patterns {
+            let clash = seen.iter().find(|(earlier, earlier_condition)| {
+                *earlier_condition == condition && earlier.overlaps(pattern.kind)
+            });
+            if let Some((earlier, _)) = clash {
+                cx.error_at(
+                    pattern.span,
+                    format!(
+                        "status {} is already mapped (by `{}`); each status maps once",
+                        pattern.kind.describe(),
+                        earlier.describe()
+                    ),
+                );
+            }
+            seen.push((pattern.kind, condition.clone()));
+        }
+    }
+
+    let mut variants: Vec<(String, String)> = Vec::new();
+    for mapping in &endpoint.errors {
+        let Some(ty) = &mapping.ty else { continue };
+        let written = ty.to_token_stream().to_string();
+        let Some(variant) = crate::expand::type_variant_name(ty) else {
+            cx.error_spanned_by(ty, "error bodies must be named types, like `ApiError`");
+            continue;
+        };
+        if let Some((other, _)) = variants
+            .iter()
+            .find(|(name, other)| *name == variant && *other != written)
+        {
+            cx.error_spanned_by(
+                ty,
+                format!("two error types are both named `{other}`; rename one or use one type"),
+            );
+        }
+        variants.push((variant, written));
+    }
+}

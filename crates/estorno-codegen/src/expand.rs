@@ -1,0 +1,862 @@
+//! Turns a checked spec into tokens: the client, its `SPEC`, and status enums.
+//!
+//! Generated code reaches the runtime only through absolute paths (`::estorno::__private`,
+//! `::core::…`) so that nothing the user names can shadow it.
+
+use proc_macro2::{Literal, TokenStream};
+use quote::{ToTokens, format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{Ident, ItemEnum, ItemTrait, LitStr, Type};
+
+use crate::ast::{
+    Auth, BodyKind, ConstHeader, Endpoint, Location, Provider, Rule, Segment, StatusEnum,
+    StatusMapping, StatusMatch, TokenRequest, WireKind,
+};
+
+/// Doc lines as `#[doc]` values, with the leading space `///` would have given them.
+fn doc_attrs(docs: &[String]) -> Vec<String> {
+    docs.iter()
+        .map(|line| {
+            if line.is_empty() {
+                String::new()
+            } else {
+                format!(" {line}")
+            }
+        })
+        .collect()
+}
+
+pub(crate) fn provider(provider: &Provider) -> TokenStream {
+    let vis = &provider.vis;
+    let docs = doc_attrs(&provider.docs);
+    let credentials = format_ident!("{}", provider.auth.credentials_type());
+    let mut methods = Vec::new();
+    let mut error_enums = Vec::new();
+    for (index, endpoint) in provider.endpoints.iter().enumerate() {
+        let (method, error_enum) = self::method(provider, index, endpoint);
+        methods.push(method);
+        error_enums.extend(error_enum);
+    }
+    let spec = spec(provider);
+    let spec_doc = format!(
+        "Static description of {}: base URLs, auth scheme and every endpoint.",
+        provider.name.value()
+    );
+
+    quote! {
+        #(#[doc = #docs])*
+        #[derive(Clone)]
+        #vis struct Client {
+            __core: ::estorno::__private::ClientCore,
+        }
+
+        #[automatically_derived]
+        impl ::core::fmt::Debug for Client {
+            fn fmt(&self, formatter: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                ::core::fmt::Debug::fmt(&self.__core, formatter)
+            }
+        }
+
+        #[automatically_derived]
+        impl ::estorno::__private::Provider for Client {
+            type Credentials = ::estorno::auth::#credentials;
+            const SPEC: &'static ::estorno::spec::ProviderSpec = &SPEC;
+
+            fn from_core(core: ::estorno::__private::ClientCore) -> Self {
+                Client { __core: core }
+            }
+
+            fn core(&self) -> &::estorno::__private::ClientCore {
+                &self.__core
+            }
+        }
+
+        impl Client {
+            /// Starts configuring a client: credentials, environment, base URL, timeouts.
+            #[must_use]
+            pub fn builder() -> ::estorno::ClientBuilder<Self> {
+                ::estorno::ClientBuilder::new()
+            }
+
+            #(#methods)*
+        }
+
+        #(#error_enums)*
+
+        #[doc = #spec_doc]
+        #vis const SPEC: ::estorno::spec::ProviderSpec = #spec;
+    }
+}
+
+/// The async method for one endpoint, and its error enum when it has several error types.
+fn method(
+    provider: &Provider,
+    index: usize,
+    endpoint: &Endpoint,
+) -> (TokenStream, Option<TokenStream>) {
+    let ident = &endpoint.ident;
+    let index = Literal::usize_unsuffixed(index);
+    let endpoint_spec = quote!(SPEC.endpoints[#index]);
+
+    let mut statements = Vec::new();
+    for segment in &endpoint.segments {
+        statements.push(match segment {
+            Segment::Literal(text) => quote!(__call.path_literal(#text);),
+            Segment::Placeholder { param, .. } => {
+                let param_index = Literal::usize_unsuffixed(*param);
+                let name = &endpoint.params[*param].ident;
+                quote!(__call.path_param(&#endpoint_spec.params[#param_index], &#name)?;)
+            }
+        });
+    }
+    for (param_index, param) in endpoint.params.iter().enumerate() {
+        let call = match param.location {
+            Location::Path => continue,
+            Location::Query => quote!(query),
+            Location::Header => quote!(header),
+        };
+        let param_index = Literal::usize_unsuffixed(param_index);
+        let name = &param.ident;
+        statements.push(if param.optional {
+            quote! {
+                if let ::core::option::Option::Some(__value) = &#name {
+                    __call.#call(&#endpoint_spec.params[#param_index], __value)?;
+                }
+            }
+        } else {
+            quote!(__call.#call(&#endpoint_spec.params[#param_index], &#name)?;)
+        });
+    }
+    if let Some(body) = &endpoint.body {
+        let name = &body.ident;
+        let call = match body.kind {
+            BodyKind::Json => quote!(json),
+            BodyKind::Form => quote!(form),
+        };
+        // Spanned on the body's type so "the trait `Serialize` is not implemented" lands there.
+        statements.push(quote_spanned!(body.ty.span()=> __call.#call(&#name)?;));
+    }
+
+    let (error_type, error_enum, wrappers) = error_type(provider, endpoint);
+    let output = match &endpoint.output {
+        Some(ty) => ty.to_token_stream(),
+        None => quote!(()),
+    };
+    let success = match &endpoint.output {
+        Some(ty) => quote_spanned!(ty.span()=> __response.decode::<#ty, #error_type>()),
+        None => quote!(__response.empty::<#error_type>()),
+    };
+
+    let mut arms = Vec::new();
+    // Business failures inside a success status come first: their guard decides.
+    for (mapping, wrap) in endpoint.errors.iter().zip(&wrappers) {
+        if let Some(field) = &mapping.when_field {
+            let patterns = patterns(mapping);
+            arms.push(quote! {
+                #patterns if __response.has_field(#field) => {
+                    ::core::result::Result::Err(__response.api_error(#wrap))
+                }
+            });
+        }
+    }
+    for mapping in &endpoint.ok {
+        let patterns = patterns(mapping);
+        arms.push(quote!(#patterns => #success,));
+    }
+    let mut has_default = false;
+    for (mapping, wrap) in endpoint.errors.iter().zip(&wrappers) {
+        if mapping.when_field.is_some() {
+            continue;
+        }
+        let is_default = mapping
+            .patterns
+            .iter()
+            .any(|pattern| pattern.kind == StatusMatch::Default);
+        if is_default {
+            has_default = true;
+            continue;
+        }
+        let patterns = patterns(mapping);
+        arms.push(quote! {
+            #patterns => ::core::result::Result::Err(__response.api_error(#wrap)),
+        });
+    }
+    // `default` goes last whatever its place in the spec, so it never shadows a status.
+    for (mapping, wrap) in endpoint.errors.iter().zip(&wrappers) {
+        let is_default = mapping.when_field.is_none()
+            && mapping
+                .patterns
+                .iter()
+                .any(|pattern| pattern.kind == StatusMatch::Default);
+        if is_default {
+            arms.push(quote!(_ => ::core::result::Result::Err(__response.api_error(#wrap)),));
+        }
+    }
+    if !has_default {
+        arms.push(quote!(_ => ::core::result::Result::Err(__response.unexpected()),));
+    }
+
+    let arguments = endpoint.inputs.iter().map(|(name, ty)| quote!(#name: #ty));
+    let docs = doc_attrs(&method_docs(endpoint));
+    let method = quote! {
+        #(#[doc = #docs])*
+        pub async fn #ident(
+            &self,
+            #(#arguments),*
+        ) -> ::core::result::Result<#output, ::estorno::Error<#error_type>> {
+            let mut __call = ::estorno::__private::Call::new(&self.__core, &#endpoint_spec);
+            #(#statements)*
+            let __response = __call.send().await?;
+            match __response.status() {
+                #(#arms)*
+            }
+        }
+    };
+    (method, error_enum)
+}
+
+/// The operation's error type: none, the one declared type, or a generated enum.
+fn error_type(
+    provider: &Provider,
+    endpoint: &Endpoint,
+) -> (TokenStream, Option<TokenStream>, Vec<TokenStream>) {
+    let mut distinct: Vec<(String, &Type)> = Vec::new();
+    for ty in endpoint.errors.iter().filter_map(|mapping| mapping.ty.as_ref()) {
+        let written = ty.to_token_stream().to_string();
+        if !distinct.iter().any(|(seen, _)| *seen == written) {
+            distinct.push((written, ty));
+        }
+    }
+    match distinct.as_slice() {
+        [] => (quote!(::core::convert::Infallible), None, Vec::new()),
+        [(_, ty)] => {
+            let wrappers = endpoint
+                .errors
+                .iter()
+                .map(|_| quote!(::core::convert::identity))
+                .collect();
+            (ty.to_token_stream(), None, wrappers)
+        }
+        several => {
+            let vis = &provider.vis;
+            let name = format_ident!("{}Error", pascal_case(&endpoint.ident.to_string()));
+            let enum_doc = format!(
+                "The typed error bodies of [`Client::{}`], one variant per declared type.",
+                endpoint.ident
+            );
+            let variants = several.iter().map(|(written, ty)| {
+                let variant = format_ident!("{}", type_variant_name(ty).unwrap_or_default());
+                let statuses: Vec<String> = endpoint
+                    .errors
+                    .iter()
+                    .filter(|mapping| {
+                        mapping
+                            .ty
+                            .as_ref()
+                            .is_some_and(|other| other.to_token_stream().to_string() == *written)
+                    })
+                    .flat_map(|mapping| mapping.patterns.iter().map(|p| p.kind.describe()))
+                    .collect();
+                let doc = format!("Statuses {}.", statuses.join(", "));
+                quote!(#[doc = #doc] #variant(#ty))
+            });
+            let error_enum = quote! {
+                #[doc = #enum_doc]
+                #[derive(Debug)]
+                #vis enum #name {
+                    #(#variants,)*
+                }
+            };
+            let wrappers = endpoint
+                .errors
+                .iter()
+                .map(|mapping| {
+                    let variant = mapping
+                        .ty
+                        .as_ref()
+                        .and_then(type_variant_name)
+                        .unwrap_or_default();
+                    let variant = format_ident!("{}", variant);
+                    quote!(#name::#variant)
+                })
+                .collect();
+            (name.to_token_stream(), Some(error_enum), wrappers)
+        }
+    }
+}
+
+/// The last path segment of a named type (`ApiError` for `crate::ApiError`).
+pub(crate) fn type_variant_name(ty: &Type) -> Option<String> {
+    match ty {
+        Type::Path(path) if path.qself.is_none() => {
+            path.path.segments.last().map(|last| last.ident.to_string())
+        }
+        _ => None,
+    }
+}
+
+fn patterns(mapping: &StatusMapping) -> TokenStream {
+    let patterns = mapping.patterns.iter().map(|pattern| match pattern.kind {
+        StatusMatch::One(status) => Literal::u16_unsuffixed(status).to_token_stream(),
+        StatusMatch::Range(low, high) => {
+            let (low, high) = (Literal::u16_unsuffixed(low), Literal::u16_unsuffixed(high));
+            quote!(#low..=#high)
+        }
+        StatusMatch::Default => quote!(_),
+    });
+    quote!(#(#patterns)|*)
+}
+
+/// The operation's own docs, then what it sends and what it answers.
+fn method_docs(endpoint: &Endpoint) -> Vec<String> {
+    let mut docs = endpoint.docs.clone();
+    if !docs.is_empty() {
+        docs.push(String::new());
+    }
+    docs.push(format!(
+        "`{} {}`{}",
+        endpoint.method.as_str(),
+        endpoint.path.value(),
+        if endpoint.idempotent {
+            " (idempotent: retried when safe)"
+        } else {
+            ""
+        }
+    ));
+    docs.push(String::new());
+    for mapping in &endpoint.ok {
+        let ty = endpoint
+            .output
+            .as_ref()
+            .map_or_else(|| "()".to_owned(), type_text);
+        docs.push(format!("- {} → `{ty}`", statuses_text(mapping)));
+    }
+    for mapping in &endpoint.errors {
+        let ty = mapping.ty.as_ref().map_or_else(String::new, type_text);
+        let condition = mapping
+            .when_field
+            .as_ref()
+            .map(|field| format!(" with `{}`", field.value()))
+            .unwrap_or_default();
+        docs.push(format!(
+            "- {}{condition} → error `{ty}`",
+            statuses_text(mapping)
+        ));
+    }
+    if let Some(reconcile) = &endpoint.reconcile {
+        docs.push(String::new());
+        docs.push(format!(
+            "When the outcome is unknown, [`Client::{reconcile}`] tells the final state."
+        ));
+    }
+    docs
+}
+
+fn statuses_text(mapping: &StatusMapping) -> String {
+    mapping
+        .patterns
+        .iter()
+        .map(|pattern| pattern.kind.describe())
+        .collect::<Vec<_>>()
+        .join(" | ")
+}
+
+/// The `SPEC` constant's value.
+fn spec(provider: &Provider) -> TokenStream {
+    let name = &provider.name;
+    let slug = &provider.slug;
+    let doc = first_paragraph(&provider.docs);
+    let production = option_str(provider.production.as_ref());
+    let sandbox = option_str(provider.sandbox.as_ref());
+    let auth = auth(&provider.auth);
+    let headers = headers(&provider.headers);
+    let endpoints = provider.endpoints.iter().map(endpoint_spec);
+    quote! {
+        ::estorno::spec::ProviderSpec {
+            name: #name,
+            slug: #slug,
+            doc: #doc,
+            production: #production,
+            sandbox: #sandbox,
+            auth: #auth,
+            headers: #headers,
+            endpoints: &[#(#endpoints),*],
+        }
+    }
+}
+
+fn auth(auth: &Auth) -> TokenStream {
+    let scheme = quote!(::estorno::spec::AuthScheme);
+    match auth {
+        Auth::Header { name } => quote!(#scheme::Header { name: #name }),
+        Auth::Bearer => quote!(#scheme::Bearer),
+        Auth::Basic => quote!(#scheme::Basic),
+        Auth::BasicKeyAsUser => quote!(#scheme::BasicKeyAsUser),
+        Auth::BearerWithApiKey { api_key_header } => {
+            quote!(#scheme::BearerWithApiKey { api_key_header: #api_key_header })
+        }
+        Auth::HeaderPair { first, second } => {
+            quote!(#scheme::HeaderPair { first: #first, second: #second })
+        }
+        Auth::OAuth2 {
+            token_url,
+            sandbox_token_url,
+            request,
+            api_key_header,
+        } => {
+            let sandbox_token_url = option_str(sandbox_token_url.as_ref());
+            let api_key_header = option_str(api_key_header.as_ref());
+            let request = match request {
+                TokenRequest::Json => quote!(Json),
+                TokenRequest::Form => quote!(Form),
+            };
+            quote! {
+                #scheme::OAuth2ClientCredentials(::estorno::spec::OAuth2Spec {
+                    token_url: #token_url,
+                    sandbox_token_url: #sandbox_token_url,
+                    request: ::estorno::spec::TokenRequestEncoding::#request,
+                    api_key_header: #api_key_header,
+                })
+            }
+        }
+    }
+}
+
+fn headers(headers: &[ConstHeader]) -> TokenStream {
+    let pairs = headers.iter().map(|header| {
+        let (name, value) = (&header.name, &header.value);
+        quote!((#name, #value))
+    });
+    quote!(&[#(#pairs),*])
+}
+
+fn endpoint_spec(endpoint: &Endpoint) -> TokenStream {
+    let name = endpoint.ident.to_string();
+    let doc = first_paragraph(&endpoint.docs);
+    let method = format_ident!("{}", endpoint.method.variant());
+    let path = &endpoint.path;
+    let params = endpoint.params.iter().map(|param| {
+        let name = param.ident.to_string();
+        let wire = &param.wire;
+        let location = format_ident!(
+            "{}",
+            match param.location {
+                Location::Path => "Path",
+                Location::Query => "Query",
+                Location::Header => "Header",
+            }
+        );
+        let required = !param.optional;
+        let rule = rule(&param.rule);
+        let ty = type_text(&param.ty);
+        quote! {
+            ::estorno::spec::ParamSpec {
+                name: #name,
+                wire: #wire,
+                location: ::estorno::spec::ParamLocation::#location,
+                required: #required,
+                rule: #rule,
+                ty: #ty,
+            }
+        }
+    });
+    let headers = headers(&endpoint.headers);
+    let body = match &endpoint.body {
+        None => quote!(::estorno::spec::BodyKind::Empty),
+        Some(body) => {
+            let ty = type_text(&body.ty);
+            let ty = ty.trim_start_matches('&');
+            match body.kind {
+                BodyKind::Json => quote!(::estorno::spec::BodyKind::Json { ty: #ty }),
+                BodyKind::Form => quote!(::estorno::spec::BodyKind::Form { ty: #ty }),
+            }
+        }
+    };
+    let output = endpoint
+        .output
+        .as_ref()
+        .map_or_else(|| "()".to_owned(), type_text);
+    let ok = status_specs(&endpoint.ok, Some(&output));
+    let errors = status_specs(&endpoint.errors, None);
+    let idempotent = endpoint.idempotent;
+    let reconcile = match &endpoint.reconcile {
+        Some(operation) => {
+            let operation = operation.to_string();
+            quote!(::core::option::Option::Some(#operation))
+        }
+        None => quote!(::core::option::Option::None),
+    };
+    let timeout = match endpoint.timeout_millis {
+        Some(millis) => {
+            let millis = Literal::u64_unsuffixed(millis);
+            quote!(::core::option::Option::Some(::core::time::Duration::from_millis(#millis)))
+        }
+        None => quote!(::core::option::Option::None),
+    };
+    quote! {
+        ::estorno::spec::EndpointSpec {
+            name: #name,
+            doc: #doc,
+            method: ::estorno::spec::Method::#method,
+            path: #path,
+            params: &[#(#params),*],
+            headers: #headers,
+            body: #body,
+            ok: #ok,
+            errors: #errors,
+            idempotent: #idempotent,
+            reconcile: #reconcile,
+            timeout: #timeout,
+        }
+    }
+}
+
+fn status_specs(mappings: &[StatusMapping], output: Option<&str>) -> TokenStream {
+    let specs = mappings.iter().flat_map(|mapping| {
+        let ty = match (output, &mapping.ty) {
+            (Some(output), _) => output.to_owned(),
+            (None, Some(ty)) => type_text(ty),
+            (None, None) => "()".to_owned(),
+        };
+        let when_field = option_str(mapping.when_field.as_ref());
+        mapping.patterns.iter().map(move |pattern| {
+            let statuses = match pattern.kind {
+                StatusMatch::One(status) => {
+                    let status = Literal::u16_unsuffixed(status);
+                    quote!(::estorno::spec::StatusMatch::One(#status))
+                }
+                StatusMatch::Range(low, high) => {
+                    let (low, high) = (Literal::u16_unsuffixed(low), Literal::u16_unsuffixed(high));
+                    quote!(::estorno::spec::StatusMatch::Range(#low, #high))
+                }
+                StatusMatch::Default => quote!(::estorno::spec::StatusMatch::Default),
+            };
+            quote! {
+                ::estorno::spec::StatusSpec {
+                    statuses: #statuses,
+                    ty: #ty,
+                    when_field: #when_field,
+                }
+            }
+        })
+    });
+    quote!(&[#(#specs),*])
+}
+
+fn rule(rule: &Rule) -> TokenStream {
+    if rule.is_empty() {
+        return quote!(::estorno::spec::ParamRule::NONE);
+    }
+    let some_usize = |value: Option<usize>| match value.map(Literal::usize_unsuffixed) {
+        Some(value) => quote!(::core::option::Option::Some(#value)),
+        None => quote!(::core::option::Option::None),
+    };
+    let some_i128 = |value: Option<i128>| match value.map(Literal::i128_unsuffixed) {
+        Some(value) => quote!(::core::option::Option::Some(#value)),
+        None => quote!(::core::option::Option::None),
+    };
+    let min_len = some_usize(rule.min_len);
+    let max_len = some_usize(rule.max_len);
+    let min = some_i128(rule.min);
+    let max = some_i128(rule.max);
+    let (chars, chars_text) = match &rule.chars {
+        Some((text, ranges)) => {
+            let ranges = ranges.iter().map(|(low, high)| quote!((#low, #high)));
+            (
+                quote!(::core::option::Option::Some(&[#(#ranges),*])),
+                quote!(::core::option::Option::Some(#text)),
+            )
+        }
+        None => (
+            quote!(::core::option::Option::None),
+            quote!(::core::option::Option::None),
+        ),
+    };
+    quote! {
+        ::estorno::spec::ParamRule {
+            min_len: #min_len,
+            max_len: #max_len,
+            chars: #chars,
+            chars_text: #chars_text,
+            min: #min,
+            max: #max,
+        }
+    }
+}
+
+fn option_str(value: Option<&LitStr>) -> TokenStream {
+    match value {
+        Some(value) => quote!(::core::option::Option::Some(#value)),
+        None => quote!(::core::option::Option::None),
+    }
+}
+
+/// The first paragraph of a doc comment, as one line.
+pub(crate) fn first_paragraph(docs: &[String]) -> String {
+    docs.iter()
+        .map(|line| line.trim())
+        .take_while(|line| !line.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A type as a reader writes it: `Option<&str>`, not `Option < & str >`.
+pub fn type_text(ty: &Type) -> String {
+    let mut text = ty.to_token_stream().to_string();
+    for (spaced, tight) in [
+        (" < ", "<"),
+        ("< ", "<"),
+        (" >", ">"),
+        ("& ", "&"),
+        (" :: ", "::"),
+        (":: ", "::"),
+        (" ,", ","),
+        ("' ", "'"),
+    ] {
+        text = text.replace(spaced, tight);
+    }
+    text
+}
+
+fn pascal_case(snake: &str) -> String {
+    snake
+        .split('_')
+        .filter(|word| !word.is_empty())
+        .map(|word| {
+            let mut characters = word.chars();
+            characters
+                .next()
+                .map(|first| first.to_ascii_uppercase().to_string() + characters.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+/// What the macro emits beside a compile error: a client with every operation's signature, so
+/// the user sees the one real mistake and not a cascade of "no method named …".
+pub(crate) fn provider_stub(item: &ItemTrait) -> TokenStream {
+    let vis = &item.vis;
+    let methods = item.items.iter().filter_map(|trait_item| {
+        let syn::TraitItem::Fn(function) = trait_item else {
+            return None;
+        };
+        let ident = &function.sig.ident;
+        let arguments = function.sig.inputs.iter().filter_map(|input| match input {
+            syn::FnArg::Typed(typed) => {
+                let (pat, ty) = (&typed.pat, &typed.ty);
+                Some(quote!(#pat: #ty))
+            }
+            syn::FnArg::Receiver(_) => None,
+        });
+        let output = match &function.sig.output {
+            syn::ReturnType::Default => quote!(()),
+            syn::ReturnType::Type(_, ty) => ty.to_token_stream(),
+        };
+        Some(quote! {
+            #[allow(unused_variables)]
+            pub async fn #ident(&self, #(#arguments),*)
+                -> ::core::result::Result<#output, ::estorno::Error<::core::convert::Infallible>>
+            {
+                ::core::unimplemented!()
+            }
+        })
+    });
+    quote! {
+        #[derive(Clone, Debug)]
+        #vis struct Client;
+
+        impl Client {
+            #(#methods)*
+        }
+    }
+}
+
+pub(crate) fn status_enum(status: &StatusEnum) -> TokenStream {
+    let StatusEnum {
+        ident,
+        vis,
+        docs,
+        attrs,
+        wire,
+        variants,
+    } = status;
+    let variant_idents: Vec<&Ident> = variants.iter().map(|variant| &variant.ident).collect();
+    let enum_docs = doc_attrs(docs);
+    let variant_docs = variants.iter().map(|variant| {
+        let docs = doc_attrs(&variant.docs);
+        quote!(#(#[doc = #docs])*)
+    });
+    let outcomes = variants.iter().map(|variant| {
+        let outcome = &variant.outcome;
+        quote_spanned!(outcome.span()=> ::estorno::Outcome::#outcome)
+    });
+    let outcomes: Vec<TokenStream> = outcomes.collect();
+    let name = ident.to_string();
+    let doc = first_paragraph(docs);
+    let entries = variants.iter().zip(&outcomes).map(|(variant, outcome)| {
+        let wire = &variant.wire;
+        let name = variant.ident.to_string();
+        let doc = first_paragraph(&variant.docs);
+        quote! {
+            ::estorno::spec::StatusEntry {
+                wire: #wire,
+                variant: #name,
+                outcome: #outcome,
+                doc: #doc,
+            }
+        }
+    });
+
+    let serde = quote!(::estorno::__private::serde);
+    let (unknown, wire_impls) = match wire {
+        WireKind::Text => {
+            let wires = variants.iter().map(|variant| variant.wire.as_str());
+            let wires: Vec<&str> = wires.collect();
+            (
+                quote!(::std::string::String),
+                quote! {
+                    /// The value as the provider writes it.
+                    pub fn as_wire(&self) -> &str {
+                        match self {
+                            #(Self::#variant_idents => #wires,)*
+                            Self::Unknown(value) => value,
+                        }
+                    }
+
+                    /// Reads a value as the provider writes it; one the spec does not know
+                    /// becomes `Unknown`.
+                    pub fn from_wire(value: &str) -> Self {
+                        match value {
+                            #(#wires => Self::#variant_idents,)*
+                            other => Self::Unknown(::std::string::ToString::to_string(other)),
+                        }
+                    }
+                },
+            )
+        }
+        WireKind::Code => {
+            let codes: Vec<Literal> = variants
+                .iter()
+                .map(|variant| {
+                    let code: i64 = variant.wire.parse().unwrap_or_default();
+                    Literal::i64_unsuffixed(code)
+                })
+                .collect();
+            (
+                quote!(i64),
+                quote! {
+                    /// The numeric code as the provider sends it.
+                    pub const fn code(&self) -> i64 {
+                        match self {
+                            #(Self::#variant_idents => #codes,)*
+                            Self::Unknown(code) => *code,
+                        }
+                    }
+
+                    /// Reads a code; one the spec does not know becomes `Unknown`.
+                    pub const fn from_code(code: i64) -> Self {
+                        match code {
+                            #(#codes => Self::#variant_idents,)*
+                            other => Self::Unknown(other),
+                        }
+                    }
+                },
+            )
+        }
+    };
+    let (display, serialize, deserialize) = match wire {
+        WireKind::Text => (
+            quote!(formatter.write_str(self.as_wire())),
+            quote!(serializer.serialize_str(self.as_wire())),
+            quote!(::estorno::__private::deserialize_text_status(deserializer, Self::from_wire)),
+        ),
+        WireKind::Code => (
+            quote!(::core::fmt::Display::fmt(&self.code(), formatter)),
+            quote!(serializer.serialize_i64(self.code())),
+            quote!(::estorno::__private::deserialize_code_status(deserializer, Self::from_code)),
+        ),
+    };
+
+    quote! {
+        #(#[doc = #enum_docs])*
+        #(#attrs)*
+        #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+        #vis enum #ident {
+            #(#variant_docs #variant_idents,)*
+            /// A value this spec does not know yet. Its outcome is `Ambiguous`: never taken
+            /// for success or for pending.
+            Unknown(#unknown),
+        }
+
+        #[automatically_derived]
+        impl #ident {
+            #wire_impls
+
+            /// What this status means for a cancellation.
+            pub const fn outcome(&self) -> ::estorno::Outcome {
+                match self {
+                    #(Self::#variant_idents => #outcomes,)*
+                    Self::Unknown(_) => ::estorno::Outcome::Ambiguous,
+                }
+            }
+        }
+
+        #[automatically_derived]
+        impl ::estorno::DomainStatus for #ident {
+            const MAP: &'static ::estorno::spec::StatusMapSpec = &::estorno::spec::StatusMapSpec {
+                name: #name,
+                doc: #doc,
+                entries: &[#(#entries),*],
+            };
+
+            fn outcome(&self) -> ::estorno::Outcome {
+                #ident::outcome(self)
+            }
+        }
+
+        #[automatically_derived]
+        impl ::core::fmt::Display for #ident {
+            fn fmt(&self, formatter: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                #display
+            }
+        }
+
+        #[automatically_derived]
+        impl #serde::Serialize for #ident {
+            fn serialize<__S>(&self, serializer: __S) -> ::core::result::Result<__S::Ok, __S::Error>
+            where
+                __S: #serde::Serializer,
+            {
+                #serialize
+            }
+        }
+
+        #[automatically_derived]
+        impl<'de> #serde::Deserialize<'de> for #ident {
+            fn deserialize<__D>(deserializer: __D) -> ::core::result::Result<Self, __D::Error>
+            where
+                __D: #serde::Deserializer<'de>,
+            {
+                #deserialize
+            }
+        }
+    }
+}
+
+/// Beside a compile error: the enum as written plus `Unknown`, so code using it still resolves.
+pub(crate) fn status_stub(item: &ItemEnum) -> TokenStream {
+    let vis = &item.vis;
+    let ident = &item.ident;
+    let variants = item
+        .variants
+        .iter()
+        .filter(|variant| variant.ident != "Unknown")
+        .map(|variant| &variant.ident);
+    quote! {
+        #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+        #vis enum #ident {
+            #(#variants,)*
+            Unknown(::std::string::String),
+        }
+    }
+}

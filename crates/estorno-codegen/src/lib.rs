@@ -1,0 +1,127 @@
+//! Spec model, parsing, validation and token generation for estorno provider specs.
+//!
+//! This is an ordinary library so that the proc-macro crate stays a thin shell and tools
+//! (xtask's catalogue, registry and snapshots) read specs through exactly the same model the
+//! macro expands. The stages are one module each: [`attr`] parses, `check` validates the
+//! whole spec, `expand` writes tokens.
+
+pub mod ast;
+mod attr;
+mod check;
+mod ctxt;
+mod expand;
+
+use proc_macro2::TokenStream;
+use quote::quote;
+use syn::{Item, ItemEnum, ItemTrait};
+
+pub use ast::{Provider, StatusEnum};
+pub use expand::type_text;
+
+use ctxt::Ctxt;
+
+/// Expands `#[estorno::provider(args)] trait X { ... }` into a client, or into every mistake
+/// at once plus stub items so no follow-on errors pile up.
+pub fn expand_provider(args: TokenStream, item: TokenStream) -> TokenStream {
+    let item: ItemTrait = match syn::parse2(item) {
+        Ok(item) => item,
+        Err(error) => return error.into_compile_error(),
+    };
+    match parse_provider(args, &item) {
+        Ok(provider) => expand::provider(&provider),
+        Err(error) => {
+            let stub = expand::provider_stub(&item);
+            let error = error.into_compile_error();
+            quote!(#error #stub)
+        }
+    }
+}
+
+/// Expands `#[estorno::status] enum X { ... }` into the enum with `Unknown`, its outcome map
+/// and its serde impls.
+pub fn expand_status(args: TokenStream, item: TokenStream) -> TokenStream {
+    let item: ItemEnum = match syn::parse2(item) {
+        Ok(item) => item,
+        Err(error) => return error.into_compile_error(),
+    };
+    match parse_status(args, &item) {
+        Ok(status) => expand::status_enum(&status),
+        Err(error) => {
+            let stub = expand::status_stub(&item);
+            let error = error.into_compile_error();
+            quote!(#error #stub)
+        }
+    }
+}
+
+/// Reads and checks a provider spec without expanding it.
+pub fn parse_provider(args: TokenStream, item: &ItemTrait) -> syn::Result<Provider> {
+    let cx = Ctxt::new();
+    let provider = attr::provider(&cx, args, item);
+    let provider = provider.map(|mut provider| {
+        check::provider(&cx, &mut provider);
+        provider
+    });
+    cx.check()?;
+    // With no error recorded, parsing always produced a model.
+    provider.ok_or_else(|| syn::Error::new_spanned(&item.ident, "unreadable provider spec"))
+}
+
+/// Reads and checks a status enum without expanding it.
+pub fn parse_status(args: TokenStream, item: &ItemEnum) -> syn::Result<StatusEnum> {
+    let cx = Ctxt::new();
+    let status = attr::status_enum(&cx, args, item);
+    cx.check()?;
+    status.ok_or_else(|| syn::Error::new_spanned(&item.ident, "unreadable status enum"))
+}
+
+/// Everything a provider's source file declares: its provider and its status enums.
+pub struct SpecFile {
+    pub providers: Vec<Provider>,
+    pub statuses: Vec<StatusEnum>,
+}
+
+/// Reads a provider crate's `lib.rs`, finding items marked `#[estorno::provider(...)]` or
+/// `#[estorno::status]` (also written `#[provider(...)]`/`#[status]` after a `use`).
+pub fn read_file(source: &str) -> syn::Result<SpecFile> {
+    let file = syn::parse_file(source)?;
+    let mut spec = SpecFile {
+        providers: Vec::new(),
+        statuses: Vec::new(),
+    };
+    for item in file.items {
+        match item {
+            Item::Trait(mut item) => {
+                if let Some(args) = take_attribute(&mut item.attrs, "provider")? {
+                    spec.providers.push(parse_provider(args, &item)?);
+                }
+            }
+            Item::Enum(mut item) => {
+                if let Some(args) = take_attribute(&mut item.attrs, "status")? {
+                    spec.statuses.push(parse_status(args, &item)?);
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(spec)
+}
+
+/// Removes `#[estorno::NAME(...)]` from the attributes and returns its arguments.
+fn take_attribute(attrs: &mut Vec<syn::Attribute>, name: &str) -> syn::Result<Option<TokenStream>> {
+    let Some(position) = attrs.iter().position(|attr| {
+        let path = attr.path();
+        path.segments.last().is_some_and(|last| last.ident == name)
+            && (path.segments.len() == 1 || path.segments[0].ident == "estorno")
+    }) else {
+        return Ok(None);
+    };
+    let attr = attrs.remove(position);
+    Ok(Some(match attr.meta {
+        syn::Meta::Path(_) => TokenStream::new(),
+        syn::Meta::List(list) => list.tokens,
+        syn::Meta::NameValue(meta) => {
+            return Err(syn::Error::new_spanned(meta, "expected `#[estorno::NAME(...)]`"));
+        }
+    }))
+}

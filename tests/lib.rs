@@ -1,0 +1,1 @@
+//! Workspace tests live under `tests/`; this library is empty on purpose.
