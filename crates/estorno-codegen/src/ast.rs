@@ -23,6 +23,43 @@ pub struct Provider {
     /// Headers sent on every call.
     pub headers: Vec<ConstHeader>,
     pub endpoints: Vec<Endpoint>,
+    /// How the unified cancellation API drives this provider, when declared.
+    pub cancel: Option<CancelDecl>,
+}
+
+/// `cancel(total = op(...), partial = op(...), status = op(...))`: which operations the
+/// unified API calls, and with what arguments.
+pub struct CancelDecl {
+    pub total: CancelCall,
+    pub partial: Option<CancelCall>,
+    pub status: CancelCall,
+}
+
+/// One operation call inside `cancel(...)`. Arguments are Rust expressions over the inputs
+/// `payment` (`&str`), `amount` (the partial `Amount`), `remaining` (the `Amount` the status
+/// look-up says remains), `field("name")` (a required provider field, `String`) and
+/// `optional_field("name")` (`Option<String>`).
+pub struct CancelCall {
+    pub operation: Ident,
+    pub args: Vec<syn::Expr>,
+}
+
+/// Which of the three `cancel(...)` calls.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum CancelRole {
+    Total,
+    Partial,
+    Status,
+}
+
+impl CancelRole {
+    pub fn keyword(self) -> &'static str {
+        match self {
+            CancelRole::Total => "total",
+            CancelRole::Partial => "partial",
+            CancelRole::Status => "status",
+        }
+    }
 }
 
 /// A declared authentication scheme.
@@ -184,7 +221,10 @@ pub struct Endpoint {
 pub enum Segment {
     Literal(String),
     /// A `{name}` placeholder, with the index of the parameter that fills it.
-    Placeholder { name: String, param: usize },
+    Placeholder {
+        name: String,
+        param: usize,
+    },
 }
 
 /// Where a parameter goes.
@@ -244,8 +284,8 @@ pub struct Body {
     pub ident: Ident,
     pub ty: Type,
     pub kind: BodyKind,
-    /// The `#[json]` or `#[form]` attribute, for errors.
-    pub span: Span,
+    /// The `#[json]` or `#[form]` attribute, for errors that point at it.
+    pub attr: proc_macro2::TokenStream,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]

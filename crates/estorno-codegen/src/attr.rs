@@ -5,16 +5,15 @@
 
 use proc_macro2::{Span, TokenStream};
 use syn::parse::{ParseStream, Parser};
-use syn::spanned::Spanned;
 use syn::{
     Attribute, Expr, ExprLit, FnArg, GenericArgument, Ident, ItemEnum, ItemTrait, Lit, LitInt,
     LitStr, Meta, Pat, PathArguments, ReturnType, Token, TraitItem, Type,
 };
 
 use crate::ast::{
-    Auth, Body, BodyKind, ConstHeader, Endpoint, Location, Method, OUTCOMES, Param, Provider,
-    Rule, StatusEnum, StatusMapping, StatusMatch, StatusPattern, StatusVariant, TokenRequest,
-    WireKind,
+    Auth, Body, BodyKind, CancelCall, CancelDecl, ConstHeader, Endpoint, Location, Method,
+    OUTCOMES, Param, Provider, Rule, StatusEnum, StatusMapping, StatusMatch, StatusPattern,
+    StatusVariant, TokenRequest, WireKind,
 };
 use crate::ctxt::Ctxt;
 
@@ -45,6 +44,10 @@ mod kw {
     syn::custom_keyword!(secs);
     syn::custom_keyword!(millis);
     syn::custom_keyword!(default);
+    syn::custom_keyword!(cancel);
+    syn::custom_keyword!(total);
+    syn::custom_keyword!(partial);
+    syn::custom_keyword!(status);
 }
 
 /// The operation attributes, for "expected one of" messages.
@@ -76,6 +79,7 @@ pub(crate) fn provider(cx: &Ctxt, args: TokenStream, item: &ItemTrait) -> Option
         sandbox,
         auth,
         headers,
+        cancel,
     } = args?;
     let slug = match slug {
         Some(slug) => slug.value(),
@@ -92,6 +96,7 @@ pub(crate) fn provider(cx: &Ctxt, args: TokenStream, item: &ItemTrait) -> Option
         auth,
         headers,
         endpoints,
+        cancel,
     })
 }
 
@@ -102,6 +107,7 @@ struct ProviderArgs {
     sandbox: Option<LitStr>,
     auth: Auth,
     headers: Vec<ConstHeader>,
+    cancel: Option<CancelDecl>,
 }
 
 fn provider_args(cx: &Ctxt, args: TokenStream, item: &ItemTrait) -> Option<ProviderArgs> {
@@ -111,6 +117,7 @@ fn provider_args(cx: &Ctxt, args: TokenStream, item: &ItemTrait) -> Option<Provi
     let mut sandbox = None;
     let mut auth = None;
     let mut headers = Vec::new();
+    let mut cancel = None;
 
     let parser = |input: ParseStream| -> syn::Result<()> {
         while !input.is_empty() {
@@ -123,7 +130,12 @@ fn provider_args(cx: &Ctxt, args: TokenStream, item: &ItemTrait) -> Option<Provi
                 let url = key_value::<kw::production>(input)?;
                 set_once(cx, &mut production, url, "production");
             } else if lookahead.peek(kw::sandbox) {
-                set_once(cx, &mut sandbox, key_value::<kw::sandbox>(input)?, "sandbox");
+                set_once(
+                    cx,
+                    &mut sandbox,
+                    key_value::<kw::sandbox>(input)?,
+                    "sandbox",
+                );
             } else if lookahead.peek(kw::auth) {
                 let keyword: kw::auth = input.parse()?;
                 input.parse::<Token![=]>()?;
@@ -138,6 +150,16 @@ fn provider_args(cx: &Ctxt, args: TokenStream, item: &ItemTrait) -> Option<Provi
                 let content;
                 syn::parenthesized!(content in input);
                 headers.push(const_header(&content)?);
+            } else if lookahead.peek(kw::cancel) {
+                let keyword: kw::cancel = input.parse()?;
+                let content;
+                syn::parenthesized!(content in input);
+                let declared = cancel_decl(&content, keyword.span)?;
+                if cancel.is_some() {
+                    cx.error_spanned_by(keyword, "duplicate `cancel`; it is declared once");
+                } else {
+                    cancel = Some(declared);
+                }
             } else {
                 return Err(lookahead.error());
             }
@@ -179,6 +201,71 @@ fn provider_args(cx: &Ctxt, args: TokenStream, item: &ItemTrait) -> Option<Provi
         sandbox,
         auth: auth?,
         headers,
+        cancel,
+    })
+}
+
+/// `total = op(args), partial = op(args), status = op(args)`
+fn cancel_decl(input: ParseStream, keyword: Span) -> syn::Result<CancelDecl> {
+    let mut total = None;
+    let mut partial = None;
+    let mut status = None;
+    while !input.is_empty() {
+        let lookahead = input.lookahead1();
+        let slot = if lookahead.peek(kw::total) {
+            input.parse::<kw::total>()?;
+            &mut total
+        } else if lookahead.peek(kw::partial) {
+            input.parse::<kw::partial>()?;
+            &mut partial
+        } else if lookahead.peek(kw::status) {
+            input.parse::<kw::status>()?;
+            &mut status
+        } else {
+            return Err(lookahead.error());
+        };
+        input.parse::<Token![=]>()?;
+        let call: syn::ExprCall = input.parse()?;
+        let operation = match &*call.func {
+            Expr::Path(path) if path.path.get_ident().is_some() => path.path.get_ident().cloned(),
+            _ => None,
+        };
+        let Some(operation) = operation else {
+            return Err(syn::Error::new_spanned(
+                &call.func,
+                "expected an operation of this spec, called like `refund(payment, ...)`",
+            ));
+        };
+        if slot.is_some() {
+            return Err(syn::Error::new_spanned(
+                &operation,
+                "this role is already declared",
+            ));
+        }
+        *slot = Some(CancelCall {
+            operation,
+            args: call.args.into_iter().collect(),
+        });
+        if !input.is_empty() {
+            input.parse::<Token![,]>()?;
+        }
+    }
+    let Some(total) = total else {
+        return Err(syn::Error::new(
+            keyword,
+            "`cancel(...)` needs `total = operation(...)`, the call that cancels a payment in full",
+        ));
+    };
+    let Some(status) = status else {
+        return Err(syn::Error::new(
+            keyword,
+            "`cancel(...)` needs `status = operation(...)`, the look-up that tells a payment's state",
+        ));
+    };
+    Ok(CancelDecl {
+        total,
+        partial,
+        status,
     })
 }
 
@@ -583,8 +670,7 @@ fn parameters(cx: &Ctxt, sig: &syn::Signature) -> (Vec<Param>, Option<Body>) {
 
         let (location, wire, rule) = match declared {
             Some((attr, ParamAttr::Body(kind))) => {
-                if let Some(first) = &body {
-                    let _ = first;
+                if body.is_some() {
                     cx.error_spanned_by(
                         attr,
                         "an operation has one body; this is the second `#[json]`/`#[form]` parameter",
@@ -594,7 +680,7 @@ fn parameters(cx: &Ctxt, sig: &syn::Signature) -> (Vec<Param>, Option<Body>) {
                         ident,
                         ty,
                         kind,
-                        span: attr.span(),
+                        attr: quote::ToTokens::to_token_stream(attr),
                     });
                 }
                 continue;
@@ -888,7 +974,10 @@ pub(crate) fn status_enum(cx: &Ctxt, args: TokenStream, item: &ItemEnum) -> Opti
                 ),
             );
         }
-        if variants.iter().any(|seen: &StatusVariant| seen.wire == wire) {
+        if variants
+            .iter()
+            .any(|seen: &StatusVariant| seen.wire == wire)
+        {
             cx.error_at(
                 wire_span,
                 format!("the wire value `{wire}` is mapped twice"),

@@ -5,11 +5,16 @@
 
 use quote::ToTokens;
 
-use crate::ast::{Auth, Endpoint, Location, Method, Provider, Segment, StatusMatch};
+use crate::ast::{
+    Auth, CancelDecl, CancelRole, Endpoint, Location, Method, Provider, Segment, StatusMatch,
+};
 use crate::ctxt::Ctxt;
 
 pub(crate) fn provider(cx: &Ctxt, provider: &mut Provider) {
-    for url in [&provider.production, &provider.sandbox].into_iter().flatten() {
+    for url in [&provider.production, &provider.sandbox]
+        .into_iter()
+        .flatten()
+    {
         base_url(cx, url);
     }
     if let Auth::OAuth2 {
@@ -52,6 +57,73 @@ pub(crate) fn provider(cx: &Ctxt, provider: &mut Provider) {
         }
         self::endpoint(cx, endpoint, &names);
     }
+    if let Some(cancel) = &provider.cancel {
+        self::cancel(cx, provider, cancel);
+    }
+}
+
+/// The `cancel(...)` calls name real operations, with one argument per parameter, and use
+/// only the inputs their role has.
+fn cancel(cx: &Ctxt, provider: &Provider, cancel: &CancelDecl) {
+    let roles = [
+        (CancelRole::Total, Some(&cancel.total)),
+        (CancelRole::Partial, cancel.partial.as_ref()),
+        (CancelRole::Status, Some(&cancel.status)),
+    ];
+    for (role, call) in roles {
+        let Some(call) = call else { continue };
+        let Some(endpoint) = provider
+            .endpoints
+            .iter()
+            .find(|endpoint| endpoint.ident == call.operation)
+        else {
+            cx.error_spanned_by(
+                &call.operation,
+                format!("no operation named `{}` in this spec", call.operation),
+            );
+            continue;
+        };
+        if call.args.len() != endpoint.inputs.len() {
+            cx.error_spanned_by(
+                &call.operation,
+                format!(
+                    "`{}` takes {} argument(s) ({}); {} given",
+                    call.operation,
+                    endpoint.inputs.len(),
+                    endpoint
+                        .inputs
+                        .iter()
+                        .map(|(name, _)| format!("`{name}`"))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    call.args.len()
+                ),
+            );
+        }
+        let forbidden: &[&str] = match role {
+            CancelRole::Total => &["amount"],
+            CancelRole::Partial => &["remaining"],
+            CancelRole::Status => &["amount", "remaining"],
+        };
+        for arg in &call.args {
+            for ident in crate::expand::idents_in(arg.to_token_stream()) {
+                if forbidden.iter().any(|name| ident == name) {
+                    cx.error_spanned_by(
+                        &ident,
+                        format!(
+                            "`{ident}` is not known in `{}`; it has `payment`{}, `field(\"…\")` and `optional_field(\"…\")`",
+                            role.keyword(),
+                            match role {
+                                CancelRole::Total => ", `remaining`",
+                                CancelRole::Partial => ", `amount`",
+                                CancelRole::Status => "",
+                            }
+                        ),
+                    );
+                }
+            }
+        }
+    }
 }
 
 fn auth_headers(auth: &Auth) -> Vec<&syn::LitStr> {
@@ -82,10 +154,7 @@ fn base_url(cx: &Ctxt, url: &syn::LitStr) {
         }
         rest
     } else {
-        cx.error_spanned_by(
-            url,
-            "expected an absolute URL starting with https://",
-        );
+        cx.error_spanned_by(url, "expected an absolute URL starting with https://");
         return;
     };
     if rest.is_empty() || rest.starts_with('/') {
@@ -106,10 +175,7 @@ fn header_name(cx: &Ctxt, name: &syn::LitStr) {
             .bytes()
             .all(|byte| byte.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&byte));
     if !is_token {
-        cx.error_spanned_by(
-            name,
-            format!("`{value}` is not a valid header name"),
-        );
+        cx.error_spanned_by(name, format!("`{value}` is not a valid header name"));
     }
 }
 
@@ -167,8 +233,8 @@ fn endpoint(cx: &Ctxt, endpoint: &mut Endpoint, operations: &[String]) {
     if let Some(body) = &endpoint.body
         && matches!(endpoint.method, Method::Get | Method::Head)
     {
-        cx.error_at(
-            body.span,
+        cx.error_spanned_by(
+            &body.attr,
             format!(
                 "a {} request carries no body; use #[query] parameters or another method",
                 endpoint.method.as_str()
@@ -184,7 +250,7 @@ fn endpoint(cx: &Ctxt, endpoint: &mut Endpoint, operations: &[String]) {
 
     if let Some(reconcile) = &endpoint.reconcile {
         let name = reconcile.to_string();
-        if name == endpoint.ident.to_string() {
+        if endpoint.ident == name {
             cx.error_spanned_by(
                 reconcile,
                 "an operation cannot reconcile itself; name the status query",
@@ -345,12 +411,16 @@ fn statuses(cx: &Ctxt, endpoint: &Endpoint) {
                 *earlier_condition == condition && earlier.overlaps(pattern.kind)
             });
             if let Some((earlier, _)) = clash {
+                let by = if *earlier == pattern.kind {
+                    String::new()
+                } else {
+                    format!(" (by `{}`)", earlier.describe())
+                };
                 cx.error_at(
                     pattern.span,
                     format!(
-                        "status {} is already mapped (by `{}`); each status maps once",
-                        pattern.kind.describe(),
-                        earlier.describe()
+                        "status {} is already mapped{by}; each status maps once",
+                        pattern.kind.describe()
                     ),
                 );
             }

@@ -9,6 +9,7 @@ pub mod ast;
 mod attr;
 mod check;
 mod ctxt;
+mod derive;
 mod expand;
 
 use proc_macro2::TokenStream;
@@ -52,6 +53,16 @@ pub fn expand_status(args: TokenStream, item: TokenStream) -> TokenStream {
             quote!(#error #stub)
         }
     }
+}
+
+/// Expands `#[derive(CancelResponse)]`: how a response type reads as a cancellation.
+pub fn expand_cancel_response(item: TokenStream) -> TokenStream {
+    derive::cancel_response(item)
+}
+
+/// Expands `#[derive(Rejection)]`: which field of an error body says why.
+pub fn expand_rejection(item: TokenStream) -> TokenStream {
+    derive::rejection(item)
 }
 
 /// Reads and checks a provider spec without expanding it.
@@ -121,7 +132,10 @@ fn take_attribute(attrs: &mut Vec<syn::Attribute>, name: &str) -> syn::Result<Op
         syn::Meta::Path(_) => TokenStream::new(),
         syn::Meta::List(list) => list.tokens,
         syn::Meta::NameValue(meta) => {
-            return Err(syn::Error::new_spanned(meta, "expected `#[estorno::NAME(...)]`"));
+            return Err(syn::Error::new_spanned(
+                meta,
+                "expected `#[estorno::NAME(...)]`",
+            ));
         }
     }))
 }

@@ -8,29 +8,64 @@ fn expand(source: &str) -> String {
     for item in file.items {
         let mut tokens = proc_macro2::TokenStream::new();
         match item {
-            syn::Item::Trait(mut item) if item.attrs.iter().any(|a| a.path().segments.last().unwrap().ident == "provider") => {
-                let position = item.attrs.iter().position(|a| a.path().segments.last().unwrap().ident == "provider").unwrap();
+            syn::Item::Trait(mut item)
+                if item
+                    .attrs
+                    .iter()
+                    .any(|a| a.path().segments.last().unwrap().ident == "provider") =>
+            {
+                let position = item
+                    .attrs
+                    .iter()
+                    .position(|a| a.path().segments.last().unwrap().ident == "provider")
+                    .unwrap();
                 let attr = item.attrs.remove(position);
-                let args = match attr.meta { syn::Meta::List(list) => list.tokens, _ => Default::default() };
-                tokens = estorno_codegen::expand_provider(args, quote::ToTokens::to_token_stream(&item));
+                let args = match attr.meta {
+                    syn::Meta::List(list) => list.tokens,
+                    _ => Default::default(),
+                };
+                tokens =
+                    estorno_codegen::expand_provider(args, quote::ToTokens::to_token_stream(&item));
             }
-            syn::Item::Enum(mut item) if item.attrs.iter().any(|a| a.path().segments.last().unwrap().ident == "status") => {
-                let position = item.attrs.iter().position(|a| a.path().segments.last().unwrap().ident == "status").unwrap();
+            syn::Item::Enum(mut item)
+                if item
+                    .attrs
+                    .iter()
+                    .any(|a| a.path().segments.last().unwrap().ident == "status") =>
+            {
+                let position = item
+                    .attrs
+                    .iter()
+                    .position(|a| a.path().segments.last().unwrap().ident == "status")
+                    .unwrap();
                 item.attrs.remove(position);
-                tokens = estorno_codegen::expand_status(Default::default(), quote::ToTokens::to_token_stream(&item));
+                tokens = estorno_codegen::expand_status(
+                    Default::default(),
+                    quote::ToTokens::to_token_stream(&item),
+                );
             }
             _ => {}
         }
         if !tokens.is_empty() {
-            items.extend(syn::parse2::<syn::File>(tokens).expect("expansion is valid Rust").items);
+            items.extend(
+                syn::parse2::<syn::File>(tokens)
+                    .expect("expansion is valid Rust")
+                    .items,
+            );
         }
     }
-    prettyplease::unparse(&syn::File { shebang: None, frontmatter: None, attrs: Vec::new(), items })
+    prettyplease::unparse(&syn::File {
+        shebang: None,
+        frontmatter: None,
+        attrs: Vec::new(),
+        items,
+    })
 }
 
 #[test]
 fn picpay_checkout_expands_to_valid_rust() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../providers/picpay-checkout/src/lib.rs");
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../providers/picpay-checkout/src/lib.rs");
     let source = std::fs::read_to_string(path).unwrap();
     let expanded = expand(&source);
     assert!(expanded.contains("pub async fn refund("));

@@ -18,3 +18,17 @@ pub fn provider(args: TokenStream, item: TokenStream) -> TokenStream {
 pub fn status(args: TokenStream, item: TokenStream) -> TokenStream {
     estorno_codegen::expand_status(args.into(), item.into()).into()
 }
+
+/// Declares how a response type reads as a cancellation:
+/// `#[cancel(outcome = status_field, refunded = .., remaining = .., reference = ..)]`.
+#[proc_macro_derive(CancelResponse, attributes(cancel))]
+pub fn cancel_response(item: TokenStream) -> TokenStream {
+    estorno_codegen::expand_cancel_response(item.into()).into()
+}
+
+/// Declares which field of a typed error body explains a rejection:
+/// `#[rejection(reason = message)]`.
+#[proc_macro_derive(Rejection, attributes(rejection))]
+pub fn rejection(item: TokenStream) -> TokenStream {
+    estorno_codegen::expand_rejection(item.into()).into()
+}

@@ -22,7 +22,7 @@
 //! # }
 //! ```
 
-use estorno::{Amount, Cents, OneOrMany};
+use estorno::{Amount, CancelResponse, Cents, OneOrMany, Rejection};
 use serde::{Deserialize, Serialize};
 
 /// PicPay Checkout, the charge API behind PicPay's online checkout (credit card, PicPay
@@ -35,6 +35,11 @@ use serde::{Deserialize, Serialize};
     production = "https://checkout-api.picpay.com/api/v1",
     sandbox = "https://checkout-api-sandbox.picpay.com/api/v1",
     auth = oauth2_client_credentials(token_url = "/oauth2/token", request = json),
+    cancel(
+        total = refund(payment, None, RefundRequest { amount: remaining }),
+        partial = refund(payment, None, RefundRequest { amount }),
+        status = charge(payment),
+    ),
 )]
 pub trait PicPayCheckout {
     /// Cancels all or part of a charge.
@@ -70,8 +75,14 @@ pub struct RefundRequest {
 }
 
 /// A charge and its transactions, as both operations answer.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, CancelResponse)]
 #[serde(rename_all = "camelCase")]
+#[cancel(
+    outcome = charge_status,
+    refunded = refunded_amount,
+    remaining = amount,
+    reference = id
+)]
 pub struct Charge {
     /// The merchant's own identifier of the charge.
     pub merchant_charge_id: String,
@@ -187,8 +198,9 @@ pub enum TransactionStatus {
 }
 
 /// The error body of every declared error status (400, 401, 415, 500).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Rejection)]
 #[serde(rename_all = "camelCase")]
+#[rejection(reason = message, code = business_code)]
 pub struct ApiError {
     pub message: String,
     #[serde(default)]

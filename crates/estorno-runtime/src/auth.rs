@@ -1,0 +1,859 @@
+//! Credentials, one type per auth scheme, and the OAuth2 access-token cache.
+//!
+//! Every secret is held as a [`SecretString`]: it is zeroed on drop, and neither these types'
+//! `Debug` nor any error or log line shows it. Secrets are checked when the client is built
+//! (not empty, no CR, LF or NUL) so a malformed credential never reaches a request.
+
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex as StdMutex, RwLock};
+use std::time::Duration;
+
+use base64::Engine as _;
+use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderName, HeaderValue};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+use tokio::time::Instant;
+use url::Url;
+
+use crate::error::{BuildError, Error};
+use crate::redact;
+use crate::spec::{AuthScheme, OAuth2Spec, TokenRequestEncoding};
+
+/// Credentials a provider's client is built with; implemented by every type in this module.
+///
+/// The conversion is internal: generated code names the provider's credential type, and
+/// [`crate::ClientBuilder::build`] checks that it fits the spec's [`AuthScheme`].
+pub trait Credentials: Send + Sync + 'static {
+    /// Checks the credentials against the scheme and prepares what each request needs.
+    #[doc(hidden)]
+    fn into_authenticator(self, scheme: &'static AuthScheme) -> Result<Authenticator, BuildError>;
+}
+
+/// Prepared authentication, opaque outside this crate.
+#[doc(hidden)]
+pub struct Authenticator(pub(crate) Plan);
+
+pub(crate) enum Plan {
+    /// Headers that never change: header tokens, Bearer, Basic, header pairs.
+    Static {
+        kind: &'static str,
+        headers: HeaderMap,
+    },
+    /// OAuth2 client credentials; the token URL is resolved by the builder, which knows the
+    /// environment and any override.
+    OAuth2 {
+        spec: OAuth2Spec,
+        client_id: String,
+        client_secret: SecretString,
+        /// The API-key header sent beside the Bearer token, when the spec declares one.
+        api_key: Option<(HeaderName, HeaderValue)>,
+    },
+}
+
+/// The kind of an auth scheme, for `Debug` output and messages.
+pub(crate) fn scheme_kind(scheme: &AuthScheme) -> &'static str {
+    match scheme {
+        AuthScheme::Header { .. } => "header_token",
+        AuthScheme::Bearer => "bearer",
+        AuthScheme::Basic => "basic",
+        AuthScheme::BasicKeyAsUser => "basic_key_as_user",
+        AuthScheme::BearerWithApiKey { .. } => "bearer_with_api_key",
+        AuthScheme::HeaderPair { .. } => "header_pair",
+        AuthScheme::OAuth2ClientCredentials(_) => "oauth2_client_credentials",
+        #[allow(unreachable_patterns)] // the enum is non_exhaustive for other crates
+        _ => "unknown",
+    }
+}
+
+/// The credential type that fits a scheme, for mismatch messages.
+fn expected_type(scheme: &AuthScheme) -> &'static str {
+    match scheme {
+        AuthScheme::Header { .. } => "HeaderToken",
+        AuthScheme::Bearer => "BearerToken",
+        AuthScheme::Basic => "BasicAuth",
+        AuthScheme::BasicKeyAsUser => "ApiKey",
+        AuthScheme::BearerWithApiKey { .. } => "BearerWithApiKey",
+        AuthScheme::HeaderPair { .. } => "HeaderPair",
+        AuthScheme::OAuth2ClientCredentials(OAuth2Spec {
+            api_key_header: Some(_),
+            ..
+        }) => "ClientCredentialsWithApiKey",
+        AuthScheme::OAuth2ClientCredentials(_) => "ClientCredentials",
+        #[allow(unreachable_patterns)]
+        _ => "an unknown credential type",
+    }
+}
+
+fn mismatch(scheme: &AuthScheme, given: &'static str) -> BuildError {
+    BuildError::CredentialsMismatch {
+        expected: expected_type(scheme),
+        given,
+    }
+}
+
+/// Refuses empty credentials and those that could split a header (CR, LF) or end a C
+/// string (NUL).
+fn check_secret(field: &'static str, value: &str) -> Result<(), BuildError> {
+    if value.is_empty() {
+        return Err(BuildError::InvalidCredential {
+            field,
+            reason: "must not be empty",
+        });
+    }
+    if value.contains(['\r', '\n', '\0']) {
+        return Err(BuildError::InvalidCredential {
+            field,
+            reason: "must not contain CR, LF or NUL",
+        });
+    }
+    Ok(())
+}
+
+/// A header value holding a secret, marked sensitive so HTTP libraries never print it.
+fn secret_header(field: &'static str, value: &str) -> Result<HeaderValue, BuildError> {
+    let mut header = HeaderValue::from_str(value).map_err(|_| BuildError::InvalidCredential {
+        field,
+        reason: "must be visible ASCII to go into a header",
+    })?;
+    header.set_sensitive(true);
+    Ok(header)
+}
+
+fn header_name(name: &'static str) -> Result<HeaderName, BuildError> {
+    // The builder fills in the provider's name, which credentials do not know.
+    HeaderName::from_bytes(name.as_bytes())
+        .map_err(|_| BuildError::InvalidSpecHeader { provider: "", name })
+}
+
+fn bearer(field: &'static str, token: &SecretString) -> Result<HeaderValue, BuildError> {
+    check_secret(field, token.expose_secret())?;
+    secret_header(field, &format!("Bearer {}", token.expose_secret()))
+}
+
+fn basic(user_field: &'static str, user: &str, password: &str) -> Result<HeaderValue, BuildError> {
+    // RFC 7617: the user id cannot contain a colon, or the server would split it there.
+    if user.contains(':') {
+        return Err(BuildError::InvalidCredential {
+            field: user_field,
+            reason: "must not contain `:`",
+        });
+    }
+    let encoded = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+    secret_header(user_field, &format!("Basic {encoded}"))
+}
+
+fn static_plan(kind: &'static str, headers: HeaderMap) -> Authenticator {
+    Authenticator(Plan::Static { kind, headers })
+}
+
+/// Writes `Name { field: "[redacted]", … }` whatever the secrets hold.
+macro_rules! redacted_debug {
+    ($type:ident { $($plain:ident),* ; $($secret:ident),* }) => {
+        impl fmt::Debug for $type {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_struct(stringify!($type))
+                    $(.field(stringify!($plain), &self.$plain))*
+                    $(.field(stringify!($secret), &"[redacted]"))*
+                    .finish()
+            }
+        }
+    };
+}
+
+/// A static token sent in a provider-specific header (`x-picpay-token: <token>`).
+#[derive(Clone)]
+pub struct HeaderToken {
+    token: SecretString,
+}
+
+impl HeaderToken {
+    pub fn new(token: impl Into<SecretString>) -> Self {
+        HeaderToken {
+            token: token.into(),
+        }
+    }
+}
+
+redacted_debug!(HeaderToken { ; token });
+
+impl Credentials for HeaderToken {
+    fn into_authenticator(self, scheme: &'static AuthScheme) -> Result<Authenticator, BuildError> {
+        let AuthScheme::Header { name } = scheme else {
+            return Err(mismatch(scheme, "HeaderToken"));
+        };
+        check_secret("token", self.token.expose_secret())?;
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header_name(name)?,
+            secret_header("token", self.token.expose_secret())?,
+        );
+        Ok(static_plan(scheme_kind(scheme), headers))
+    }
+}
+
+/// A static token sent as `Authorization: Bearer <token>`.
+#[derive(Clone)]
+pub struct BearerToken {
+    token: SecretString,
+}
+
+impl BearerToken {
+    pub fn new(token: impl Into<SecretString>) -> Self {
+        BearerToken {
+            token: token.into(),
+        }
+    }
+}
+
+redacted_debug!(BearerToken { ; token });
+
+impl Credentials for BearerToken {
+    fn into_authenticator(self, scheme: &'static AuthScheme) -> Result<Authenticator, BuildError> {
+        let AuthScheme::Bearer = scheme else {
+            return Err(mismatch(scheme, "BearerToken"));
+        };
+        let mut headers = HeaderMap::new();
+        headers.insert(AUTHORIZATION, bearer("token", &self.token)?);
+        Ok(static_plan(scheme_kind(scheme), headers))
+    }
+}
+
+/// HTTP Basic user and password: `Authorization: Basic base64(user:password)`.
+#[derive(Clone)]
+pub struct BasicAuth {
+    user: String,
+    password: SecretString,
+}
+
+impl BasicAuth {
+    pub fn new(user: impl Into<String>, password: impl Into<SecretString>) -> Self {
+        BasicAuth {
+            user: user.into(),
+            password: password.into(),
+        }
+    }
+}
+
+redacted_debug!(BasicAuth { user ; password });
+
+impl Credentials for BasicAuth {
+    fn into_authenticator(self, scheme: &'static AuthScheme) -> Result<Authenticator, BuildError> {
+        let AuthScheme::Basic = scheme else {
+            return Err(mismatch(scheme, "BasicAuth"));
+        };
+        check_secret("user", &self.user)?;
+        check_secret("password", self.password.expose_secret())?;
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            AUTHORIZATION,
+            basic("user", &self.user, self.password.expose_secret())?,
+        );
+        Ok(static_plan(scheme_kind(scheme), headers))
+    }
+}
+
+/// An API key sent as the Basic user with an empty password: `Basic base64(key:)`.
+#[derive(Clone)]
+pub struct ApiKey {
+    key: SecretString,
+}
+
+impl ApiKey {
+    pub fn new(key: impl Into<SecretString>) -> Self {
+        ApiKey { key: key.into() }
+    }
+}
+
+redacted_debug!(ApiKey { ; key });
+
+impl Credentials for ApiKey {
+    fn into_authenticator(self, scheme: &'static AuthScheme) -> Result<Authenticator, BuildError> {
+        let AuthScheme::BasicKeyAsUser = scheme else {
+            return Err(mismatch(scheme, "ApiKey"));
+        };
+        check_secret("key", self.key.expose_secret())?;
+        let mut headers = HeaderMap::new();
+        headers.insert(AUTHORIZATION, basic("key", self.key.expose_secret(), "")?);
+        Ok(static_plan(scheme_kind(scheme), headers))
+    }
+}
+
+/// `Authorization: Bearer <token>` plus an API key in the header the spec names.
+#[derive(Clone)]
+pub struct BearerWithApiKey {
+    token: SecretString,
+    api_key: SecretString,
+}
+
+impl BearerWithApiKey {
+    pub fn new(token: impl Into<SecretString>, api_key: impl Into<SecretString>) -> Self {
+        BearerWithApiKey {
+            token: token.into(),
+            api_key: api_key.into(),
+        }
+    }
+}
+
+redacted_debug!(BearerWithApiKey { ; token, api_key });
+
+impl Credentials for BearerWithApiKey {
+    fn into_authenticator(self, scheme: &'static AuthScheme) -> Result<Authenticator, BuildError> {
+        let AuthScheme::BearerWithApiKey { api_key_header } = scheme else {
+            return Err(mismatch(scheme, "BearerWithApiKey"));
+        };
+        check_secret("api_key", self.api_key.expose_secret())?;
+        let mut headers = HeaderMap::new();
+        headers.insert(AUTHORIZATION, bearer("token", &self.token)?);
+        headers.insert(
+            header_name(api_key_header)?,
+            secret_header("api_key", self.api_key.expose_secret())?,
+        );
+        Ok(static_plan(scheme_kind(scheme), headers))
+    }
+}
+
+/// Two credential headers, e.g. `MerchantId` and `MerchantKey`, in the order the spec
+/// declares them.
+#[derive(Clone)]
+pub struct HeaderPair {
+    first: SecretString,
+    second: SecretString,
+}
+
+impl HeaderPair {
+    pub fn new(first: impl Into<SecretString>, second: impl Into<SecretString>) -> Self {
+        HeaderPair {
+            first: first.into(),
+            second: second.into(),
+        }
+    }
+}
+
+redacted_debug!(HeaderPair { ; first, second });
+
+impl Credentials for HeaderPair {
+    fn into_authenticator(self, scheme: &'static AuthScheme) -> Result<Authenticator, BuildError> {
+        let AuthScheme::HeaderPair { first, second } = scheme else {
+            return Err(mismatch(scheme, "HeaderPair"));
+        };
+        check_secret("first", self.first.expose_secret())?;
+        check_secret("second", self.second.expose_secret())?;
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header_name(first)?,
+            secret_header("first", self.first.expose_secret())?,
+        );
+        headers.insert(
+            header_name(second)?,
+            secret_header("second", self.second.expose_secret())?,
+        );
+        Ok(static_plan(scheme_kind(scheme), headers))
+    }
+}
+
+/// OAuth2 client credentials, exchanged for a cached access token.
+#[derive(Clone)]
+pub struct ClientCredentials {
+    client_id: String,
+    client_secret: SecretString,
+}
+
+impl ClientCredentials {
+    pub fn new(client_id: impl Into<String>, client_secret: impl Into<SecretString>) -> Self {
+        ClientCredentials {
+            client_id: client_id.into(),
+            client_secret: client_secret.into(),
+        }
+    }
+}
+
+redacted_debug!(ClientCredentials { client_id ; client_secret });
+
+impl Credentials for ClientCredentials {
+    fn into_authenticator(self, scheme: &'static AuthScheme) -> Result<Authenticator, BuildError> {
+        let AuthScheme::OAuth2ClientCredentials(
+            spec @ OAuth2Spec {
+                api_key_header: None,
+                ..
+            },
+        ) = scheme
+        else {
+            return Err(mismatch(scheme, "ClientCredentials"));
+        };
+        check_secret("client_id", &self.client_id)?;
+        check_secret("client_secret", self.client_secret.expose_secret())?;
+        Ok(Authenticator(Plan::OAuth2 {
+            spec: *spec,
+            client_id: self.client_id,
+            client_secret: self.client_secret,
+            api_key: None,
+        }))
+    }
+}
+
+/// OAuth2 client credentials plus an API key sent on every API call.
+#[derive(Clone)]
+pub struct ClientCredentialsWithApiKey {
+    client_id: String,
+    client_secret: SecretString,
+    api_key: SecretString,
+}
+
+impl ClientCredentialsWithApiKey {
+    pub fn new(
+        client_id: impl Into<String>,
+        client_secret: impl Into<SecretString>,
+        api_key: impl Into<SecretString>,
+    ) -> Self {
+        ClientCredentialsWithApiKey {
+            client_id: client_id.into(),
+            client_secret: client_secret.into(),
+            api_key: api_key.into(),
+        }
+    }
+}
+
+redacted_debug!(ClientCredentialsWithApiKey { client_id ; client_secret, api_key });
+
+impl Credentials for ClientCredentialsWithApiKey {
+    fn into_authenticator(self, scheme: &'static AuthScheme) -> Result<Authenticator, BuildError> {
+        let AuthScheme::OAuth2ClientCredentials(
+            spec @ OAuth2Spec {
+                api_key_header: Some(api_key_header),
+                ..
+            },
+        ) = scheme
+        else {
+            return Err(mismatch(scheme, "ClientCredentialsWithApiKey"));
+        };
+        check_secret("client_id", &self.client_id)?;
+        check_secret("client_secret", self.client_secret.expose_secret())?;
+        check_secret("api_key", self.api_key.expose_secret())?;
+        let api_key = (
+            header_name(api_key_header)?,
+            secret_header("api_key", self.api_key.expose_secret())?,
+        );
+        Ok(Authenticator(Plan::OAuth2 {
+            spec: *spec,
+            client_id: self.client_id,
+            client_secret: self.client_secret,
+            api_key: Some(api_key),
+        }))
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// OAuth2 access tokens
+// ---------------------------------------------------------------------------------------
+
+/// Assumed lifetime of a token whose response has no `expires_in`; a 401 refreshes it
+/// earlier if the provider disagrees.
+const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(300);
+
+/// Longest safety margin before expiry at which a token is refreshed, so a token does not
+/// expire between being read here and being checked by the provider.
+const MAX_REFRESH_MARGIN: Duration = Duration::from_secs(30);
+
+/// An access token and when to stop using it.
+pub(crate) struct AccessToken {
+    /// `Bearer <token>`, marked sensitive.
+    header: HeaderValue,
+    refresh_at: Instant,
+}
+
+impl AccessToken {
+    pub(crate) fn header(&self) -> &HeaderValue {
+        &self.header
+    }
+}
+
+/// A token endpoint failure, kept so callers queued behind a failed fetch share its answer
+/// instead of each hammering the endpoint in turn.
+#[derive(Clone)]
+struct TokenFailure {
+    status: Option<u16>,
+    reason: String,
+    sample: String,
+}
+
+impl TokenFailure {
+    fn into_error<E>(self) -> Error<E> {
+        Error::Auth {
+            status: self.status,
+            reason: self.reason,
+            sample: self.sample,
+            source: None,
+        }
+    }
+}
+
+/// Fetches, caches and refreshes OAuth2 client-credentials tokens.
+///
+/// Single-flight: readers take the cached token under a short read lock; when it is missing
+/// or due for refresh, callers queue on `refresh`, and the first one fetches while the others
+/// wait and then find the fresh token. So a burst of calls on a fresh client makes exactly
+/// one token request.
+pub(crate) struct TokenCache {
+    http: reqwest::Client,
+    token_url: Url,
+    encoding: TokenRequestEncoding,
+    client_id: String,
+    client_secret: SecretString,
+    timeout: Duration,
+    current: RwLock<Option<Arc<AccessToken>>>,
+    refresh: tokio::sync::Mutex<()>,
+    /// Completed fetches (successful or not), to know whether one finished while we waited.
+    fetches: AtomicU64,
+    last_failure: StdMutex<Option<TokenFailure>>,
+}
+
+#[derive(serde::Serialize)]
+struct TokenRequest<'a> {
+    grant_type: &'static str,
+    client_id: &'a str,
+    client_secret: &'a str,
+}
+
+#[derive(Deserialize)]
+struct TokenResponse {
+    access_token: String,
+    #[serde(default, deserialize_with = "lifetime_seconds")]
+    expires_in: Option<u64>,
+}
+
+/// `expires_in` as a number or a numeric string: both are seen in the wild.
+fn lifetime_seconds<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<u64>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Lifetime {
+        Number(u64),
+        Text(String),
+        Float(f64),
+    }
+    Ok(match Option::<Lifetime>::deserialize(deserializer)? {
+        None => None,
+        Some(Lifetime::Number(seconds)) => Some(seconds),
+        Some(Lifetime::Text(text)) => text.trim().parse().ok(),
+        // Whole seconds are enough; a fractional lifetime rounds down, which is the safe side.
+        Some(Lifetime::Float(seconds)) if seconds.is_finite() && seconds >= 0.0 => {
+            Some(seconds as u64)
+        }
+        Some(Lifetime::Float(_)) => None,
+    })
+}
+
+/// How long before expiry a token is refreshed: 30 s, or a tenth of its lifetime when that
+/// is shorter, so short-lived tokens are still used for most of their life.
+fn refresh_margin(lifetime: Duration) -> Duration {
+    (lifetime / 10).min(MAX_REFRESH_MARGIN)
+}
+
+impl TokenCache {
+    pub(crate) fn new(
+        http: reqwest::Client,
+        token_url: Url,
+        encoding: TokenRequestEncoding,
+        client_id: String,
+        client_secret: SecretString,
+        timeout: Duration,
+    ) -> Self {
+        TokenCache {
+            http,
+            token_url,
+            encoding,
+            client_id,
+            client_secret,
+            timeout,
+            current: RwLock::new(None),
+            refresh: tokio::sync::Mutex::new(()),
+            fetches: AtomicU64::new(0),
+            last_failure: StdMutex::new(None),
+        }
+    }
+
+    pub(crate) fn token_url(&self) -> &Url {
+        &self.token_url
+    }
+
+    fn fresh(&self) -> Option<Arc<AccessToken>> {
+        // A poisoned lock only means another thread panicked while swapping an Arc; the
+        // value inside is still whole.
+        let current = self
+            .current
+            .read()
+            .unwrap_or_else(|poison| poison.into_inner());
+        current
+            .as_ref()
+            .filter(|token| Instant::now() < token.refresh_at)
+            .cloned()
+    }
+
+    /// A valid token, fetching one if needed (at most one fetch at a time).
+    pub(crate) async fn token<E>(&self) -> Result<Arc<AccessToken>, Error<E>> {
+        if let Some(token) = self.fresh() {
+            return Ok(token);
+        }
+        let fetches_seen = self.fetches.load(Ordering::Acquire);
+        let _turn = self.refresh.lock().await;
+        if let Some(token) = self.fresh() {
+            return Ok(token);
+        }
+        if self.fetches.load(Ordering::Acquire) != fetches_seen {
+            // A fetch finished while we queued and left no token: it failed just now.
+            let failure = self
+                .last_failure
+                .lock()
+                .unwrap_or_else(|poison| poison.into_inner())
+                .clone();
+            if let Some(failure) = failure {
+                return Err(failure.into_error());
+            }
+        }
+        let fetched = self.fetch().await;
+        let result = match fetched {
+            Ok(token) => {
+                let token = Arc::new(token);
+                *self
+                    .current
+                    .write()
+                    .unwrap_or_else(|poison| poison.into_inner()) = Some(Arc::clone(&token));
+                *self
+                    .last_failure
+                    .lock()
+                    .unwrap_or_else(|poison| poison.into_inner()) = None;
+                Ok(token)
+            }
+            Err((failure, source)) => {
+                *self
+                    .last_failure
+                    .lock()
+                    .unwrap_or_else(|poison| poison.into_inner()) = Some(failure.clone());
+                let mut error = failure.into_error();
+                if let Error::Auth { source: slot, .. } = &mut error {
+                    *slot = source;
+                }
+                Err(error)
+            }
+        };
+        self.fetches.fetch_add(1, Ordering::Release);
+        result
+    }
+
+    /// Forgets `rejected` after the API answered 401 to it. A token another call already
+    /// replaced is left alone, so a burst of 401s causes one refresh, not one each.
+    pub(crate) fn invalidate(&self, rejected: &Arc<AccessToken>) {
+        let mut current = self
+            .current
+            .write()
+            .unwrap_or_else(|poison| poison.into_inner());
+        if current
+            .as_ref()
+            .is_some_and(|token| Arc::ptr_eq(token, rejected))
+        {
+            *current = None;
+        }
+    }
+
+    /// One token request. Failures never include the client secret: the request body is
+    /// not part of any error, and the response sample has token fields masked.
+    async fn fetch(
+        &self,
+    ) -> Result<
+        AccessToken,
+        (
+            TokenFailure,
+            Option<Box<dyn std::error::Error + Send + Sync>>,
+        ),
+    > {
+        let fail = |status, reason: &str, sample: String| TokenFailure {
+            status,
+            reason: reason.to_owned(),
+            sample,
+        };
+        let request = self
+            .http
+            .post(self.token_url.clone())
+            .header(reqwest::header::ACCEPT, "application/json")
+            .timeout(self.timeout);
+        let request = match self.encoding {
+            TokenRequestEncoding::Json => {
+                // A struct keeps the documented field order (`json!` would sort the keys).
+                let body = serde_json::to_vec(&TokenRequest {
+                    grant_type: "client_credentials",
+                    client_id: &self.client_id,
+                    client_secret: self.client_secret.expose_secret(),
+                })
+                .map_err(|_| {
+                    (
+                        fail(None, "token request could not be encoded", String::new()),
+                        None,
+                    )
+                })?;
+                request
+                    .header(reqwest::header::CONTENT_TYPE, "application/json")
+                    .body(body)
+            }
+            TokenRequestEncoding::Form => {
+                let body = url::form_urlencoded::Serializer::new(String::new())
+                    .append_pair("grant_type", "client_credentials")
+                    .append_pair("client_id", &self.client_id)
+                    .append_pair("client_secret", self.client_secret.expose_secret())
+                    .finish();
+                request
+                    .header(
+                        reqwest::header::CONTENT_TYPE,
+                        "application/x-www-form-urlencoded",
+                    )
+                    .body(body)
+            }
+        };
+        let started = Instant::now();
+        let response = request.send().await.map_err(|error| {
+            let reason = if error.is_timeout() {
+                "token request timed out"
+            } else if error.is_connect() {
+                "could not connect to the token endpoint"
+            } else {
+                "token request failed"
+            };
+            let source: Box<dyn std::error::Error + Send + Sync> = Box::new(error.without_url());
+            (fail(None, reason, String::new()), Some(source))
+        })?;
+        let status = response.status().as_u16();
+        // Token responses are small; 64 KiB is plenty and bounds what a broken endpoint
+        // can make us hold.
+        let body = read_capped(response, 64 * 1024).await.map_err(|error| {
+            let source: Box<dyn std::error::Error + Send + Sync> = Box::new(error.without_url());
+            (
+                fail(
+                    Some(status),
+                    "token response could not be read",
+                    String::new(),
+                ),
+                Some(source),
+            )
+        })?;
+        let Some(body) = body else {
+            return Err((
+                fail(Some(status), "token response is too large", String::new()),
+                None,
+            ));
+        };
+        tracing::debug!(
+            status,
+            latency_ms = started.elapsed().as_millis() as u64,
+            "estorno.token"
+        );
+        if !(200..=299).contains(&status) {
+            let reason = format!("token endpoint answered {status}");
+            return Err((fail(Some(status), &reason, redact::sample(&body)), None));
+        }
+        let parsed: TokenResponse = serde_json::from_slice(&body).map_err(|error| {
+            let reason = format!(
+                "token response did not decode: {}",
+                redact::reason(&error.to_string())
+            );
+            (fail(Some(status), &reason, redact::sample(&body)), None)
+        })?;
+        let token = SecretString::from(parsed.access_token);
+        if token.expose_secret().is_empty() {
+            return Err((
+                fail(
+                    Some(status),
+                    "token endpoint sent an empty access token",
+                    String::new(),
+                ),
+                None,
+            ));
+        }
+        let mut header = HeaderValue::from_str(&format!("Bearer {}", token.expose_secret()))
+            .map_err(|_| {
+                (
+                    fail(
+                        Some(status),
+                        "token endpoint sent an access token that cannot go into a header",
+                        String::new(),
+                    ),
+                    None,
+                )
+            })?;
+        header.set_sensitive(true);
+        let lifetime = parsed
+            .expires_in
+            .map_or(DEFAULT_TOKEN_LIFETIME, Duration::from_secs);
+        Ok(AccessToken {
+            header,
+            refresh_at: started + lifetime.saturating_sub(refresh_margin(lifetime)),
+        })
+    }
+}
+
+/// Reads a body up to `limit` bytes; `None` when it is longer (reading stops at the limit).
+pub(crate) async fn read_capped(
+    mut response: reqwest::Response,
+    limit: usize,
+) -> Result<Option<bytes::Bytes>, reqwest::Error> {
+    if response
+        .content_length()
+        .is_some_and(|length| length > limit as u64)
+    {
+        return Ok(None);
+    }
+    let mut first: Option<bytes::Bytes> = None;
+    let mut rest: Option<bytes::BytesMut> = None;
+    let mut total = 0usize;
+    while let Some(chunk) = response.chunk().await? {
+        total = total.saturating_add(chunk.len());
+        if total > limit {
+            return Ok(None);
+        }
+        // Most bodies arrive in one chunk: keep it as is, copying only when a second comes.
+        match (&mut first, &mut rest) {
+            (None, None) => first = Some(chunk),
+            (Some(_), None) => {
+                let mut joined = bytes::BytesMut::with_capacity(total);
+                if let Some(head) = first.take() {
+                    joined.extend_from_slice(&head);
+                }
+                joined.extend_from_slice(&chunk);
+                rest = Some(joined);
+            }
+            (_, Some(joined)) => joined.extend_from_slice(&chunk),
+        }
+    }
+    Ok(Some(match rest {
+        Some(joined) => joined.freeze(),
+        None => first.unwrap_or_default(),
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refresh_margin_is_the_smaller_of_thirty_seconds_and_a_tenth() {
+        assert_eq!(
+            refresh_margin(Duration::from_secs(3600)),
+            MAX_REFRESH_MARGIN
+        );
+        assert_eq!(
+            refresh_margin(Duration::from_secs(1)),
+            Duration::from_millis(100)
+        );
+    }
+
+    #[test]
+    fn debug_never_shows_secrets() {
+        let credentials =
+            ClientCredentialsWithApiKey::new("client-1", "canary-secret", "canary-key");
+        let shown = format!("{credentials:?}");
+        assert_eq!(
+            shown,
+            r#"ClientCredentialsWithApiKey { client_id: "client-1", client_secret: "[redacted]", api_key: "[redacted]" }"#
+        );
+    }
+}

@@ -1,0 +1,742 @@
+//! One provider call as generated code drives it: build, validate, send, read, classify.
+//!
+//! Generated methods fill a [`Call`] parameter by parameter — each is checked against its
+//! declared rule before anything is sent — then `send()` it and match on the [`Response`]
+//! status with the spec's declared mappings.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
+use serde::Serialize;
+use serde::de::{self, DeserializeOwned, DeserializeSeed, Deserializer, IgnoredAny, Visitor};
+use tokio::time::Instant;
+use tracing::Instrument as _;
+use url::Url;
+
+use crate::auth::{AccessToken, read_capped};
+use crate::client::{Auth, ClientCore, DEFAULT_TIMEOUT};
+use crate::error::{CallError, Error, is_transient_status};
+use crate::money::{Amount, Cents, Reais};
+use crate::redact;
+use crate::spec::{EndpointSpec, Method, ParamLocation, ParamSpec};
+
+/// Everything but RFC 3986 unreserved characters is escaped in a path segment, so `/`, `?`,
+/// `#` and `%` in a value stay inside its segment: no identifier can move the request to
+/// another path.
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// A value that can go into a path segment, query parameter or header.
+pub trait ParamValue {
+    /// The value as text, before any encoding.
+    fn to_param(&self) -> Cow<'_, str>;
+    /// The value as a number, for `min`/`max` rules.
+    fn as_number(&self) -> Option<i128> {
+        None
+    }
+}
+
+impl ParamValue for str {
+    fn to_param(&self) -> Cow<'_, str> {
+        Cow::Borrowed(self)
+    }
+}
+
+impl ParamValue for String {
+    fn to_param(&self) -> Cow<'_, str> {
+        Cow::Borrowed(self)
+    }
+}
+
+impl<T: ParamValue + ?Sized> ParamValue for &T {
+    fn to_param(&self) -> Cow<'_, str> {
+        (**self).to_param()
+    }
+    fn as_number(&self) -> Option<i128> {
+        (**self).as_number()
+    }
+}
+
+macro_rules! integer_param {
+    ($($int:ty),*) => {$(
+        impl ParamValue for $int {
+            fn to_param(&self) -> Cow<'_, str> {
+                Cow::Owned(self.to_string())
+            }
+            fn as_number(&self) -> Option<i128> {
+                i128::try_from(*self).ok()
+            }
+        }
+    )*};
+}
+
+integer_param!(
+    u8, u16, u32, u64, u128, usize, i8, i16, i32, i64, i128, isize
+);
+
+impl ParamValue for bool {
+    fn to_param(&self) -> Cow<'_, str> {
+        Cow::Borrowed(if *self { "true" } else { "false" })
+    }
+}
+
+/// Integer cents, as most providers take amounts.
+impl ParamValue for Cents {
+    fn to_param(&self) -> Cow<'_, str> {
+        Cow::Owned(self.get().to_string())
+    }
+    fn as_number(&self) -> Option<i128> {
+        Some(i128::from(self.get()))
+    }
+}
+
+/// Integer cents, at least one.
+impl ParamValue for Amount {
+    fn to_param(&self) -> Cow<'_, str> {
+        Cow::Owned(self.get().to_string())
+    }
+    fn as_number(&self) -> Option<i128> {
+        Some(i128::from(self.get()))
+    }
+}
+
+/// Decimal reais with two places (`12.34`); numeric rules apply to the cents.
+impl ParamValue for Reais {
+    fn to_param(&self) -> Cow<'_, str> {
+        Cow::Owned(self.to_decimal_string())
+    }
+    fn as_number(&self) -> Option<i128> {
+        Some(i128::from(self.cents().get()))
+    }
+}
+
+fn location_name(location: ParamLocation) -> &'static str {
+    match location {
+        ParamLocation::Path => "path parameter",
+        ParamLocation::Query => "query parameter",
+        ParamLocation::Header => "header",
+    }
+}
+
+/// Checks a value against its declared rule. Messages name the parameter (Rust name as the
+/// field, wire name in the text) and never repeat the value, which may be personal data.
+fn check_rule(param: &ParamSpec, text: &str, number: Option<i128>) -> Result<(), CallError> {
+    let rule = &param.rule;
+    let what = location_name(param.location);
+    let wire = param.wire;
+    let invalid = |reason: String| Err(CallError::invalid(param.name, reason));
+    let length = text.chars().count();
+    if let Some(min) = rule.min_len
+        && length < min
+    {
+        return invalid(format!(
+            "{what} `{wire}` must have at least {min} characters, not {length}"
+        ));
+    }
+    if let Some(max) = rule.max_len
+        && length > max
+    {
+        return invalid(format!(
+            "{what} `{wire}` must have at most {max} characters, not {length}"
+        ));
+    }
+    if let Some(ranges) = rule.chars
+        && let Some(position) = text
+            .chars()
+            .position(|ch| !ranges.iter().any(|&(low, high)| (low..=high).contains(&ch)))
+    {
+        let allowed = rule.chars_text.unwrap_or("the declared characters");
+        return invalid(format!(
+            "{what} `{wire}` may only contain {allowed}; character {} is not allowed",
+            position + 1
+        ));
+    }
+    if rule.min.is_some() || rule.max.is_some() {
+        let Some(value) = number.or_else(|| text.parse().ok()) else {
+            return invalid(format!("{what} `{wire}` must be a whole number"));
+        };
+        if let Some(min) = rule.min
+            && value < min
+        {
+            return invalid(format!("{what} `{wire}` must be at least {min}"));
+        }
+        if let Some(max) = rule.max
+            && value > max
+        {
+            return invalid(format!("{what} `{wire}` must be at most {max}"));
+        }
+    }
+    Ok(())
+}
+
+/// One call being built. Created by generated code, sent once.
+pub struct Call<'a> {
+    core: &'a ClientCore,
+    endpoint: &'static EndpointSpec,
+    /// The path after the base URL, already percent-encoded.
+    path: String,
+    query: Vec<(&'static str, String)>,
+    headers: HeaderMap,
+    body: Option<(Bytes, &'static str)>,
+}
+
+impl fmt::Debug for Call<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Values may be personal data; only the shape is shown.
+        f.debug_struct("Call")
+            .field("provider", &self.core.provider().name)
+            .field("operation", &self.endpoint.name)
+            .field("query_parameters", &self.query.len())
+            .field("headers", &self.headers.len())
+            .field(
+                "body_bytes",
+                &self.body.as_ref().map(|(body, _)| body.len()),
+            )
+            .finish()
+    }
+}
+
+impl<'a> Call<'a> {
+    pub fn new(core: &'a ClientCore, endpoint: &'static EndpointSpec) -> Self {
+        Call {
+            core,
+            endpoint,
+            path: String::new(),
+            query: Vec::new(),
+            headers: HeaderMap::new(),
+            body: None,
+        }
+    }
+
+    /// Appends literal text of the path template, as written in the spec.
+    pub fn path_literal(&mut self, text: &'static str) {
+        self.path.push_str(text);
+    }
+
+    /// Appends one path parameter: checked against its rule, refused when empty, `.` or `..`
+    /// (or holding such a segment between slashes), then percent-encoded as one segment.
+    pub fn path_param<V: ParamValue + ?Sized>(
+        &mut self,
+        param: &'static ParamSpec,
+        value: &V,
+    ) -> Result<(), CallError> {
+        let text = value.to_param();
+        let wire = param.wire;
+        if text.is_empty() {
+            return Err(CallError::invalid(
+                param.name,
+                format!("path parameter `{wire}` must not be empty"),
+            ));
+        }
+        // `.` and `..` would be resolved away by URL normalisation; behind a proxy that
+        // decodes `%2F`, `../x` would too. Neither has a place in an identifier.
+        if text
+            .split(['/', '\\'])
+            .any(|segment| segment == "." || segment == "..")
+        {
+            return Err(CallError::invalid(
+                param.name,
+                format!(
+                    "path parameter `{wire}` must not be `.` or `..` or contain such a segment"
+                ),
+            ));
+        }
+        check_rule(param, &text, value.as_number())?;
+        self.path.extend(utf8_percent_encode(&text, SEGMENT));
+        Ok(())
+    }
+
+    /// Adds `wire=value` to the query string, after checking the rule.
+    pub fn query<V: ParamValue + ?Sized>(
+        &mut self,
+        param: &'static ParamSpec,
+        value: &V,
+    ) -> Result<(), CallError> {
+        let text = value.to_param();
+        check_rule(param, &text, value.as_number())?;
+        self.query.push((param.wire, text.into_owned()));
+        Ok(())
+    }
+
+    /// Adds a header, after checking the rule; CR, LF and NUL are refused so a value can
+    /// never split into another header.
+    pub fn header<V: ParamValue + ?Sized>(
+        &mut self,
+        param: &'static ParamSpec,
+        value: &V,
+    ) -> Result<(), CallError> {
+        let text = value.to_param();
+        let wire = param.wire;
+        if text.contains(['\r', '\n', '\0']) {
+            return Err(CallError::invalid(
+                param.name,
+                format!("header `{wire}` must not contain CR, LF or NUL"),
+            ));
+        }
+        check_rule(param, &text, value.as_number())?;
+        let name = HeaderName::from_bytes(wire.as_bytes()).map_err(|_| {
+            CallError::invalid(param.name, format!("`{wire}` is not a valid header name"))
+        })?;
+        let header_value = HeaderValue::from_str(&text).map_err(|_| {
+            CallError::invalid(param.name, format!("header `{wire}` must be visible ASCII"))
+        })?;
+        self.headers.append(name, header_value);
+        Ok(())
+    }
+
+    /// Sets a JSON body.
+    pub fn json<B: Serialize + ?Sized>(&mut self, body: &B) -> Result<(), CallError> {
+        let encoded = serde_json::to_vec(body).map_err(|error| {
+            CallError::invalid(
+                "body",
+                format!(
+                    "could not be encoded as JSON: {}",
+                    redact::reason(&error.to_string())
+                ),
+            )
+        })?;
+        self.body = Some((Bytes::from(encoded), "application/json"));
+        Ok(())
+    }
+
+    /// Sets a form-encoded body.
+    pub fn form<B: Serialize + ?Sized>(&mut self, body: &B) -> Result<(), CallError> {
+        let encoded = serde_urlencoded::to_string(body).map_err(|error| {
+            CallError::invalid(
+                "body",
+                format!(
+                    "could not be form-encoded: {}",
+                    redact::reason(&error.to_string())
+                ),
+            )
+        })?;
+        self.body = Some((Bytes::from(encoded), "application/x-www-form-urlencoded"));
+        Ok(())
+    }
+
+    /// Sends the call: authentication, per-attempt deadline, capped body, safe retries, and
+    /// one tracing span (`estorno.call`) with provider, operation, method, attempt, status
+    /// and latency — never bodies, header values, credentials or query values.
+    pub async fn send(self) -> Result<Response, CallError> {
+        let span = tracing::debug_span!(
+            "estorno.call",
+            provider = self.core.provider().name,
+            operation = self.endpoint.name,
+            method = self.endpoint.method.as_str(),
+            attempt = tracing::field::Empty,
+            status = tracing::field::Empty,
+            latency_ms = tracing::field::Empty,
+        );
+        self.send_with_retries(span.clone()).instrument(span).await
+    }
+
+    async fn send_with_retries(self, span: tracing::Span) -> Result<Response, CallError> {
+        let prepared = self.prepare()?;
+        let policy = prepared.core.0.retry;
+        let idempotent = prepared.endpoint.idempotent;
+        let started = Instant::now();
+        let mut attempt = 1u32;
+        loop {
+            let outcome = prepared.attempt().await;
+            let retry_wait = match &outcome {
+                Ok(response) if idempotent && is_transient_status(response.status) => Some(
+                    policy
+                        .retry_after(&response.headers)
+                        .unwrap_or_else(|| policy.backoff(attempt)),
+                ),
+                Ok(_) => None,
+                Err(error) if error.is_retryable() => Some(policy.backoff(attempt)),
+                Err(_) => None,
+            };
+            match retry_wait {
+                Some(wait) if attempt < policy.max_attempts => {
+                    tracing::debug!(
+                        attempt,
+                        wait_ms = wait.as_millis() as u64,
+                        cause = cause(&outcome),
+                        "estorno.retry"
+                    );
+                    tokio::time::sleep(wait).await;
+                    attempt += 1;
+                }
+                _ => {
+                    // Span fields are recorded once, at the end: subscribers such as
+                    // tracing-subscriber's fmt append a field recorded twice.
+                    let latency_ms = started.elapsed().as_millis() as u64;
+                    span.record("attempt", attempt);
+                    let status = match &outcome {
+                        Ok(response) => Some(response.status),
+                        Err(CallError(Error::ResponseTooLarge { status, .. })) => Some(*status),
+                        // An auth error's status is the token endpoint's, not the call's.
+                        Err(_) => None,
+                    };
+                    if let Some(status) = status {
+                        span.record("status", status);
+                    }
+                    span.record("latency_ms", latency_ms);
+                    tracing::debug!(
+                        attempt,
+                        latency_ms,
+                        outcome = cause(&outcome),
+                        "estorno.done"
+                    );
+                    return outcome;
+                }
+            }
+        }
+    }
+
+    /// Turns the parts into what every attempt reuses: URL, headers and body.
+    fn prepare(self) -> Result<Prepared<'a>, CallError> {
+        let core = self.core;
+        let url_text = format!("{}{}", core.base_url(), self.path);
+        let mut url = Url::parse(&url_text).map_err(|_| {
+            CallError::invalid("path", "the operation's path does not form a valid URL")
+        })?;
+        if !self.query.is_empty() {
+            url.query_pairs_mut().extend_pairs(
+                self.query
+                    .iter()
+                    .map(|(name, value)| (*name, value.as_str())),
+            );
+        }
+        let mut headers = core.0.headers.clone();
+        for &(name, value) in self.endpoint.headers {
+            // Checked when the client was built.
+            if let (Ok(name), Ok(value)) = (
+                HeaderName::from_bytes(name.as_bytes()),
+                HeaderValue::from_str(value),
+            ) {
+                headers.insert(name, value);
+            }
+        }
+        // A `HeaderMap` yields a name only with the first of its values.
+        let mut current_name = None;
+        for (name, value) in self.headers {
+            if name.is_some() {
+                current_name = name;
+            }
+            if let Some(name) = &current_name {
+                headers.append(name.clone(), value);
+            }
+        }
+        let body = self.body.map(|(body, content_type)| {
+            headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+            body
+        });
+        match &core.0.auth {
+            Auth::Static { headers: auth, .. } => {
+                for (name, value) in auth {
+                    headers.insert(name, value.clone());
+                }
+            }
+            Auth::OAuth2 {
+                api_key: Some((name, value)),
+                ..
+            } => {
+                headers.insert(name, value.clone());
+            }
+            Auth::OAuth2 { api_key: None, .. } => {}
+        }
+        let timeout = core
+            .0
+            .timeout
+            .or(self.endpoint.timeout)
+            .unwrap_or(DEFAULT_TIMEOUT);
+        Ok(Prepared {
+            core,
+            endpoint: self.endpoint,
+            url,
+            headers,
+            body,
+            timeout,
+        })
+    }
+}
+
+/// A short, fixed word for what happened, safe for logs.
+fn cause(outcome: &Result<Response, CallError>) -> &'static str {
+    match outcome {
+        Ok(response) if is_transient_status(response.status) => "transient status",
+        Ok(_) => "answered",
+        Err(CallError(error)) => match error {
+            Error::Timeout { .. } => "timeout",
+            Error::Transport { sent: false, .. } => "connect failure",
+            Error::Transport { sent: true, .. } => "connection failure",
+            Error::Auth { .. } => "token failure",
+            Error::ResponseTooLarge { .. } => "response too large",
+            Error::InvalidRequest { .. } => "invalid request",
+            _ => "error",
+        },
+    }
+}
+
+/// A call ready to be sent, possibly several times.
+struct Prepared<'a> {
+    core: &'a ClientCore,
+    endpoint: &'static EndpointSpec,
+    url: Url,
+    headers: HeaderMap,
+    body: Option<Bytes>,
+    timeout: Duration,
+}
+
+impl Prepared<'_> {
+    /// One attempt, including the single resend after an OAuth2 token was refused.
+    async fn attempt(&self) -> Result<Response, CallError> {
+        let Auth::OAuth2 { tokens, .. } = &self.core.0.auth else {
+            return self.exchange(None).await;
+        };
+        let token = tokens.token().await.map_err(CallError)?;
+        let response = self.exchange(Some(&token)).await?;
+        if response.status != 401 {
+            return Ok(response);
+        }
+        // The provider refused the token (revoked, expired early): nothing was done, so the
+        // request is sent again once with a fresh token whatever its idempotency. A second
+        // 401 goes back to the caller.
+        tracing::debug!("estorno.token_refused");
+        tokens.invalidate(&token);
+        let fresh = tokens.token().await.map_err(CallError)?;
+        self.exchange(Some(&fresh)).await
+    }
+
+    /// Sends the request once and reads the body, all within the attempt's deadline.
+    async fn exchange(&self, token: Option<&Arc<AccessToken>>) -> Result<Response, CallError> {
+        let idempotent = self.endpoint.idempotent;
+        let mut headers = self.headers.clone();
+        if let Some(token) = token {
+            headers.insert(reqwest::header::AUTHORIZATION, token.header().clone());
+        }
+        let mut request = self
+            .core
+            .0
+            .http
+            .request(reqwest_method(self.endpoint.method), self.url.clone())
+            .headers(headers);
+        if let Some(body) = &self.body {
+            request = request.body(body.clone());
+        }
+        let limit = self.core.0.max_response_bytes;
+        let exchange = async {
+            let response = request
+                .send()
+                .await
+                .map_err(|error| classify(error, idempotent))?;
+            let status = response.status().as_u16();
+            let headers = response.headers().clone();
+            // Once a status arrived the request was certainly sent.
+            let body = read_capped(response, limit).await.map_err(|error| {
+                CallError(Error::Transport {
+                    sent: true,
+                    idempotent,
+                    source: Box::new(error.without_url()),
+                })
+            })?;
+            match body {
+                Some(body) => Ok(Response {
+                    status,
+                    headers,
+                    body,
+                    idempotent,
+                }),
+                None => Err(CallError(Error::ResponseTooLarge {
+                    status,
+                    limit,
+                    idempotent,
+                })),
+            }
+        };
+        match tokio::time::timeout(self.timeout, exchange).await {
+            Ok(result) => result,
+            // The deadline may pass while connecting; it cannot be told apart from one that
+            // passes after sending, so it counts as sent: unknown rather than wrongly failed.
+            Err(_elapsed) => Err(CallError(Error::Timeout {
+                sent: true,
+                idempotent,
+            })),
+        }
+    }
+}
+
+fn reqwest_method(method: Method) -> reqwest::Method {
+    match method {
+        Method::Get => reqwest::Method::GET,
+        Method::Post => reqwest::Method::POST,
+        Method::Put => reqwest::Method::PUT,
+        Method::Patch => reqwest::Method::PATCH,
+        Method::Delete => reqwest::Method::DELETE,
+        Method::Head => reqwest::Method::HEAD,
+    }
+}
+
+/// Classifies a failed send. Only connection failures (refused, DNS, TLS handshake,
+/// connect timeout) prove the request never left; anything else may have reached the
+/// provider.
+fn classify(error: reqwest::Error, idempotent: bool) -> CallError {
+    // The URL can carry query values (personal data); the source error must not.
+    let error = error.without_url();
+    let sent = !error.is_connect();
+    if error.is_timeout() {
+        return CallError(Error::Timeout { sent, idempotent });
+    }
+    CallError(Error::Transport {
+        sent,
+        idempotent,
+        source: Box::new(error),
+    })
+}
+
+/// A provider's answer: status, headers and the whole (capped) body.
+pub struct Response {
+    status: u16,
+    headers: HeaderMap,
+    body: Bytes,
+    idempotent: bool,
+}
+
+impl fmt::Debug for Response {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The body may hold personal data; its size is enough to debug.
+        f.debug_struct("Response")
+            .field("status", &self.status)
+            .field("headers", &self.headers.keys().collect::<Vec<_>>())
+            .field("body_bytes", &self.body.len())
+            .finish()
+    }
+}
+
+impl Response {
+    /// The HTTP status.
+    pub fn status(&self) -> u16 {
+        self.status
+    }
+
+    /// The response headers.
+    pub fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+
+    /// The raw body.
+    pub fn body(&self) -> &Bytes {
+        &self.body
+    }
+
+    /// Whether the body is a JSON object with `name` as a top-level key whose value is not
+    /// `null`: how "a business failure inside a 200" is recognised. The body is scanned
+    /// without building a tree.
+    pub fn has_field(&self, name: &str) -> bool {
+        let mut deserializer = serde_json::Deserializer::from_slice(&self.body);
+        let found = deserializer.deserialize_map(FieldProbe { name });
+        matches!(found, Ok(true)) && deserializer.end().is_ok()
+    }
+
+    /// Decodes the body as the success type.
+    pub fn decode<T: DeserializeOwned, E>(self) -> Result<T, Error<E>> {
+        serde_json::from_slice(&self.body).map_err(|error| self.decode_error(&error))
+    }
+
+    /// Success with no body to read (any body is ignored).
+    pub fn empty<E>(self) -> Result<(), Error<E>> {
+        Ok(())
+    }
+
+    /// Decodes the body as the declared error type `B` and wraps it; a body that is not a
+    /// `B` gives [`Error::Decode`] with the status.
+    pub fn api_error<B: DeserializeOwned, E>(self, wrap: fn(B) -> E) -> Error<E> {
+        match serde_json::from_slice::<B>(&self.body) {
+            Ok(body) => Error::Api {
+                status: self.status,
+                headers: Box::new(self.headers),
+                body: wrap(body),
+                idempotent: self.idempotent,
+            },
+            Err(error) => self.decode_error(&error),
+        }
+    }
+
+    /// The error for a status the spec does not declare.
+    pub fn unexpected<E>(self) -> Error<E> {
+        Error::UnexpectedStatus {
+            status: self.status,
+            sample: redact::sample(&self.body),
+            headers: Box::new(self.headers),
+            idempotent: self.idempotent,
+        }
+    }
+
+    fn decode_error<E>(&self, error: &serde_json::Error) -> Error<E> {
+        let trimmed = self.body.trim_ascii_start();
+        let reason = if trimmed.is_empty() {
+            "empty body where JSON was expected".to_owned()
+        } else if trimmed.starts_with(b"<") {
+            "the body is HTML or XML, not JSON".to_owned()
+        } else {
+            redact::reason(&error.to_string())
+        };
+        Error::Decode {
+            status: self.status,
+            sample: redact::sample(&self.body),
+            reason,
+            idempotent: self.idempotent,
+        }
+    }
+}
+
+/// Walks a JSON object's top level looking for one key, skipping every value.
+struct FieldProbe<'n> {
+    name: &'n str,
+}
+
+impl<'de> Visitor<'de> for FieldProbe<'_> {
+    type Value = bool;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<bool, A::Error> {
+        let mut found = false;
+        while let Some(matches) = map.next_key_seed(KeyIs { name: self.name })? {
+            if matches {
+                found = map.next_value::<Option<IgnoredAny>>()?.is_some();
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(found)
+    }
+}
+
+/// Reads an object key and says whether it is the one sought, without keeping it.
+struct KeyIs<'n> {
+    name: &'n str,
+}
+
+impl<'de> DeserializeSeed<'de> for KeyIs<'_> {
+    type Value = bool;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<bool, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for KeyIs<'_> {
+    type Value = bool;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object key")
+    }
+
+    fn visit_str<E: de::Error>(self, key: &str) -> Result<bool, E> {
+        Ok(key == self.name)
+    }
+}

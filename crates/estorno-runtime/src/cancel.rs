@@ -1,0 +1,746 @@
+//! The unified cancellation API: one call cancels at any provider, with a normalised outcome.
+//!
+//! A spec declares which operation cancels in full, which in part and which tells the state
+//! (`cancel(...)` in `#[estorno::provider]`), and how its response and error types read as a
+//! cancellation (`#[derive(CancelResponse)]`, `#[derive(Rejection)]`). The macro turns that
+//! into [`__private::CancelOps`]; everything else — the look-up before sending, the checks,
+//! the classification of failures, reconciliation — is written once, here.
+
+use std::any::Any;
+use std::collections::BTreeMap;
+use std::convert::Infallible;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use crate::money::{Amount, Cents, Reais};
+use crate::outcome::Outcome;
+use crate::spec::ProviderSpec;
+use crate::{DomainStatus, Error};
+
+/// A boxed future, so that [`Cancel`] can be used as `dyn Cancel`.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// What to cancel: a payment as the provider names it, an optional partial amount, and the
+/// provider-specific fields some providers need (`authorizationId`, `on_behalf_of`, ...).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CancelRequest {
+    payment: String,
+    amount: Option<Amount>,
+    fields: BTreeMap<String, String>,
+    baseline_refunded: Option<Cents>,
+}
+
+impl CancelRequest {
+    /// Cancels the whole of `payment` (what remains of it, when part was already refunded).
+    pub fn total(payment: impl Into<String>) -> Self {
+        CancelRequest {
+            payment: payment.into(),
+            amount: None,
+            fields: BTreeMap::new(),
+            baseline_refunded: None,
+        }
+    }
+
+    /// Cancels `amount` of `payment`.
+    pub fn partial(payment: impl Into<String>, amount: Amount) -> Self {
+        CancelRequest {
+            amount: Some(amount),
+            ..CancelRequest::total(payment)
+        }
+    }
+
+    /// Adds a provider field, named as the provider's catalogue names it.
+    #[must_use]
+    pub fn field(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.fields.insert(name.into(), value.into());
+        self
+    }
+
+    /// Records how much of the payment was already refunded before this cancellation was
+    /// sent, so [`Cancel::reconcile`] can tell whether *this* refund happened. The unified
+    /// API fills it in itself; a journal that persists requests should keep it.
+    #[must_use]
+    pub fn with_baseline_refunded(mut self, refunded: Cents) -> Self {
+        self.baseline_refunded = Some(refunded);
+        self
+    }
+
+    /// The payment's identifier.
+    pub fn payment(&self) -> &str {
+        &self.payment
+    }
+
+    /// The partial amount, or `None` for a total cancellation.
+    pub fn amount(&self) -> Option<Amount> {
+        self.amount
+    }
+
+    /// A provider field, if given.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.fields.get(name).map(String::as_str)
+    }
+
+    /// Every provider field given.
+    pub fn fields(&self) -> &BTreeMap<String, String> {
+        &self.fields
+    }
+
+    /// How much was refunded before this cancellation, when known.
+    pub fn baseline_refunded(&self) -> Option<Cents> {
+        self.baseline_refunded
+    }
+
+    /// A provider field the spec requires; its absence is an invalid request.
+    #[doc(hidden)]
+    pub fn require(&self, name: &'static str) -> Result<String, CancelError> {
+        match self.get(name) {
+            Some(value) if !value.is_empty() => Ok(value.to_owned()),
+            _ => Err(CancelError::InvalidRequest {
+                field: name.to_owned(),
+                reason: format!("`{name}` is required by this provider"),
+            }),
+        }
+    }
+}
+
+/// Any typed response kept inside a [`Cancellation`].
+pub trait RawResponse: Any + fmt::Debug + Send + Sync {
+    /// For downcasting in [`Cancellation::raw`].
+    fn as_any(&self) -> &dyn Any;
+}
+
+impl<T: Any + fmt::Debug + Send + Sync> RawResponse for T {
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+/// The normalised result of a cancellation, a status look-up or a reconciliation.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Cancellation {
+    /// The provider's slug.
+    pub provider: &'static str,
+    pub outcome: Outcome,
+    /// The amount this cancellation asked for, when known.
+    pub requested: Option<Cents>,
+    /// Everything refunded on the payment so far, as the provider reports it.
+    pub refunded: Option<Cents>,
+    /// What remains of the payment, as the provider reports it.
+    pub remaining: Option<Cents>,
+    /// The provider's own identifier of the payment or of the cancellation.
+    pub reference: Option<String>,
+    /// The provider's words when it rejected the cancellation.
+    pub reason: Option<String>,
+    /// Why a person should look at this one (an amount that differs from the one asked, a
+    /// status the spec does not know). Never set on a clean success.
+    pub review: Option<String>,
+    /// `true` when nothing was sent because the payment was already cancelled or refunded.
+    pub already_done: bool,
+    request: CancelRequest,
+    raw: Option<Arc<dyn RawResponse>>,
+}
+
+impl Cancellation {
+    /// What was asked, including the refunded baseline, for [`Cancel::reconcile`].
+    pub fn request(&self) -> &CancelRequest {
+        &self.request
+    }
+
+    /// The typed response behind this outcome, if it is a `T`.
+    pub fn raw<T: Any>(&self) -> Option<&T> {
+        self.raw.as_deref()?.as_any().downcast_ref()
+    }
+
+    /// Whether the result is not final yet: reconcile it later.
+    pub fn needs_reconcile(&self) -> bool {
+        !self.outcome.is_final()
+    }
+
+    fn new(provider: &'static str, request: &CancelRequest, outcome: Outcome) -> Self {
+        Cancellation {
+            provider,
+            outcome,
+            requested: request.amount.map(Amount::cents),
+            refunded: None,
+            remaining: None,
+            reference: None,
+            reason: None,
+            review: None,
+            already_done: false,
+            request: request.clone(),
+            raw: None,
+        }
+    }
+}
+
+/// A failure that is not an outcome: nothing was cancelled, and the caller can tell why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CancelError {
+    /// The request was refused before anything was sent.
+    #[error("invalid `{field}`: {reason}")]
+    InvalidRequest { field: String, reason: String },
+    /// The provider cannot cancel part of a payment.
+    #[error("{provider} cannot cancel part of a payment; cancel it in full")]
+    PartialNotSupported { provider: &'static str },
+    /// No credentials, or the provider refused them.
+    #[error("{provider}: authentication failed: {reason}")]
+    Auth {
+        provider: &'static str,
+        reason: String,
+    },
+    /// The request never left (connection refused, DNS): safe to try again.
+    #[error("{provider}: could not reach the provider, nothing was sent: {reason}")]
+    Unreachable {
+        provider: &'static str,
+        reason: String,
+    },
+    /// The provider answered the look-up in a way the spec cannot read; nothing was sent.
+    #[error("{provider}: {reason}")]
+    Provider {
+        provider: &'static str,
+        reason: String,
+    },
+}
+
+/// Cancels payments at one provider, with a normalised outcome. Implemented by every
+/// generated client whose spec declares `cancel(...)`, and by `estorno::AnyProvider`.
+pub trait Cancel: Send + Sync {
+    /// The provider's static description.
+    fn provider(&self) -> &'static ProviderSpec;
+
+    /// Whether `CancelRequest::partial` is accepted.
+    fn supports_partial(&self) -> bool;
+
+    /// Cancels all or part of a payment.
+    ///
+    /// Looks the payment up first (unless the request carries a baseline): an already
+    /// cancelled payment is answered without sending anything, and an amount beyond what
+    /// remains is rejected before sending. A timeout or 5xx after the cancellation was sent
+    /// comes back as [`Outcome::Ambiguous`], never as an error: call [`Cancel::reconcile`].
+    fn cancel<'a>(
+        &'a self,
+        request: &'a CancelRequest,
+    ) -> BoxFuture<'a, Result<Cancellation, CancelError>>;
+
+    /// The payment's current state, read through the declared status operation.
+    fn status<'a>(
+        &'a self,
+        request: &'a CancelRequest,
+    ) -> BoxFuture<'a, Result<Cancellation, CancelError>>;
+
+    /// Resolves an ambiguous or pending cancellation through the status operation: the
+    /// outcome says whether this cancellation took effect ([`Outcome::Active`]: it did not,
+    /// and sending it again is safe).
+    fn reconcile<'a>(
+        &'a self,
+        request: &'a CancelRequest,
+    ) -> BoxFuture<'a, Result<Cancellation, CancelError>>;
+}
+
+/// How a response type reads as a cancellation. Derived with `#[derive(CancelResponse)]`.
+pub trait CancelResponse: fmt::Debug + Send + Sync + 'static {
+    /// The outcome the response states, if it states one.
+    fn outcome(&self) -> Option<Outcome>;
+    /// Everything refunded so far.
+    fn refunded(&self) -> Option<Cents>;
+    /// What remains.
+    fn remaining(&self) -> Option<Cents>;
+    /// The provider's identifier.
+    fn reference(&self) -> Option<String>;
+}
+
+/// How a typed error body explains a rejection. Derived with `#[derive(Rejection)]`.
+pub trait Rejection {
+    /// The provider's words.
+    fn reason(&self) -> String;
+}
+
+impl Rejection for Infallible {
+    fn reason(&self) -> String {
+        match *self {}
+    }
+}
+
+/// What one provider call told the unified API.
+#[doc(hidden)]
+pub struct Observed {
+    outcome: Option<Outcome>,
+    refunded: Option<Cents>,
+    remaining: Option<Cents>,
+    reference: Option<String>,
+    raw: Arc<dyn RawResponse>,
+}
+
+/// How one provider call failed, classified for cancellation.
+#[doc(hidden)]
+pub enum Failure {
+    /// The provider said no; nothing moved.
+    Rejected(String),
+    /// The call may have taken effect; nobody knows.
+    Unknown(String),
+    /// Nothing was sent, or the failure is not about the payment.
+    Error(CancelError),
+}
+
+impl From<CancelError> for Failure {
+    fn from(error: CancelError) -> Self {
+        Failure::Error(error)
+    }
+}
+
+impl Failure {
+    fn into_error(self, provider: &'static str) -> CancelError {
+        match self {
+            Failure::Error(error) => error,
+            Failure::Rejected(reason) | Failure::Unknown(reason) => {
+                CancelError::Provider { provider, reason }
+            }
+        }
+    }
+}
+
+/// The provider declares no partial operation (never reached: [`Cancel::cancel`] checks
+/// first).
+#[doc(hidden)]
+pub fn partial_unsupported(spec: &'static ProviderSpec) -> Failure {
+    Failure::Error(CancelError::PartialNotSupported {
+        provider: spec.name,
+    })
+}
+
+/// A total cancellation needs the remaining amount and the status look-up did not state it.
+#[doc(hidden)]
+pub fn remaining_unknown(spec: &'static ProviderSpec) -> Failure {
+    Failure::Error(CancelError::Provider {
+        provider: spec.name,
+        reason: "the status look-up does not report what remains; give an amount".to_owned(),
+    })
+}
+
+/// Reads a generated operation's result for the unified API.
+#[doc(hidden)]
+pub fn observe<T, E>(
+    provider: &'static str,
+    result: Result<T, Error<E>>,
+) -> Result<Observed, Failure>
+where
+    T: CancelResponse,
+    E: Rejection,
+{
+    match result {
+        Ok(response) => {
+            let response = Arc::new(response);
+            Ok(Observed {
+                outcome: response.outcome(),
+                refunded: response.refunded(),
+                remaining: response.remaining(),
+                reference: response.reference(),
+                raw: response,
+            })
+        }
+        Err(error) => Err(classify(provider, error)),
+    }
+}
+
+/// Sorts a call's error into "no", "unknown" and "not an outcome".
+fn classify<E: Rejection>(provider: &'static str, error: Error<E>) -> Failure {
+    if error.outcome_unknown() {
+        return Failure::Unknown(error.to_string());
+    }
+    match error {
+        Error::Api { status, .. } | Error::UnexpectedStatus { status, .. }
+            if status == 401 || status == 403 =>
+        {
+            Failure::Error(CancelError::Auth {
+                provider,
+                reason: format!("the provider answered {status}"),
+            })
+        }
+        Error::Api { body, .. } => Failure::Rejected(body.reason()),
+        Error::UnexpectedStatus { status, .. } if (400..500).contains(&status) => {
+            Failure::Rejected(format!("the provider answered {status}"))
+        }
+        Error::InvalidRequest { field, reason, .. } => {
+            Failure::Error(CancelError::InvalidRequest {
+                field: field.to_owned(),
+                reason,
+            })
+        }
+        Error::Auth { reason, .. } => Failure::Error(CancelError::Auth { provider, reason }),
+        Error::Transport { sent: false, .. } | Error::Timeout { sent: false, .. } => {
+            Failure::Error(CancelError::Unreachable {
+                provider,
+                reason: error.to_string(),
+            })
+        }
+        // A 2xx that did not decode, a 5xx on a retry-safe call that kept failing, a body
+        // over the limit: the call may or may not have taken effect.
+        other => Failure::Unknown(other.to_string()),
+    }
+}
+
+/// What a spec's `cancel(...)` declaration expands to.
+#[doc(hidden)]
+pub trait CancelOps: Send + Sync {
+    /// The provider's description.
+    fn spec(&self) -> &'static ProviderSpec;
+    /// Whether a partial operation is declared.
+    fn supports_partial(&self) -> bool;
+    /// Cancels in full; `remaining` is what the status look-up said remains.
+    fn total<'a>(
+        &'a self,
+        request: &'a CancelRequest,
+        remaining: Option<Amount>,
+    ) -> BoxFuture<'a, Result<Observed, Failure>>;
+    /// Cancels `amount`.
+    fn partial<'a>(
+        &'a self,
+        request: &'a CancelRequest,
+        amount: Amount,
+    ) -> BoxFuture<'a, Result<Observed, Failure>>;
+    /// Reads the payment's state.
+    fn status<'a>(&'a self, request: &'a CancelRequest)
+    -> BoxFuture<'a, Result<Observed, Failure>>;
+}
+
+impl<T: CancelOps> Cancel for T {
+    fn provider(&self) -> &'static ProviderSpec {
+        self.spec()
+    }
+
+    fn supports_partial(&self) -> bool {
+        CancelOps::supports_partial(self)
+    }
+
+    fn cancel<'a>(
+        &'a self,
+        request: &'a CancelRequest,
+    ) -> BoxFuture<'a, Result<Cancellation, CancelError>> {
+        Box::pin(run_cancel(self, request))
+    }
+
+    fn status<'a>(
+        &'a self,
+        request: &'a CancelRequest,
+    ) -> BoxFuture<'a, Result<Cancellation, CancelError>> {
+        Box::pin(async move {
+            let slug = self.spec().slug;
+            let observed = CancelOps::status(self, request)
+                .await
+                .map_err(|failure| failure.into_error(slug))?;
+            Ok(snapshot(slug, request, observed))
+        })
+    }
+
+    fn reconcile<'a>(
+        &'a self,
+        request: &'a CancelRequest,
+    ) -> BoxFuture<'a, Result<Cancellation, CancelError>> {
+        Box::pin(run_reconcile(self, request))
+    }
+}
+
+/// A status look-up as a cancellation: the outcome the status states, refined by amounts.
+fn snapshot(provider: &'static str, request: &CancelRequest, observed: Observed) -> Cancellation {
+    let mut cancellation = Cancellation::new(provider, request, Outcome::Ambiguous);
+    cancellation.outcome = refine(observed.outcome, observed.refunded, observed.remaining)
+        .unwrap_or(Outcome::Ambiguous);
+    if observed.outcome == Some(Outcome::Ambiguous) {
+        cancellation.review = Some("the provider reported a status this spec does not know".into());
+    }
+    cancellation.refunded = observed.refunded;
+    cancellation.remaining = observed.remaining;
+    cancellation.reference = observed.reference;
+    cancellation.raw = Some(observed.raw);
+    cancellation
+}
+
+/// The stated outcome, corrected by the amounts when they say more: a payment whose status
+/// still reads "paid" after part of it was refunded (Zoop keeps `succeeded`) is partially
+/// refunded; a response with no status but amounts is read from the amounts.
+fn refine(
+    stated: Option<Outcome>,
+    refunded: Option<Cents>,
+    remaining: Option<Cents>,
+) -> Option<Outcome> {
+    let refunded_some = refunded.is_some_and(|cents| !cents.is_zero());
+    match (stated, remaining) {
+        (Some(Outcome::Active), Some(remaining)) if refunded_some && !remaining.is_zero() => {
+            Some(Outcome::PartiallyRefunded)
+        }
+        (Some(outcome), _) => Some(outcome),
+        (None, Some(remaining)) if remaining.is_zero() && refunded_some => Some(Outcome::Refunded),
+        (None, Some(_)) if refunded_some => Some(Outcome::PartiallyRefunded),
+        (None, _) => None,
+    }
+}
+
+/// Outcomes after which nothing is left to cancel.
+fn nothing_left(outcome: Outcome) -> bool {
+    matches!(outcome, Outcome::Refunded | Outcome::Voided)
+}
+
+async fn run_cancel<T: CancelOps + ?Sized>(
+    ops: &T,
+    request: &CancelRequest,
+) -> Result<Cancellation, CancelError> {
+    let slug = ops.spec().slug;
+    if request.amount.is_some() && !ops.supports_partial() {
+        return Err(CancelError::PartialNotSupported {
+            provider: ops.spec().name,
+        });
+    }
+
+    // Look first: this answers "already cancelled" without sending, rejects an amount beyond
+    // what remains, and records the refunded baseline that reconciliation compares against.
+    let before = match ops.status(request).await {
+        Ok(observed) => snapshot(slug, request, observed),
+        Err(Failure::Rejected(reason)) => {
+            let mut rejected = Cancellation::new(slug, request, Outcome::Rejected);
+            rejected.reason = Some(reason);
+            return Ok(rejected);
+        }
+        Err(failure) => return Err(failure.into_error(slug)),
+    };
+    if nothing_left(before.outcome) || before.remaining == Some(Cents::ZERO) {
+        let mut done = before;
+        done.already_done = true;
+        done.requested = request.amount.map(Amount::cents);
+        return Ok(done);
+    }
+    if matches!(before.outcome, Outcome::Failed | Outcome::Chargeback) {
+        let mut rejected = Cancellation::new(slug, request, Outcome::Rejected);
+        rejected.reason = Some(format!(
+            "the payment is {}: there is nothing to cancel",
+            before.outcome
+        ));
+        rejected.refunded = before.refunded;
+        rejected.remaining = before.remaining;
+        return Ok(rejected);
+    }
+    if let (Some(amount), Some(remaining)) = (request.amount, before.remaining)
+        && amount.cents() > remaining
+    {
+        let mut rejected = Cancellation::new(slug, request, Outcome::Rejected);
+        rejected.reason = Some(format!(
+            "{amount} is more than the {remaining} that remains; nothing was sent"
+        ));
+        rejected.refunded = before.refunded;
+        rejected.remaining = before.remaining;
+        return Ok(rejected);
+    }
+
+    let mut sent = request.clone();
+    if sent.baseline_refunded.is_none() {
+        sent.baseline_refunded = Some(before.refunded.unwrap_or(Cents::ZERO));
+    }
+    let requested = request.amount.map(Amount::cents).or(before.remaining);
+    let result = match request.amount {
+        Some(amount) => ops.partial(&sent, amount).await,
+        None => {
+            let remaining = before
+                .remaining
+                .and_then(|cents| Amount::try_from(cents).ok());
+            ops.total(&sent, remaining).await
+        }
+    };
+    let observed = match result {
+        Ok(observed) => observed,
+        Err(Failure::Rejected(reason)) => {
+            let mut rejected = Cancellation::new(slug, &sent, Outcome::Rejected);
+            rejected.reason = Some(reason);
+            rejected.requested = requested;
+            return Ok(rejected);
+        }
+        Err(Failure::Unknown(reason)) => {
+            let mut ambiguous = Cancellation::new(slug, &sent, Outcome::Ambiguous);
+            ambiguous.reason = Some(reason);
+            ambiguous.requested = requested;
+            return Ok(ambiguous);
+        }
+        Err(Failure::Error(error)) => return Err(error),
+    };
+
+    let stated = refine(observed.outcome, observed.refunded, observed.remaining);
+    let mut after = snapshot(slug, &sent, observed);
+    after.requested = requested;
+    if stated.is_none() {
+        // The response states no outcome (PicPay E-commerce answers a cancellation with ids
+        // only): the status operation tells what happened. The cancel's own response stays
+        // the raw one, with its reference.
+        let reference = after.reference.take();
+        let raw = after.raw.take();
+        match ops.status(&sent).await {
+            Ok(observed) => {
+                after = snapshot(slug, &sent, observed);
+                after.requested = requested;
+                after.reference = reference.or(after.reference);
+                after.raw = raw;
+            }
+            Err(_) => {
+                after.outcome = Outcome::Ambiguous;
+                after.reason = Some("accepted, but the status look-up that follows failed".into());
+                after.reference = reference;
+                after.raw = raw;
+                return Ok(after);
+            }
+        }
+    }
+    check_amount(&mut after, before.refunded);
+    Ok(after)
+}
+
+/// Flags a result whose refunded amount moved by something other than what was asked.
+fn check_amount(after: &mut Cancellation, before_refunded: Option<Cents>) {
+    let (Some(requested), Some(now)) = (after.requested, after.refunded) else {
+        return;
+    };
+    if !matches!(
+        after.outcome,
+        Outcome::Refunded | Outcome::PartiallyRefunded
+    ) {
+        return;
+    }
+    let before = before_refunded.unwrap_or(Cents::ZERO);
+    let moved = now.checked_sub(before).unwrap_or(Cents::ZERO);
+    if moved != requested {
+        after.review = Some(format!(
+            "asked to refund {requested}, the provider reports {moved} refunded by this call"
+        ));
+        after.outcome = Outcome::Ambiguous;
+    }
+}
+
+async fn run_reconcile<T: CancelOps + ?Sized>(
+    ops: &T,
+    request: &CancelRequest,
+) -> Result<Cancellation, CancelError> {
+    let slug = ops.spec().slug;
+    let observed = ops
+        .status(request)
+        .await
+        .map_err(|failure| failure.into_error(slug))?;
+    let mut now = snapshot(slug, request, observed);
+    let (Some(baseline), Some(refunded)) = (request.baseline_refunded, now.refunded) else {
+        // Without amounts, the status alone must say it: cancelled states are final, and a
+        // payment that still stands was not cancelled.
+        return Ok(now);
+    };
+    let moved = refunded.checked_sub(baseline).unwrap_or(Cents::ZERO);
+    match request.amount {
+        Some(amount) if moved >= amount.cents() => {}
+        Some(_) if moved.is_zero() => now.outcome = Outcome::Active,
+        Some(amount) => {
+            now.review = Some(format!(
+                "asked to refund {amount}, {moved} was refunded since the request"
+            ));
+            now.outcome = Outcome::Ambiguous;
+        }
+        None if moved.is_zero() && !nothing_left(now.outcome) => now.outcome = Outcome::Active,
+        None => {}
+    }
+    now.requested = request.amount.map(Amount::cents);
+    Ok(now)
+}
+
+/// Reads an outcome from a status field, plain or optional.
+#[doc(hidden)]
+pub trait StatusField {
+    fn status_outcome(&self) -> Option<Outcome>;
+}
+
+impl<T: DomainStatus> StatusField for T {
+    fn status_outcome(&self) -> Option<Outcome> {
+        Some(self.outcome())
+    }
+}
+
+impl<T: DomainStatus> StatusField for Option<T> {
+    fn status_outcome(&self) -> Option<Outcome> {
+        self.as_ref().map(DomainStatus::outcome)
+    }
+}
+
+/// Reads an amount field, whatever its money type.
+#[doc(hidden)]
+pub trait AmountField {
+    fn as_cents(&self) -> Option<Cents>;
+}
+
+impl AmountField for Cents {
+    fn as_cents(&self) -> Option<Cents> {
+        Some(*self)
+    }
+}
+
+impl AmountField for Reais {
+    fn as_cents(&self) -> Option<Cents> {
+        Some(self.cents())
+    }
+}
+
+impl AmountField for Amount {
+    fn as_cents(&self) -> Option<Cents> {
+        Some(self.cents())
+    }
+}
+
+impl<T: AmountField> AmountField for Option<T> {
+    fn as_cents(&self) -> Option<Cents> {
+        self.as_ref().and_then(AmountField::as_cents)
+    }
+}
+
+/// Reads an identifier field as text.
+#[doc(hidden)]
+pub trait ReferenceField {
+    fn as_reference(&self) -> Option<String>;
+}
+
+macro_rules! reference_fields {
+    ($($ty:ty),*) => {$(
+        impl ReferenceField for $ty {
+            fn as_reference(&self) -> Option<String> {
+                Some(self.to_string())
+            }
+        }
+    )*};
+}
+
+reference_fields!(String, str, u64, i64, u32, i32);
+
+impl<T: ReferenceField> ReferenceField for Option<T> {
+    fn as_reference(&self) -> Option<String> {
+        self.as_ref().and_then(ReferenceField::as_reference)
+    }
+}
+
+/// Reads a rejection's reason field as text.
+#[doc(hidden)]
+pub trait ReasonField {
+    fn as_reason(&self) -> String;
+}
+
+impl ReasonField for String {
+    fn as_reason(&self) -> String {
+        self.clone()
+    }
+}
+
+impl ReasonField for str {
+    fn as_reason(&self) -> String {
+        self.to_owned()
+    }
+}
+
+impl<T: ReasonField> ReasonField for Option<T> {
+    fn as_reason(&self) -> String {
+        self.as_ref()
+            .map(ReasonField::as_reason)
+            .unwrap_or_default()
+    }
+}

@@ -1,0 +1,588 @@
+//! Building a provider client: environments, URLs, transport, auth, retries and limits.
+//!
+//! Every generated client wraps one [`ClientCore`], an `Arc` around the checked configuration,
+//! so clients are cheap to clone and share one connection pool.
+
+use std::fmt;
+use std::marker::PhantomData;
+use std::net::{Ipv4Addr, Ipv6Addr};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use reqwest::header::{ACCEPT, HeaderMap, HeaderName, HeaderValue, RETRY_AFTER};
+use url::{Host, Url};
+
+use crate::auth::{Authenticator, Credentials, Plan, TokenCache};
+use crate::error::BuildError;
+use crate::spec::ProviderSpec;
+
+/// Total deadline of one attempt when neither the builder nor the endpoint sets one.
+pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+const DEFAULT_MAX_RESPONSE_BYTES: usize = 1024 * 1024;
+const USER_AGENT: &str = concat!("estorno/", env!("CARGO_PKG_VERSION"));
+
+/// A generated provider client. Implemented by the spec macro; the methods are its plumbing.
+pub trait Provider: Sized + Clone + Send + Sync + 'static {
+    /// The credential type the provider's auth scheme needs.
+    type Credentials: Credentials;
+    /// The provider's static description.
+    const SPEC: &'static ProviderSpec;
+    /// Wraps a built core into the generated client.
+    fn from_core(core: ClientCore) -> Self;
+    /// The core every call goes through.
+    fn core(&self) -> &ClientCore;
+}
+
+/// When and how often a call is sent again.
+///
+/// Retries happen only when safe: when the request never left (connection refused, DNS
+/// failure, connect timeout), when no access token could be had (the API was not called),
+/// or — for operations the spec declares idempotent — after timeouts, resets and transient
+/// statuses (408, 429, 5xx). A non-idempotent call that may have reached the provider is
+/// never sent again; its error reports [`crate::Error::outcome_unknown`].
+///
+/// Waits use exponential backoff with full jitter: before retry `n` the wait is a random
+/// duration between zero and `min(max_delay, base_delay × 2ⁿ⁻¹)`. A `Retry-After` header
+/// (seconds or HTTP date) replaces that wait, capped at `max_retry_after`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    pub(crate) max_attempts: u32,
+    pub(crate) base_delay: Duration,
+    pub(crate) max_delay: Duration,
+    pub(crate) max_retry_after: Duration,
+}
+
+impl RetryPolicy {
+    /// Three attempts, 100 ms base delay, 2 s cap, `Retry-After` honoured up to 10 s.
+    pub const fn new() -> Self {
+        RetryPolicy {
+            max_attempts: 3,
+            base_delay: Duration::from_millis(100),
+            max_delay: Duration::from_secs(2),
+            max_retry_after: Duration::from_secs(10),
+        }
+    }
+
+    /// Every call is sent once.
+    pub const fn none() -> Self {
+        RetryPolicy::new().max_attempts(1)
+    }
+
+    /// Attempts in all, the first included (default 3; 0 counts as 1).
+    #[must_use]
+    pub const fn max_attempts(mut self, attempts: u32) -> Self {
+        self.max_attempts = if attempts == 0 { 1 } else { attempts };
+        self
+    }
+
+    /// Base of the exponential backoff (default 100 ms).
+    #[must_use]
+    pub const fn base_delay(mut self, delay: Duration) -> Self {
+        self.base_delay = delay;
+        self
+    }
+
+    /// Longest backoff wait (default 2 s).
+    #[must_use]
+    pub const fn max_delay(mut self, delay: Duration) -> Self {
+        self.max_delay = delay;
+        self
+    }
+
+    /// Longest wait a `Retry-After` header can impose (default 10 s).
+    #[must_use]
+    pub const fn max_retry_after(mut self, delay: Duration) -> Self {
+        self.max_retry_after = delay;
+        self
+    }
+
+    /// The wait before retry number `retry` (1 for the first retry), with full jitter.
+    pub(crate) fn backoff(&self, retry: u32) -> Duration {
+        let doubling = 2u32.saturating_pow(retry.saturating_sub(1));
+        let ceiling = self.base_delay.saturating_mul(doubling).min(self.max_delay);
+        let ceiling_nanos = u64::try_from(ceiling.as_nanos()).unwrap_or(u64::MAX);
+        Duration::from_nanos(fastrand::u64(0..=ceiling_nanos))
+    }
+
+    /// The wait a `Retry-After` header asks for, capped.
+    pub(crate) fn retry_after(&self, headers: &HeaderMap) -> Option<Duration> {
+        let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+        let wait = match value.parse::<u64>() {
+            Ok(seconds) => Duration::from_secs(seconds),
+            Err(_) => {
+                let at = httpdate::parse_http_date(value).ok()?;
+                at.duration_since(SystemTime::now())
+                    .unwrap_or(Duration::ZERO)
+            }
+        };
+        Some(wait.min(self.max_retry_after))
+    }
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy::new()
+    }
+}
+
+/// How each call authenticates, ready to use.
+pub(crate) enum Auth {
+    Static {
+        kind: &'static str,
+        headers: HeaderMap,
+    },
+    OAuth2 {
+        // Boxed: the cache is much larger than a static header map.
+        tokens: Box<TokenCache>,
+        api_key: Option<(HeaderName, HeaderValue)>,
+    },
+}
+
+impl Auth {
+    fn kind(&self) -> &'static str {
+        match self {
+            Auth::Static { kind, .. } => kind,
+            Auth::OAuth2 { .. } => "oauth2_client_credentials",
+        }
+    }
+}
+
+/// The checked configuration shared by every clone of a generated client.
+///
+/// Cheap to clone (one `Arc`), `Send + Sync`. Its `Debug` shows the provider, the base URL and
+/// the kind of auth scheme, never a credential.
+#[derive(Clone)]
+pub struct ClientCore(pub(crate) Arc<CoreInner>);
+
+pub(crate) struct CoreInner {
+    pub(crate) provider: &'static ProviderSpec,
+    pub(crate) http: reqwest::Client,
+    /// The base URL without a trailing slash; operation paths are appended to it.
+    pub(crate) base_url: String,
+    pub(crate) sandbox: bool,
+    pub(crate) auth: Auth,
+    /// `Accept` and the provider's constant headers.
+    pub(crate) headers: HeaderMap,
+    /// A deadline set on the builder, which wins over the endpoint's own.
+    pub(crate) timeout: Option<Duration>,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) max_response_bytes: usize,
+}
+
+impl ClientCore {
+    /// The provider's static description.
+    pub fn provider(&self) -> &'static ProviderSpec {
+        self.0.provider
+    }
+
+    /// The base URL calls go to, without a trailing slash.
+    pub fn base_url(&self) -> &str {
+        &self.0.base_url
+    }
+
+    /// Whether the client was built for the provider's sandbox.
+    pub fn is_sandbox(&self) -> bool {
+        self.0.sandbox
+    }
+}
+
+impl fmt::Debug for ClientCore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut debug = f.debug_struct("ClientCore");
+        debug
+            .field("provider", &self.0.provider.name)
+            .field("base_url", &self.0.base_url)
+            .field("auth", &self.0.auth.kind());
+        if let Auth::OAuth2 { tokens, .. } = &self.0.auth {
+            debug.field("token_url", &tokens.token_url().as_str());
+        }
+        debug.finish()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Environment {
+    Production,
+    Sandbox,
+}
+
+/// Configures and builds a provider client: `Client::builder().credentials(..).build()?`.
+///
+/// Setters never fail; every check happens in [`ClientBuilder::build`], which reports the
+/// first problem as a [`BuildError`] naming the setting.
+#[must_use]
+pub struct ClientBuilder<P: Provider> {
+    credentials: Option<P::Credentials>,
+    environment: Environment,
+    base_url: Option<String>,
+    token_url: Option<String>,
+    timeout: Option<Duration>,
+    connect_timeout: Duration,
+    transport: Option<reqwest::Client>,
+    retry: RetryPolicy,
+    max_response_bytes: usize,
+    provider: PhantomData<fn() -> P>,
+}
+
+impl<P: Provider> Default for ClientBuilder<P> {
+    fn default() -> Self {
+        ClientBuilder::new()
+    }
+}
+
+impl<P: Provider> fmt::Debug for ClientBuilder<P> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("provider", &P::SPEC.name)
+            .field(
+                "credentials",
+                &self.credentials.as_ref().map(|_| "[redacted]"),
+            )
+            .field("environment", &self.environment)
+            .field("base_url", &self.base_url)
+            .field("token_url", &self.token_url)
+            .field("timeout", &self.timeout)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("transport", &self.transport.as_ref().map(|_| "custom"))
+            .field("retry", &self.retry)
+            .field("max_response_bytes", &self.max_response_bytes)
+            .finish()
+    }
+}
+
+impl<P: Provider> ClientBuilder<P> {
+    /// A builder with every default: production, no credentials yet.
+    pub fn new() -> Self {
+        ClientBuilder {
+            credentials: None,
+            environment: Environment::Production,
+            base_url: None,
+            token_url: None,
+            timeout: None,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            transport: None,
+            retry: RetryPolicy::new(),
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            provider: PhantomData,
+        }
+    }
+
+    /// The credentials every call authenticates with. Required: there is no default.
+    pub fn credentials(mut self, credentials: P::Credentials) -> Self {
+        self.credentials = Some(credentials);
+        self
+    }
+
+    /// Use the provider's sandbox base URL (and sandbox token URL). `build()` fails if the
+    /// provider has no sandbox and no [`base_url`](Self::base_url) is set.
+    pub fn sandbox(mut self) -> Self {
+        self.environment = Environment::Sandbox;
+        self
+    }
+
+    /// Use the provider's production base URL. This is the default.
+    pub fn production(mut self) -> Self {
+        self.environment = Environment::Production;
+        self
+    }
+
+    /// Send calls to this base URL instead of either environment's (a proxy, a simulator, a
+    /// mock server). Operation paths are appended to its path. Must be `https`, except for
+    /// loopback hosts. Default: the spec's URL for the chosen environment.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// OAuth2 only: request tokens here instead of at the spec's token URL. A path such as
+    /// `/oauth2/token` is appended to the base URL's path; an absolute URL is used as is.
+    /// Default: the spec's token URL for the chosen environment.
+    pub fn token_url(mut self, url: impl Into<String>) -> Self {
+        self.token_url = Some(url.into());
+        self
+    }
+
+    /// Total deadline of one attempt, from connecting to the last byte of the body, for
+    /// every operation. Default: the operation's own deadline from the spec, else 30 s; set
+    /// here, it wins over both.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Deadline for opening a connection (default 10 s). Ignored with
+    /// [`transport`](Self::transport), whose own settings apply.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// Share an existing reqwest client and its connection pool. Default: one client built
+    /// for this provider with rustls, a connect timeout, the `estorno/<version>` user agent
+    /// and redirects disabled.
+    ///
+    /// A shared client keeps its own redirect policy: build it with
+    /// `redirect(reqwest::redirect::Policy::none())`, or a mutating call answered with a 307
+    /// or 308 could be sent twice.
+    pub fn transport(mut self, client: reqwest::Client) -> Self {
+        self.transport = Some(client);
+        self
+    }
+
+    /// When calls are sent again (default [`RetryPolicy::new`]).
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// Longest response body read (default 1 MiB). Reading stops there and the call fails
+    /// with [`crate::Error::ResponseTooLarge`].
+    pub fn max_response_bytes(mut self, limit: usize) -> Self {
+        self.max_response_bytes = limit;
+        self
+    }
+
+    /// Checks the configuration and builds the client.
+    pub fn build(self) -> Result<P, BuildError> {
+        let spec = P::SPEC;
+        let credentials = self.credentials.ok_or(BuildError::MissingCredentials)?;
+        let base_text = match (&self.base_url, self.environment) {
+            (Some(url), _) => url.as_str(),
+            (None, Environment::Production) => {
+                spec.production.ok_or(BuildError::NoProductionUrl {
+                    provider: spec.name,
+                })?
+            }
+            (None, Environment::Sandbox) => spec.sandbox.ok_or(BuildError::NoSandbox {
+                provider: spec.name,
+            })?,
+        };
+        let base_url = checked_url("base_url", base_text)?;
+        if base_url.query().is_some() || base_url.fragment().is_some() {
+            return Err(BuildError::InvalidUrl {
+                field: "base_url",
+                reason: "must not have a query or fragment".to_owned(),
+            });
+        }
+        let base_url = base_url.as_str().trim_end_matches('/').to_owned();
+
+        let authenticator = credentials
+            .into_authenticator(&spec.auth)
+            .map_err(|error| with_provider(error, spec))?;
+
+        let http = match self.transport {
+            Some(client) => client,
+            None => reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .connect_timeout(self.connect_timeout)
+                .user_agent(USER_AGENT)
+                .build()
+                .map_err(BuildError::Transport)?,
+        };
+
+        let auth = match authenticator {
+            Authenticator(Plan::Static { kind, headers }) => Auth::Static { kind, headers },
+            Authenticator(Plan::OAuth2 {
+                spec: oauth,
+                client_id,
+                client_secret,
+                api_key,
+            }) => {
+                let declared = match self.environment {
+                    Environment::Sandbox => oauth.sandbox_token_url.unwrap_or(oauth.token_url),
+                    Environment::Production => oauth.token_url,
+                };
+                let token_text = self.token_url.as_deref().unwrap_or(declared);
+                let token_url = resolve_token_url(&base_url, token_text)?;
+                Auth::OAuth2 {
+                    tokens: Box::new(TokenCache::new(
+                        http.clone(),
+                        token_url,
+                        oauth.request,
+                        client_id,
+                        client_secret,
+                        self.timeout.unwrap_or(DEFAULT_TIMEOUT),
+                    )),
+                    api_key,
+                }
+            }
+        };
+
+        let headers = constant_headers(spec)?;
+        let core = ClientCore(Arc::new(CoreInner {
+            provider: spec,
+            http,
+            base_url,
+            sandbox: self.environment == Environment::Sandbox,
+            auth,
+            headers,
+            timeout: self.timeout,
+            retry: self.retry,
+            max_response_bytes: self.max_response_bytes,
+        }));
+        Ok(P::from_core(core))
+    }
+}
+
+/// Credentials do not know the provider's name; the builder fills it into their errors.
+fn with_provider(error: BuildError, spec: &'static ProviderSpec) -> BuildError {
+    match error {
+        BuildError::InvalidSpecHeader { name, .. } => BuildError::InvalidSpecHeader {
+            provider: spec.name,
+            name,
+        },
+        other => other,
+    }
+}
+
+/// `Accept: application/json` plus the provider's constant headers; also checks every
+/// endpoint's constant headers so a call never meets an invalid one.
+fn constant_headers(spec: &'static ProviderSpec) -> Result<HeaderMap, BuildError> {
+    let mut headers = HeaderMap::new();
+    headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+    let invalid = |name| BuildError::InvalidSpecHeader {
+        provider: spec.name,
+        name,
+    };
+    for &(name, value) in spec.headers {
+        let header_name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| invalid(name))?;
+        let header_value = HeaderValue::from_str(value).map_err(|_| invalid(name))?;
+        headers.insert(header_name, header_value);
+    }
+    for endpoint in spec.endpoints {
+        for &(name, value) in endpoint.headers {
+            HeaderName::from_bytes(name.as_bytes()).map_err(|_| invalid(name))?;
+            HeaderValue::from_str(value).map_err(|_| invalid(name))?;
+        }
+    }
+    Ok(headers)
+}
+
+/// Whether a host is this machine: the only place plain `http` is allowed.
+fn is_loopback(host: Host<&str>) -> bool {
+    match host {
+        Host::Domain(name) => name.eq_ignore_ascii_case("localhost"),
+        Host::Ipv4(address) => address.is_loopback(),
+        Host::Ipv6(address) => address.is_loopback() || is_mapped_loopback(address),
+    }
+}
+
+fn is_mapped_loopback(address: Ipv6Addr) -> bool {
+    address
+        .to_ipv4_mapped()
+        .is_some_and(|mapped: Ipv4Addr| mapped.is_loopback())
+}
+
+/// Parses a URL and refuses what must never carry payments traffic: other schemes, embedded
+/// credentials, and plain `http` beyond loopback. Messages never repeat the URL, which may
+/// hold a secret.
+fn checked_url(field: &'static str, text: &str) -> Result<Url, BuildError> {
+    let url = Url::parse(text).map_err(|error| BuildError::InvalidUrl {
+        field,
+        reason: error.to_string(),
+    })?;
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(BuildError::InvalidUrl {
+            field,
+            reason: "must not contain credentials; use `credentials(..)`".to_owned(),
+        });
+    }
+    let Some(host) = url.host() else {
+        return Err(BuildError::InvalidUrl {
+            field,
+            reason: "must have a host".to_owned(),
+        });
+    };
+    match url.scheme() {
+        "https" => Ok(url),
+        "http" if is_loopback(host) => Ok(url),
+        "http" => Err(BuildError::InsecureUrl { field }),
+        _ => Err(BuildError::InvalidUrl {
+            field,
+            reason: "must be an https URL".to_owned(),
+        }),
+    }
+}
+
+/// An absolute token URL is used as is; a path is appended to the base URL's path, so
+/// `https://h/api/v1` and `/oauth2/token` give `https://h/api/v1/oauth2/token`.
+fn resolve_token_url(base_url: &str, token_url: &str) -> Result<Url, BuildError> {
+    let is_absolute = matches!(
+        Url::parse(token_url),
+        Ok(_) | Err(url::ParseError::EmptyHost | url::ParseError::InvalidPort)
+    );
+    let text = if is_absolute {
+        token_url.to_owned()
+    } else {
+        format!("{base_url}/{}", token_url.trim_start_matches('/'))
+    };
+    checked_url("token_url", &text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_paths_join_the_base_path() {
+        assert_eq!(
+            resolve_token_url("https://h.example/api/v1", "/oauth2/token")
+                .map(String::from)
+                .ok(),
+            Some("https://h.example/api/v1/oauth2/token".to_owned())
+        );
+        assert_eq!(
+            resolve_token_url("https://h.example/api/v1", "https://auth.example/token")
+                .map(String::from)
+                .ok(),
+            Some("https://auth.example/token".to_owned())
+        );
+    }
+
+    #[test]
+    fn loopback_hosts_may_use_http() {
+        assert!(checked_url("base_url", "http://127.0.0.1:8080").is_ok());
+        assert!(checked_url("base_url", "http://127.5.0.1").is_ok());
+        assert!(checked_url("base_url", "http://[::1]:9000/x").is_ok());
+        assert!(checked_url("base_url", "http://localhost:1").is_ok());
+        assert!(matches!(
+            checked_url("base_url", "http://10.0.0.1"),
+            Err(BuildError::InsecureUrl { field: "base_url" })
+        ));
+        assert!(matches!(
+            checked_url("base_url", "http://localhost.evil.example"),
+            Err(BuildError::InsecureUrl { .. })
+        ));
+        assert!(matches!(
+            checked_url("base_url", "https://user:pass@h.example"),
+            Err(BuildError::InvalidUrl { .. })
+        ));
+    }
+
+    #[test]
+    fn backoff_stays_under_its_ceiling() {
+        let policy = RetryPolicy::new();
+        for retry in 1..=10 {
+            let ceiling = Duration::from_millis(100)
+                .saturating_mul(2u32.pow(retry - 1))
+                .min(Duration::from_secs(2));
+            assert!(policy.backoff(retry) <= ceiling);
+        }
+    }
+
+    #[test]
+    fn retry_after_is_read_and_capped() {
+        let policy = RetryPolicy::new();
+        let mut headers = HeaderMap::new();
+        headers.insert(RETRY_AFTER, HeaderValue::from_static("3"));
+        assert_eq!(policy.retry_after(&headers), Some(Duration::from_secs(3)));
+        headers.insert(RETRY_AFTER, HeaderValue::from_static("3600"));
+        assert_eq!(policy.retry_after(&headers), Some(Duration::from_secs(10)));
+        headers.insert(
+            RETRY_AFTER,
+            HeaderValue::from_static("Sun, 06 Nov 1994 08:49:37 GMT"),
+        );
+        assert_eq!(policy.retry_after(&headers), Some(Duration::ZERO));
+    }
+}

@@ -1,0 +1,95 @@
+//! Transport, auth, errors, retries, money and secrets for estorno provider clients.
+//!
+//! This crate knows nothing about any provider: the spec macro emits code that calls it
+//! through [`__private`], and the `estorno` facade re-exports its public items.
+//!
+//! # Main types
+//!
+//! - [`ClientBuilder`] builds a generated client ([`Provider`]): credentials, environment
+//!   (production by default, or sandbox), base URL override, deadlines, shared transport,
+//!   [`RetryPolicy`], response size limit. Every check happens in `build()`, which returns a
+//!   [`BuildError`] naming the setting.
+//! - [`Error`] is the classified error of every call: [`Error::Api`] (a declared error
+//!   status with its typed body), [`Error::UnexpectedStatus`], [`Error::Decode`],
+//!   [`Error::ResponseTooLarge`], [`Error::InvalidRequest`] (nothing was sent),
+//!   [`Error::Auth`], [`Error::Transport`] and [`Error::Timeout`]. Ask it
+//!   [`Error::outcome_unknown`] before anything else: a refund that may have happened must be
+//!   reconciled, never simply retried.
+//! - [`auth`] holds one credential type per auth scheme; secrets are [`secret::SecretString`]
+//!   and never appear in `Debug`, `Display`, errors or logs.
+//! - [`Cents`] and [`Reais`] are exact amounts, [`Amount`] one of at least a cent for
+//!   request bodies; no amount passes through a float.
+//! - [`OneOrMany`] reads a field some providers send as an array and others as one object.
+//! - [`spec`] holds the static description of providers emitted by the macro.
+//!
+//! # Transport
+//!
+//! reqwest with rustls, one connection pool per client (or one shared through
+//! [`ClientBuilder::transport`]), redirects never followed, `https` required except for
+//! loopback hosts, response bodies capped at 1 MiB by default, and a 30 s deadline per
+//! attempt (10 s to connect).
+//!
+//! # Tracing
+//!
+//! Each call runs in a `debug` span named `estorno.call` with the fields `provider`,
+//! `operation`, `method`, `attempt`, `status` and `latency_ms`; retries emit an
+//! `estorno.retry` event. Bodies, header values, credentials and URLs are never recorded.
+//!
+//! # Optional features
+//!
+//! None yet: everything above is always built.
+
+pub mod auth;
+pub mod spec;
+
+mod call;
+mod cancel;
+mod client;
+mod error;
+mod money;
+mod outcome;
+mod redact;
+mod wire;
+
+pub use cancel::{
+    BoxFuture, Cancel, CancelError, CancelRequest, CancelResponse, Cancellation, RawResponse,
+    Rejection,
+};
+pub use client::{ClientBuilder, ClientCore, Provider, RetryPolicy};
+pub use error::{BuildError, Error};
+pub use estorno_macros::{CancelResponse, Rejection, provider, status};
+pub use money::{Amount, AmountError, Cents, Reais, ReaisParseError};
+pub use outcome::Outcome;
+/// The HTTP client underneath, for [`ClientBuilder::transport`] and response headers.
+pub use reqwest;
+pub use wire::OneOrMany;
+
+/// Secret strings: credentials are held as [`secret::SecretString`], read with
+/// [`secret::ExposeSecret`].
+pub mod secret {
+    pub use secrecy::{ExposeSecret, SecretString};
+}
+
+/// A provider status enum declared with `#[estorno::status]`: each wire value maps to a
+/// normalised [`Outcome`], and values the spec does not know decode to `Unknown`.
+pub trait DomainStatus {
+    /// The declared map, for documentation and tooling.
+    const MAP: &'static spec::StatusMapSpec;
+    /// What this status means for a cancellation; `Unknown` values are [`Outcome::Ambiguous`].
+    fn outcome(&self) -> Outcome;
+}
+
+/// What generated code uses; not a stable API.
+#[doc(hidden)]
+pub mod __private {
+    pub use serde;
+
+    pub use crate::call::{Call, ParamValue, Response};
+    pub use crate::cancel::{
+        AmountField, CancelOps, Failure, Observed, ReasonField, ReferenceField, StatusField,
+        observe, partial_unsupported, remaining_unknown,
+    };
+    pub use crate::client::{ClientCore, Provider};
+    pub use crate::error::CallError;
+    pub use crate::wire::{deserialize_code_status, deserialize_text_status};
+}

@@ -1,0 +1,243 @@
+//! Static descriptions of providers, emitted by the spec macro as `const` items.
+//!
+//! A provider's `SPEC` is what the documentation catalogue, the command line, the sandbox and
+//! the runtime itself read to learn a provider's base URLs, auth scheme and endpoints. Every
+//! type here is plain data that can be built in a `const` context; the structs are built by
+//! generated code, so their fields are public and they are not `#[non_exhaustive]`.
+
+use std::time::Duration;
+
+/// A provider as declared in its spec.
+#[derive(Debug)]
+pub struct ProviderSpec {
+    /// Human name, e.g. `"PicPay Checkout"`.
+    pub name: &'static str,
+    /// Short machine name used on the command line and in environment variables, e.g.
+    /// `"picpay-checkout"`.
+    pub slug: &'static str,
+    /// The first paragraph of the spec's documentation.
+    pub doc: &'static str,
+    /// Production base URL, when the provider publishes one.
+    pub production: Option<&'static str>,
+    /// Sandbox base URL, when the provider has a sandbox.
+    pub sandbox: Option<&'static str>,
+    /// How every call is authenticated.
+    pub auth: AuthScheme,
+    /// Headers sent on every call, as `(name, value)`.
+    pub headers: &'static [(&'static str, &'static str)],
+    /// Every operation, in declaration order.
+    pub endpoints: &'static [EndpointSpec],
+}
+
+impl ProviderSpec {
+    /// Looks an operation up by its Rust name.
+    pub fn endpoint(&'static self, name: &str) -> Option<&'static EndpointSpec> {
+        self.endpoints.iter().find(|endpoint| endpoint.name == name)
+    }
+}
+
+/// How a provider authenticates calls. The matching credential type is in [`crate::auth`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AuthScheme {
+    /// A static token in a custom header, e.g. `x-picpay-token: <token>`.
+    /// Credentials: [`crate::auth::HeaderToken`].
+    Header { name: &'static str },
+    /// `Authorization: Bearer <token>`. Credentials: [`crate::auth::BearerToken`].
+    Bearer,
+    /// HTTP Basic with user and password. Credentials: [`crate::auth::BasicAuth`].
+    Basic,
+    /// HTTP Basic with an API key as the user and an empty password (`key:`).
+    /// Credentials: [`crate::auth::ApiKey`].
+    BasicKeyAsUser,
+    /// `Authorization: Bearer <token>` plus an API key in another header.
+    /// Credentials: [`crate::auth::BearerWithApiKey`].
+    BearerWithApiKey { api_key_header: &'static str },
+    /// Two credential headers, e.g. `MerchantId` and `MerchantKey`.
+    /// Credentials: [`crate::auth::HeaderPair`].
+    HeaderPair {
+        first: &'static str,
+        second: &'static str,
+    },
+    /// OAuth2 client credentials; the access token is then sent as a Bearer token.
+    /// Credentials: [`crate::auth::ClientCredentials`], or
+    /// [`crate::auth::ClientCredentialsWithApiKey`] when `api_key_header` is set.
+    OAuth2ClientCredentials(OAuth2Spec),
+}
+
+/// Where and how an OAuth2 client-credentials token is requested.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OAuth2Spec {
+    /// Token endpoint in production: a path relative to the API base URL (`/oauth2/token`)
+    /// or an absolute URL on another host.
+    pub token_url: &'static str,
+    /// Token endpoint in the sandbox, when it differs from `token_url`.
+    pub sandbox_token_url: Option<&'static str>,
+    /// How the token request body is encoded.
+    pub request: TokenRequestEncoding,
+    /// A header that carries an API key on every call besides the Bearer token.
+    pub api_key_header: Option<&'static str>,
+}
+
+/// Encoding of the OAuth2 token request body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenRequestEncoding {
+    /// `{"grant_type":"client_credentials","client_id":…,"client_secret":…}`
+    Json,
+    /// `grant_type=client_credentials&client_id=…&client_secret=…`
+    Form,
+}
+
+/// HTTP method of an operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Method {
+    Get,
+    Post,
+    Put,
+    Patch,
+    Delete,
+    Head,
+}
+
+impl Method {
+    /// The method as it appears on the wire.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
+            Method::Head => "HEAD",
+        }
+    }
+}
+
+/// One operation of a provider.
+#[derive(Debug)]
+pub struct EndpointSpec {
+    /// The Rust method name, e.g. `"refund"`.
+    pub name: &'static str,
+    /// The first paragraph of the operation's documentation.
+    pub doc: &'static str,
+    pub method: Method,
+    /// The path template as declared, e.g. `"/charge/{merchantChargeId}/refund"`.
+    pub path: &'static str,
+    /// Path, query and header parameters, in declaration order.
+    pub params: &'static [ParamSpec],
+    /// Headers this operation always sends, as `(name, value)`.
+    pub headers: &'static [(&'static str, &'static str)],
+    pub body: BodyKind,
+    /// Success statuses and the type each decodes to.
+    pub ok: &'static [StatusSpec],
+    /// Error statuses and the typed error each decodes to.
+    pub errors: &'static [StatusSpec],
+    /// Whether the operation may be sent again after it may have reached the provider.
+    pub idempotent: bool,
+    /// The operation that tells the final state when this one's outcome is unknown.
+    pub reconcile: Option<&'static str>,
+    /// Total deadline for one attempt, overriding the client's default.
+    pub timeout: Option<Duration>,
+}
+
+/// One parameter of an operation.
+#[derive(Debug)]
+pub struct ParamSpec {
+    /// The Rust parameter name.
+    pub name: &'static str,
+    /// The name on the wire (placeholder, query key or header name).
+    pub wire: &'static str,
+    pub location: ParamLocation,
+    pub required: bool,
+    pub rule: ParamRule,
+    /// The Rust type as written in the spec, for documentation.
+    pub ty: &'static str,
+}
+
+/// Where a parameter goes in the request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamLocation {
+    Path,
+    Query,
+    Header,
+}
+
+/// Validation declared beside a parameter, enforced before anything is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ParamRule {
+    /// Minimum length in characters.
+    pub min_len: Option<usize>,
+    /// Maximum length in characters.
+    pub max_len: Option<usize>,
+    /// Allowed characters, as inclusive ranges.
+    pub chars: Option<&'static [(char, char)]>,
+    /// The allowed characters as written in the spec (`"A-Za-z0-9-"`), for messages.
+    pub chars_text: Option<&'static str>,
+    /// Smallest allowed numeric value.
+    pub min: Option<i128>,
+    /// Largest allowed numeric value.
+    pub max: Option<i128>,
+}
+
+impl ParamRule {
+    /// A rule that accepts any value (path segments are still checked for `.`, `..` and
+    /// emptiness, header values for CR, LF and NUL).
+    pub const NONE: ParamRule = ParamRule {
+        min_len: None,
+        max_len: None,
+        chars: None,
+        chars_text: None,
+        min: None,
+        max: None,
+    };
+}
+
+/// How an operation's request body is encoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyKind {
+    /// No body at all.
+    Empty,
+    /// `application/json`, with the Rust type as written in the spec.
+    Json { ty: &'static str },
+    /// `application/x-www-form-urlencoded`, with the Rust type as written in the spec.
+    Form { ty: &'static str },
+}
+
+/// A status (or range of statuses) and what it decodes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StatusSpec {
+    pub statuses: StatusMatch,
+    /// The Rust type the body decodes to, as written in the spec (`"()"` for no body).
+    pub ty: &'static str,
+    /// A top-level JSON field whose presence (and non-null value) selects this mapping:
+    /// "a business failure inside a 200".
+    pub when_field: Option<&'static str>,
+}
+
+/// Which statuses a [`StatusSpec`] covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusMatch {
+    One(u16),
+    Range(u16, u16),
+    /// Every status not otherwise declared.
+    Default,
+}
+
+/// A provider's status enum and how each value maps to a normalised outcome.
+#[derive(Debug)]
+pub struct StatusMapSpec {
+    /// The Rust enum name, e.g. `"ChargeStatus"`.
+    pub name: &'static str,
+    pub doc: &'static str,
+    /// Each wire value (as text) with its variant name and outcome.
+    pub entries: &'static [StatusEntry],
+}
+
+/// One value of a provider status enum.
+#[derive(Debug)]
+pub struct StatusEntry {
+    pub wire: &'static str,
+    pub variant: &'static str,
+    pub outcome: crate::Outcome,
+    pub doc: &'static str,
+}

@@ -1,0 +1,26 @@
+//! The fixed credentials every sandbox accepts. They are not secrets: the `estorno` command line
+//! uses them when no real credentials are configured, and tests use them to talk to the sandbox.
+//! Anything else gets the provider's own "unauthorised" answer.
+
+/// PicPay E-commerce `x-picpay-token`.
+pub const PICPAY_ECOMMERCE_TOKEN: &str = "sandbox-picpay-token";
+
+/// Yapay HTTP Basic user (the store login).
+pub const YAPAY_USER: &str = "sandbox-user";
+/// Yapay HTTP Basic password.
+pub const YAPAY_PASSWORD: &str = "sandbox-password";
+
+/// PicPay Checkout OAuth2 `client_id`.
+pub const PICPAY_CHECKOUT_CLIENT_ID: &str = "sandbox-client-id";
+/// PicPay Checkout OAuth2 `client_secret`.
+pub const PICPAY_CHECKOUT_CLIENT_SECRET: &str = "sandbox-client-secret";
+
+/// Liquido OAuth2 `client_id` (form-encoded token request on the auth host).
+pub const LIQUIDO_CLIENT_ID: &str = "sandbox-liquido-client-id";
+/// Liquido OAuth2 `client_secret`.
+pub const LIQUIDO_CLIENT_SECRET: &str = "sandbox-liquido-client-secret";
+/// Liquido `x-api-key`, required on every API call next to the bearer token.
+pub const LIQUIDO_API_KEY: &str = "sandbox-liquido-api-key";
+
+/// Zoop API key, sent as the HTTP Basic user name with an empty password.
+pub const ZOOP_API_KEY: &str = "zpk_test_sandbox";

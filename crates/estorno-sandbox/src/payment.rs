@@ -1,0 +1,164 @@
+//! Payments as the sandbox's users see them: [`Payment`], one provider-typed record to insert,
+//! and [`DemoPayment`], a flat description of any payment (seeded or current) that the command
+//! line can turn into an example bulk file.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{liquido, picpay_checkout, picpay_ecommerce, yapay, zoop};
+
+/// A payment to insert into the sandbox, in its provider's own terms.
+///
+/// In JSON (`POST /__sandbox/payments`) the provider's slug is the `provider` tag, next to the
+/// record's fields, e.g.
+/// `{"provider":"zoop","id":"t-1","amount_cents":1000,"status":"succeeded"}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "provider")]
+pub enum Payment {
+    #[serde(rename = "picpay-ecommerce")]
+    PicPayEcommerce(picpay_ecommerce::Order),
+    #[serde(rename = "yapay")]
+    Yapay(yapay::Transaction),
+    #[serde(rename = "picpay-checkout")]
+    PicPayCheckout(picpay_checkout::Charge),
+    #[serde(rename = "liquido")]
+    Liquido(liquido::Charge),
+    #[serde(rename = "zoop")]
+    Zoop(zoop::Transaction),
+}
+
+impl From<picpay_ecommerce::Order> for Payment {
+    fn from(order: picpay_ecommerce::Order) -> Self {
+        Payment::PicPayEcommerce(order)
+    }
+}
+
+impl From<yapay::Transaction> for Payment {
+    fn from(transaction: yapay::Transaction) -> Self {
+        Payment::Yapay(transaction)
+    }
+}
+
+impl From<picpay_checkout::Charge> for Payment {
+    fn from(charge: picpay_checkout::Charge) -> Self {
+        Payment::PicPayCheckout(charge)
+    }
+}
+
+impl From<liquido::Charge> for Payment {
+    fn from(charge: liquido::Charge) -> Self {
+        Payment::Liquido(charge)
+    }
+}
+
+impl From<zoop::Transaction> for Payment {
+    fn from(transaction: zoop::Transaction) -> Self {
+        Payment::Zoop(transaction)
+    }
+}
+
+/// A flat description of one payment: everything a caller needs to cancel or refund it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DemoPayment {
+    /// The provider's slug.
+    pub provider: String,
+    /// The id the provider's cancel path takes (and the ledger uses): PicPay E-commerce
+    /// `referenceId`, Yapay `numeroTransacao`, PicPay Checkout `merchantChargeId`, Liquido
+    /// `idempotencyKey`, Zoop transaction id.
+    pub payment_id: String,
+    /// PicPay E-commerce `authorizationId`, required to refund a paid order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authorization_id: Option<String>,
+    /// Yapay `codigoEstabelecimento`, the first path segment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub establishment: Option<String>,
+    /// Zoop marketplace id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub marketplace_id: Option<String>,
+    /// Zoop seller id, to send as `on_behalf_of`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_behalf_of: Option<String>,
+    /// The payment's original amount, in cents.
+    pub amount_cents: i64,
+    /// What a cancel or refund can still return now, in cents (0 when nothing can).
+    pub refundable_cents: i64,
+    /// Whether the provider accepts a partial amount for this payment now.
+    pub partial_allowed: bool,
+    /// The provider's own state name (Yapay's numeric `statusTransacao` as text).
+    pub state: String,
+}
+
+impl Payment {
+    /// The provider's slug.
+    pub fn provider(&self) -> &'static str {
+        match self {
+            Payment::PicPayEcommerce(_) => picpay_ecommerce::SLUG,
+            Payment::Yapay(_) => yapay::SLUG,
+            Payment::PicPayCheckout(_) => picpay_checkout::SLUG,
+            Payment::Liquido(_) => liquido::SLUG,
+            Payment::Zoop(_) => zoop::SLUG,
+        }
+    }
+
+    /// The flat description of this payment in its current state.
+    pub fn describe(&self) -> DemoPayment {
+        let base = |payment_id: String,
+                    amount_cents: i64,
+                    (refundable_cents, partial_allowed): (i64, bool),
+                    state: String| {
+            DemoPayment {
+                provider: self.provider().to_owned(),
+                payment_id,
+                authorization_id: None,
+                establishment: None,
+                marketplace_id: None,
+                on_behalf_of: None,
+                amount_cents,
+                refundable_cents,
+                partial_allowed: partial_allowed && refundable_cents > 1,
+                state,
+            }
+        };
+        match self {
+            Payment::PicPayEcommerce(order) => DemoPayment {
+                authorization_id: order.authorization_id.clone(),
+                ..base(
+                    order.reference_id.clone(),
+                    order.amount_cents,
+                    order.refundable(),
+                    order.status.clone(),
+                )
+            },
+            Payment::Yapay(tx) => DemoPayment {
+                establishment: Some(tx.codigo_estabelecimento.clone()),
+                ..base(
+                    tx.numero_transacao.to_string(),
+                    tx.valor_cents,
+                    tx.refundable(),
+                    tx.status_transacao.to_string(),
+                )
+            },
+            Payment::PicPayCheckout(charge) => base(
+                charge.merchant_charge_id.clone(),
+                charge.amount_cents,
+                charge.refundable(),
+                charge.charge_status.clone(),
+            ),
+            Payment::Liquido(charge) => base(
+                charge.idempotency_key.clone(),
+                charge.amount_cents,
+                charge.refundable(),
+                charge.transfer_status.clone(),
+            ),
+            Payment::Zoop(tx) => DemoPayment {
+                marketplace_id: Some(tx.marketplace_id.clone()),
+                on_behalf_of: Some(tx.on_behalf_of.clone()),
+                ..base(
+                    tx.id.clone(),
+                    tx.amount_cents,
+                    tx.refundable(),
+                    tx.status.clone(),
+                )
+            },
+        }
+    }
+}

@@ -1,0 +1,129 @@
+//! The five simulated providers, where each lives on the sandbox's single port, and what their
+//! handlers share: the routing result, the effect context and the OAuth token store.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use crate::ledger::Ledger;
+use crate::wire::stable_hash;
+
+/// One of the simulated providers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Provider {
+    /// PicPay E-commerce, the legacy public API (`x-picpay-token`).
+    PicPayEcommerce,
+    /// Yapay Gateway (HTTP Basic).
+    Yapay,
+    /// PicPay Checkout, the charge API (OAuth2 client credentials, JSON token request).
+    PicPayCheckout,
+    /// Liquido BRL pay-ins (OAuth2 on a separate auth host, form-encoded, plus `x-api-key`).
+    Liquido,
+    /// Zoop marketplace card API (HTTP Basic, API key as user, empty password).
+    Zoop,
+}
+
+impl Provider {
+    /// Every provider, in a fixed order.
+    pub const ALL: [Provider; 5] = [
+        Provider::PicPayEcommerce,
+        Provider::Yapay,
+        Provider::PicPayCheckout,
+        Provider::Liquido,
+        Provider::Zoop,
+    ];
+
+    /// The slug: the provider's name in URLs, the ledger, fault rules and the control API.
+    pub fn slug(self) -> &'static str {
+        match self {
+            Provider::PicPayEcommerce => "picpay-ecommerce",
+            Provider::Yapay => "yapay",
+            Provider::PicPayCheckout => "picpay-checkout",
+            Provider::Liquido => "liquido",
+            Provider::Zoop => "zoop",
+        }
+    }
+
+    /// The provider with this slug.
+    pub fn from_slug(slug: &str) -> Option<Provider> {
+        Provider::ALL
+            .into_iter()
+            .find(|provider| provider.slug() == slug)
+    }
+
+    /// The provider's own base path, appended to `/{slug}` to form a client's base URL: the
+    /// same path the real API has after its host.
+    pub fn base_path(self) -> &'static str {
+        match self {
+            Provider::PicPayEcommerce => "/ecommerce/public",
+            Provider::Yapay => "/checkout/api/v3",
+            Provider::PicPayCheckout => "/api/v1",
+            Provider::Liquido => "",
+            Provider::Zoop => "/v1",
+        }
+    }
+}
+
+/// Liquido's token endpoint lives on a different host in reality, so it gets its own prefix.
+pub(crate) const LIQUIDO_AUTH_PREFIX: &str = "liquido-auth";
+
+/// What a provider's router made of a path.
+pub(crate) enum Routed<C> {
+    /// A known operation.
+    Call(C),
+    /// A known path, but not with this method; carries the operation name for counting.
+    WrongMethod(&'static str),
+    /// No operation lives here.
+    NotFound,
+}
+
+/// What a handler may touch besides its own provider's payments.
+pub(crate) struct Ctx<'a> {
+    pub(crate) ledger: &'a mut Ledger,
+    pub(crate) tokens: &'a mut Tokens,
+    /// Unix seconds, for `updatedAt`-style fields.
+    pub(crate) now: i64,
+}
+
+/// Bearer tokens issued by the two OAuth2 token endpoints.
+pub(crate) struct Tokens {
+    issued: HashMap<String, (Provider, Instant)>,
+    next: u64,
+    salt: u64,
+}
+
+impl Tokens {
+    pub(crate) fn new(salt: u64) -> Self {
+        Tokens {
+            issued: HashMap::new(),
+            next: 0,
+            salt,
+        }
+    }
+
+    /// Issues a token for `provider` that lives `ttl`.
+    pub(crate) fn issue(&mut self, provider: Provider, ttl: Duration) -> String {
+        let now = Instant::now();
+        self.issued.retain(|_, (_, expires)| *expires > now);
+        self.next += 1;
+        let seed = format!("{}:{}", provider.slug(), self.next);
+        let token = format!(
+            "sbx_{:016x}{:016x}",
+            stable_hash(&seed, self.salt),
+            stable_hash(&seed, self.salt ^ 0x5eed)
+        );
+        self.issued.insert(token.clone(), (provider, now + ttl));
+        token
+    }
+
+    /// Whether `token` was issued for `provider` and has not expired.
+    pub(crate) fn is_valid(&self, provider: Provider, token: &str) -> bool {
+        self.issued
+            .get(token)
+            .is_some_and(|(owner, expires)| *owner == provider && *expires > Instant::now())
+    }
+
+    /// Forgets every token, as if they had all expired.
+    pub(crate) fn expire_all(&mut self) {
+        self.issued.clear();
+    }
+}

@@ -1,0 +1,236 @@
+//! The deterministic demo payments every seeded sandbox starts with: [`DEMO_PER_PROVIDER`] for
+//! each provider, mostly refundable, with a share already refunded, partially refunded, or in a
+//! state the provider refuses to cancel, so demos and benchmarks meet every path.
+//!
+//! Ids (n = 0001 … 0400):
+//! - PicPay E-commerce: `referenceId` `demo-order-n`, `authorizationId` `demo-auth-n` (orders
+//!   that were never paid have none);
+//! - Yapay: establishment `1000000000000`, `numeroTransacao` 100001 … 100400;
+//! - PicPay Checkout: `merchantChargeId` `demo-charge-n`;
+//! - Liquido: `idempotencyKey` `demo-pix-n`;
+//! - Zoop: marketplace `demo-marketplace`, seller `demo-seller`, transaction `demo-txn-n`.
+//!
+//! Which state a payment gets depends on n mod 20, so every block of twenty has the same mix.
+
+use crate::payment::{DemoPayment, Payment};
+use crate::wire::stable_hash;
+use crate::{liquido, picpay_checkout, picpay_ecommerce, yapay, zoop};
+
+/// How many demo payments each provider gets.
+pub const DEMO_PER_PROVIDER: usize = 400;
+
+/// First seeded Yapay `numeroTransacao`.
+pub const YAPAY_FIRST_NUMBER: u64 = 100_001;
+
+/// When the demo payments were made: 2024-05-02 10:00 in Brasília (13:00 UTC).
+pub(crate) const BASE_TIME: i64 = 1_714_654_800;
+
+/// When demo payment `n` (1-based) was made: one every quarter of an hour after [`BASE_TIME`].
+pub(crate) fn created_at(n: usize) -> i64 {
+    BASE_TIME + i64::try_from(n).unwrap_or(0) * 937
+}
+
+/// Varied amounts between R$ 10,00 and R$ 1.000,00, some with odd cents.
+fn amount(provider: &str, n: usize) -> i64 {
+    let hash = stable_hash(&format!("{provider}#{n}"), 99);
+    let cents = 1_000 + i64::try_from(hash % 99_000).unwrap_or(0);
+    // Every third one is a round amount, as many real prices are.
+    if n.is_multiple_of(3) {
+        cents / 100 * 100
+    } else {
+        cents
+    }
+}
+
+/// The demo payments, in the order they are seeded.
+pub(crate) fn demo() -> Vec<Payment> {
+    let mut payments = Vec::with_capacity(DEMO_PER_PROVIDER * 5);
+    for n in 1..=DEMO_PER_PROVIDER {
+        payments.push(picpay_ecommerce_order(n).into());
+    }
+    for n in 1..=DEMO_PER_PROVIDER {
+        payments.push(yapay_transaction(n).into());
+    }
+    for n in 1..=DEMO_PER_PROVIDER {
+        payments.push(picpay_checkout_charge(n).into());
+    }
+    for n in 1..=DEMO_PER_PROVIDER {
+        payments.push(liquido_charge(n).into());
+    }
+    for n in 1..=DEMO_PER_PROVIDER {
+        payments.push(zoop_transaction(n).into());
+    }
+    payments
+}
+
+fn picpay_ecommerce_order(n: usize) -> picpay_ecommerce::Order {
+    let amount = amount(picpay_ecommerce::SLUG, n);
+    let order = picpay_ecommerce::Order::paid(
+        format!("demo-order-{n:04}"),
+        format!("demo-auth-{n:04}"),
+        amount,
+    );
+    match n % 20 {
+        0..=11 => order,
+        12 => order.with_status("completed"),
+        13 => order.with_refunded_cents(amount / 4),
+        14 => order.with_status("authorized"),
+        15 => picpay_ecommerce::Order::created(format!("demo-order-{n:04}"), amount),
+        16 => order.with_status("refunded").with_refunded_cents(amount),
+        17 => picpay_ecommerce::Order::created(format!("demo-order-{n:04}"), amount)
+            .with_status("expired"),
+        18 => order.with_status("analysis"),
+        _ => order.with_status("chargeback"),
+    }
+}
+
+fn yapay_transaction(n: usize) -> yapay::Transaction {
+    let number = YAPAY_FIRST_NUMBER + n as u64 - 1;
+    let amount = amount(yapay::SLUG, n);
+    let mut tx = yapay::Transaction::captured(number, amount);
+    // Both forms of `codigoEstabelecimento` occur in Yapay's answers.
+    tx.establishment_as_number = n.is_multiple_of(2);
+    tx.parcelas = u8::try_from(n % 3 + 1).unwrap_or(1);
+    match n % 20 {
+        0..=10 => tx,
+        11 | 12 => tx.with_status(2),
+        13 => yapay::Transaction {
+            cancelled_cents: amount / 3,
+            ..tx.with_status(27)
+        },
+        14 | 15 => tx.d_plus_one(),
+        16 => yapay::Transaction {
+            cancelled_cents: amount,
+            ..tx.with_status(13)
+        },
+        17 => tx.with_status(14),
+        18 => tx.with_status(3),
+        _ => tx.d_plus_one().with_status(40),
+    }
+}
+
+fn picpay_checkout_charge(n: usize) -> picpay_checkout::Charge {
+    let amount = amount(picpay_checkout::SLUG, n);
+    let charge = picpay_checkout::Charge::paid(format!("demo-charge-{n:04}"), amount);
+    let charge = match n % 3 {
+        0 => charge.with_payment_type("PIX"),
+        1 => charge,
+        _ => charge.with_payment_type("WALLET"),
+    };
+    match n % 20 {
+        0..=11 => charge,
+        12 | 13 => charge
+            .with_payment_type("CREDIT")
+            .with_status("PRE_AUTHORIZED"),
+        14 => charge
+            .with_status("PARTIAL")
+            .with_refunded_cents(amount / 4),
+        15 => charge.with_status("REFUNDED").with_refunded_cents(amount),
+        16 => charge
+            .with_payment_type("CREDIT")
+            .with_status("CANCELED")
+            .with_refunded_cents(amount),
+        17 => charge.with_status("DENIED"),
+        18 => charge.with_status("CHARGEBACK"),
+        _ => charge.with_status("ERROR"),
+    }
+}
+
+fn liquido_charge(n: usize) -> liquido::Charge {
+    let mut charge =
+        liquido::Charge::in_progress(format!("demo-pix-{n:04}"), amount(liquido::SLUG, n));
+    // The seed's table types `finalAmount` as a string, its example as a number: both occur.
+    charge.final_amount_as_string = n.is_multiple_of(2);
+    if n.is_multiple_of(5) {
+        charge.payment_method = String::from("PIX_DYNAMIC_QR");
+    }
+    match n % 20 {
+        0..=13 => charge,
+        14 | 15 => charge.with_status("SETTLED"),
+        16 => charge.with_status("CANCELLED"),
+        17 => charge.with_status("EXPIRED"),
+        18 => charge.with_status("FAILED"),
+        _ => charge.with_status("REFUNDED"),
+    }
+}
+
+fn zoop_transaction(n: usize) -> zoop::Transaction {
+    let amount = amount(zoop::SLUG, n);
+    let tx = zoop::Transaction::succeeded(format!("demo-txn-{n:04}"), amount);
+    match n % 20 {
+        0..=11 => tx,
+        12 | 13 => tx.with_status("pre_authorized"),
+        14 => zoop::Transaction {
+            voided_cents: amount / 4,
+            ..tx
+        },
+        15 => zoop::Transaction {
+            voided_cents: amount,
+            ..tx.with_status("canceled")
+        },
+        16 => tx.with_payment_type("debit"),
+        17 => tx.with_status("failed"),
+        18 => tx.with_status("pending"),
+        _ => tx.with_status("reversed"),
+    }
+}
+
+/// Describes every payment a seeded sandbox starts with, in seeding order, so the command line
+/// can build an example bulk file without starting a sandbox.
+pub fn demo_payments() -> Vec<DemoPayment> {
+    demo().iter().map(Payment::describe).collect()
+}
+
+/// The creation time to give a seeded payment, by its position within its provider.
+pub(crate) fn seeded_created_at(index_within_provider: usize) -> i64 {
+    created_at(index_within_provider + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock;
+
+    #[test]
+    fn base_time_is_the_documented_instant() {
+        assert_eq!(BASE_TIME, clock::unix_from_utc(2024, 5, 2, 13, 0));
+    }
+
+    #[test]
+    fn every_provider_gets_the_same_count_and_mostly_refundable_payments() {
+        let demo = demo_payments();
+        assert_eq!(demo.len(), DEMO_PER_PROVIDER * 5);
+        for slug in [
+            "picpay-ecommerce",
+            "yapay",
+            "picpay-checkout",
+            "liquido",
+            "zoop",
+        ] {
+            let mine: Vec<_> = demo
+                .iter()
+                .filter(|payment| payment.provider == slug)
+                .collect();
+            assert_eq!(mine.len(), DEMO_PER_PROVIDER, "{slug}");
+            let refundable = mine
+                .iter()
+                .filter(|payment| payment.refundable_cents > 0)
+                .count();
+            assert!(
+                refundable * 2 > mine.len(),
+                "{slug}: {refundable} refundable"
+            );
+            assert!(
+                mine.iter().any(|payment| payment.refundable_cents == 0),
+                "{slug}: none refused"
+            );
+        }
+        assert_eq!(demo[0].payment_id, "demo-order-0001");
+        assert_eq!(demo[0].authorization_id.as_deref(), Some("demo-auth-0001"));
+        assert_eq!(demo[DEMO_PER_PROVIDER].payment_id, "100001");
+        assert_eq!(demo[2 * DEMO_PER_PROVIDER].payment_id, "demo-charge-0001");
+        assert_eq!(demo[3 * DEMO_PER_PROVIDER].payment_id, "demo-pix-0001");
+        assert_eq!(demo[4 * DEMO_PER_PROVIDER].payment_id, "demo-txn-0001");
+        assert_eq!(demo, demo_payments(), "deterministic");
+    }
+}

@@ -1,0 +1,10 @@
+use estorno::{CancelResponse, Cents};
+
+#[derive(Debug, serde::Deserialize, CancelResponse)]
+#[cancel(refunded = refunded_amount, left = amount)]
+pub struct Charge {
+    pub amount: Cents,
+    pub refunded_amount: Cents,
+}
+
+fn main() {}

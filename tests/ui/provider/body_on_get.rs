@@ -1,0 +1,24 @@
+use estorno::Cents;
+
+#[derive(Debug, serde::Deserialize)]
+pub struct Charge {
+    pub amount: Cents,
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub struct ApiError {
+    pub message: String,
+}
+
+#[derive(serde::Serialize)]
+pub struct Filter {
+    pub status: String,
+}
+
+#[estorno::provider(name = "Acme", production = "https://api.acme.test", auth = bearer)]
+pub trait Acme {
+    #[get("/charges/{charge_id}")]
+    #[ok(200 => Charge)]
+    fn charge(charge_id: &str, #[json] filter: &Filter) -> Charge;
+}
+fn main() {}

@@ -1,0 +1,19 @@
+use estorno::Cents;
+
+#[derive(Debug, serde::Deserialize)]
+pub struct Charge {
+    pub amount: Cents,
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub struct ApiError {
+    pub message: String,
+}
+
+#[estorno::provider(name = "Acme", production = "https://api.acme.test", auth = digest)]
+pub trait Acme {
+    #[get("/charges/{charge_id}")]
+    #[ok(200 => Charge)]
+    fn charge(charge_id: &str) -> Charge;
+}
+fn main() {}

@@ -1,0 +1,8 @@
+#[estorno::status]
+pub enum ChargeStatus {
+    #[status("PAID" => Active)]
+    Paid,
+    Unknown,
+}
+
+fn main() {}

@@ -1,0 +1,9 @@
+#[estorno::status]
+pub enum ChargeStatus {
+    #[status("PAID" => Active)]
+    Paid,
+    #[status("REFUNDED" => Refundd)]
+    Refunded,
+}
+
+fn main() {}
