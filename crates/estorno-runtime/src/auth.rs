@@ -25,9 +25,45 @@ use crate::spec::{AuthScheme, OAuth2Spec, TokenRequestEncoding};
 /// The conversion is internal: generated code names the provider's credential type, and
 /// [`crate::ClientBuilder::build`] checks that it fits the spec's [`AuthScheme`].
 pub trait Credentials: Send + Sync + 'static {
+    /// The names of this type's parts as configuration keys (`client_id`, `client_secret`),
+    /// in order. Environment variables and configuration files use these names.
+    const FIELDS: &'static [&'static str];
+
+    /// Builds the credentials from named parts, asking `part` for each of [`Self::FIELDS`].
+    /// A missing part is a [`BuildError::MissingCredential`] naming it.
+    fn from_fields(
+        part: &mut dyn FnMut(&'static str) -> Option<String>,
+    ) -> Result<Self, BuildError>
+    where
+        Self: Sized;
+
     /// Checks the credentials against the scheme and prepares what each request needs.
     #[doc(hidden)]
     fn into_authenticator(self, scheme: &'static AuthScheme) -> Result<Authenticator, BuildError>;
+}
+
+/// Asks for one named part, refusing its absence.
+fn required(
+    part: &mut dyn FnMut(&'static str) -> Option<String>,
+    field: &'static str,
+) -> Result<String, BuildError> {
+    part(field)
+        .filter(|value| !value.is_empty())
+        .ok_or(BuildError::MissingCredential { field })
+}
+
+/// `from_fields` for a type whose constructor takes its parts in `FIELDS` order.
+macro_rules! from_fields {
+    ($type:ident [$($field:literal),+] => |$($part:ident),+| $build:expr) => {
+        const FIELDS: &'static [&'static str] = &[$($field),+];
+
+        fn from_fields(
+            part: &mut dyn FnMut(&'static str) -> Option<String>,
+        ) -> Result<Self, BuildError> {
+            $(let $part = required(part, $field)?;)+
+            Ok($build)
+        }
+    };
 }
 
 /// Prepared authentication, opaque outside this crate.
@@ -178,6 +214,8 @@ impl HeaderToken {
 redacted_debug!(HeaderToken { ; token });
 
 impl Credentials for HeaderToken {
+    from_fields!(HeaderToken ["token"] => |token| HeaderToken::new(token));
+
     fn into_authenticator(self, scheme: &'static AuthScheme) -> Result<Authenticator, BuildError> {
         let AuthScheme::Header { name } = scheme else {
             return Err(mismatch(scheme, "HeaderToken"));
@@ -209,6 +247,8 @@ impl BearerToken {
 redacted_debug!(BearerToken { ; token });
 
 impl Credentials for BearerToken {
+    from_fields!(BearerToken ["token"] => |token| BearerToken::new(token));
+
     fn into_authenticator(self, scheme: &'static AuthScheme) -> Result<Authenticator, BuildError> {
         let AuthScheme::Bearer = scheme else {
             return Err(mismatch(scheme, "BearerToken"));
@@ -238,6 +278,8 @@ impl BasicAuth {
 redacted_debug!(BasicAuth { user ; password });
 
 impl Credentials for BasicAuth {
+    from_fields!(BasicAuth ["user", "password"] => |user, password| BasicAuth::new(user, password));
+
     fn into_authenticator(self, scheme: &'static AuthScheme) -> Result<Authenticator, BuildError> {
         let AuthScheme::Basic = scheme else {
             return Err(mismatch(scheme, "BasicAuth"));
@@ -268,6 +310,8 @@ impl ApiKey {
 redacted_debug!(ApiKey { ; key });
 
 impl Credentials for ApiKey {
+    from_fields!(ApiKey ["api_key"] => |api_key| ApiKey::new(api_key));
+
     fn into_authenticator(self, scheme: &'static AuthScheme) -> Result<Authenticator, BuildError> {
         let AuthScheme::BasicKeyAsUser = scheme else {
             return Err(mismatch(scheme, "ApiKey"));
@@ -298,6 +342,8 @@ impl BearerWithApiKey {
 redacted_debug!(BearerWithApiKey { ; token, api_key });
 
 impl Credentials for BearerWithApiKey {
+    from_fields!(BearerWithApiKey ["token", "api_key"] => |token, api_key| BearerWithApiKey::new(token, api_key));
+
     fn into_authenticator(self, scheme: &'static AuthScheme) -> Result<Authenticator, BuildError> {
         let AuthScheme::BearerWithApiKey { api_key_header } = scheme else {
             return Err(mismatch(scheme, "BearerWithApiKey"));
@@ -333,6 +379,8 @@ impl HeaderPair {
 redacted_debug!(HeaderPair { ; first, second });
 
 impl Credentials for HeaderPair {
+    from_fields!(HeaderPair ["first", "second"] => |first, second| HeaderPair::new(first, second));
+
     fn into_authenticator(self, scheme: &'static AuthScheme) -> Result<Authenticator, BuildError> {
         let AuthScheme::HeaderPair { first, second } = scheme else {
             return Err(mismatch(scheme, "HeaderPair"));
@@ -371,6 +419,8 @@ impl ClientCredentials {
 redacted_debug!(ClientCredentials { client_id ; client_secret });
 
 impl Credentials for ClientCredentials {
+    from_fields!(ClientCredentials ["client_id", "client_secret"] => |client_id, client_secret| ClientCredentials::new(client_id, client_secret));
+
     fn into_authenticator(self, scheme: &'static AuthScheme) -> Result<Authenticator, BuildError> {
         let AuthScheme::OAuth2ClientCredentials(
             spec @ OAuth2Spec {
@@ -417,6 +467,8 @@ impl ClientCredentialsWithApiKey {
 redacted_debug!(ClientCredentialsWithApiKey { client_id ; client_secret, api_key });
 
 impl Credentials for ClientCredentialsWithApiKey {
+    from_fields!(ClientCredentialsWithApiKey ["client_id", "client_secret", "api_key"] => |client_id, client_secret, api_key| ClientCredentialsWithApiKey::new(client_id, client_secret, api_key));
+
     fn into_authenticator(self, scheme: &'static AuthScheme) -> Result<Authenticator, BuildError> {
         let AuthScheme::OAuth2ClientCredentials(
             spec @ OAuth2Spec {

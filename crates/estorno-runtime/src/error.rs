@@ -472,6 +472,9 @@ pub enum BuildError {
     /// `.credentials(..)` was never called.
     #[error("missing `credentials`")]
     MissingCredentials,
+    /// A named part of the credentials was not configured.
+    #[error("missing credential `{field}`")]
+    MissingCredential { field: &'static str },
     /// A credential is empty, has CR, LF or NUL, or cannot go into a header.
     #[error("invalid `{field}`: {reason}")]
     InvalidCredential {

@@ -62,7 +62,7 @@ pub use money::{Amount, AmountError, Cents, Reais, ReaisParseError};
 pub use outcome::Outcome;
 /// The HTTP client underneath, for [`ClientBuilder::transport`] and response headers.
 pub use reqwest;
-pub use wire::OneOrMany;
+pub use wire::{DateParts, Identifier, OneOrMany, Personal, Timestamp};
 
 /// Secret strings: credentials are held as [`secret::SecretString`], read with
 /// [`secret::ExposeSecret`].

@@ -90,6 +90,273 @@ impl<T: Serialize> Serialize for OneOrMany<T> {
     }
 }
 
+/// An identifier a provider sends as a JSON string or as a number, kept as its text.
+///
+/// Yapay writes `codigoEstabelecimento` as `"1000000000000"` in some answers and as
+/// `1000000000000` in others; both read as the same identifier, and it is written back as a
+/// string.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Identifier(String);
+
+impl Identifier {
+    /// The identifier as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<&str> for Identifier {
+    fn from(text: &str) -> Self {
+        Identifier(text.to_owned())
+    }
+}
+
+impl From<String> for Identifier {
+    fn from(text: String) -> Self {
+        Identifier(text)
+    }
+}
+
+impl fmt::Display for Identifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<str> for Identifier {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for Identifier {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl Serialize for Identifier {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Identifier {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct IdentifierVisitor;
+
+        impl Visitor<'_> for IdentifierVisitor {
+            type Value = Identifier;
+
+            fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+                formatter.write_str("an identifier as a string or a whole number")
+            }
+
+            fn visit_str<E: de::Error>(self, value: &str) -> Result<Identifier, E> {
+                Ok(Identifier(value.to_owned()))
+            }
+
+            fn visit_u64<E: de::Error>(self, value: u64) -> Result<Identifier, E> {
+                Ok(Identifier(value.to_string()))
+            }
+
+            fn visit_i64<E: de::Error>(self, value: i64) -> Result<Identifier, E> {
+                Ok(Identifier(value.to_string()))
+            }
+        }
+
+        deserializer.deserialize_any(IdentifierVisitor)
+    }
+}
+
+/// Personal data (a payer's CPF, e-mail, phone, address) inside a provider's response.
+///
+/// It decodes and encodes as the inner value, so nothing is lost, but its `Debug` prints
+/// `[personal data]`: a response logged with `{:?}`, kept in an error or written to a journal
+/// through `Debug` never shows it. Read it on purpose with [`Personal::expose`].
+#[derive(Clone, PartialEq, Eq, Hash, Default)]
+pub struct Personal<T>(T);
+
+impl<T> Personal<T> {
+    /// Wraps a value.
+    pub fn new(value: T) -> Self {
+        Personal(value)
+    }
+
+    /// The personal value, read on purpose.
+    pub fn expose(&self) -> &T {
+        &self.0
+    }
+
+    /// The personal value, taken out on purpose.
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> fmt::Debug for Personal<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[personal data]")
+    }
+}
+
+impl<T: Serialize> Serialize for Personal<T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(serializer)
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Personal<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        T::deserialize(deserializer).map(Personal)
+    }
+}
+
+/// A date or date and time as a provider writes it, kept as text and read into its parts.
+///
+/// Providers disagree on formats, and one provider may use several: ISO 8601 with an offset
+/// (`2023-11-08T10:42:36-03:00`, PicPay), `2018-01-03 13:02:53` and `24/05/2017` (Yapay),
+/// `2022-06-02 11:45:44 GMT+08:00` (Liquido). Every one of these reads into [`DateParts`];
+/// a format not listed still decodes, keeping its text, with [`Timestamp::parts`] `None`,
+/// because a refund's answer must never fail over how a date is written.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Timestamp {
+    text: String,
+    parts: Option<DateParts>,
+}
+
+/// The fields of a [`Timestamp`]. Time and offset are `None` when the text does not say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct DateParts {
+    pub year: u16,
+    pub month: u8,
+    pub day: u8,
+    /// Hour, minute, second.
+    pub time: Option<(u8, u8, u8)>,
+    /// Offset from UTC in minutes (`-180` for `-03:00`).
+    pub offset_minutes: Option<i16>,
+}
+
+impl Timestamp {
+    /// Reads a timestamp in any of the formats above.
+    pub fn parse(text: &str) -> Timestamp {
+        Timestamp {
+            text: text.to_owned(),
+            parts: parse_date(text.trim()),
+        }
+    }
+
+    /// The text as the provider wrote it.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// The date's parts, when the format is one of the known ones.
+    pub fn parts(&self) -> Option<DateParts> {
+        self.parts
+    }
+}
+
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+impl Serialize for Timestamp {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.text)
+    }
+}
+
+impl<'de> Deserialize<'de> for Timestamp {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = std::borrow::Cow::<str>::deserialize(deserializer)?;
+        Ok(Timestamp::parse(&text))
+    }
+}
+
+fn number<T: std::str::FromStr>(text: &str, digits: usize) -> Option<T> {
+    (text.len() == digits && text.bytes().all(|byte| byte.is_ascii_digit()))
+        .then(|| text.parse().ok())
+        .flatten()
+}
+
+fn parse_date(text: &str) -> Option<DateParts> {
+    // `24/05/2017`
+    if let [day, month, year] = text.split('/').collect::<Vec<_>>()[..] {
+        return checked(
+            number(year, 4)?,
+            number(month, 2)?,
+            number(day, 2)?,
+            None,
+            None,
+        );
+    }
+    let (date, rest) = text.split_at(text.len().min(10));
+    let [year, month, day] = date.split('-').collect::<Vec<_>>()[..] else {
+        return None;
+    };
+    let (year, month, day) = (number(year, 4)?, number(month, 2)?, number(day, 2)?);
+    if rest.is_empty() {
+        return checked(year, month, day, None, None);
+    }
+    // `T10:42:36-03:00`, ` 13:02:53`, ` 11:45:44 GMT+08:00`, with optional fractions.
+    let rest = rest.strip_prefix(['T', ' '])?;
+    let (clock, zone) = rest.split_at(rest.len().min(8));
+    let [hour, minute, second] = clock.split(':').collect::<Vec<_>>()[..] else {
+        return None;
+    };
+    let time = (number(hour, 2)?, number(minute, 2)?, number(second, 2)?);
+    let zone = match zone.strip_prefix('.') {
+        Some(fraction) => fraction.trim_start_matches(|c: char| c.is_ascii_digit()),
+        None => zone,
+    };
+    let zone = zone.trim_start();
+    let zone = zone
+        .strip_prefix("GMT")
+        .or_else(|| zone.strip_prefix("UTC"))
+        .unwrap_or(zone);
+    let offset = match zone {
+        "" => None,
+        "Z" => Some(0),
+        _ => {
+            let (sign, digits) = match zone.as_bytes()[0] {
+                b'+' => (1, &zone[1..]),
+                b'-' => (-1, &zone[1..]),
+                _ => return None,
+            };
+            let (hours, minutes) = digits.split_once(':').unwrap_or((digits, "00"));
+            let hours: i16 = number(hours, 2)?;
+            let minutes: i16 = number(minutes, 2)?;
+            if hours > 14 || minutes > 59 {
+                return None;
+            }
+            Some(sign * (hours * 60 + minutes))
+        }
+    };
+    checked(year, month, day, Some(time), offset)
+}
+
+fn checked(
+    year: u16,
+    month: u8,
+    day: u8,
+    time: Option<(u8, u8, u8)>,
+    offset_minutes: Option<i16>,
+) -> Option<DateParts> {
+    let valid_date = (1..=12).contains(&month) && (1..=31).contains(&day);
+    let valid_time =
+        time.is_none_or(|(hour, minute, second)| hour < 24 && minute < 60 && second < 61);
+    (valid_date && valid_time).then_some(DateParts {
+        year,
+        month,
+        day,
+        time,
+        offset_minutes,
+    })
+}
+
 /// Deserializes a text status (`"PAID"`) through the enum's `from_wire`.
 #[doc(hidden)]
 pub fn deserialize_text_status<'de, D, T>(
@@ -158,7 +425,78 @@ where
 
 #[cfg(test)]
 mod tests {
-    use super::OneOrMany;
+    use super::{DateParts, Identifier, OneOrMany, Personal, Timestamp};
+
+    #[test]
+    fn timestamps_read_every_known_format() {
+        let parts = |text: &str| Timestamp::parse(text).parts();
+        assert_eq!(
+            parts("2023-11-08T10:42:36-03:00"),
+            Some(DateParts {
+                year: 2023,
+                month: 11,
+                day: 8,
+                time: Some((10, 42, 36)),
+                offset_minutes: Some(-180)
+            })
+        );
+        assert_eq!(
+            parts("2022-06-02 11:45:44 GMT+08:00"),
+            Some(DateParts {
+                year: 2022,
+                month: 6,
+                day: 2,
+                time: Some((11, 45, 44)),
+                offset_minutes: Some(480)
+            })
+        );
+        assert_eq!(
+            parts("2018-01-03 13:02:53"),
+            Some(DateParts {
+                year: 2018,
+                month: 1,
+                day: 3,
+                time: Some((13, 2, 53)),
+                offset_minutes: None
+            })
+        );
+        assert_eq!(
+            parts("24/05/2017"),
+            Some(DateParts {
+                year: 2017,
+                month: 5,
+                day: 24,
+                time: None,
+                offset_minutes: None
+            })
+        );
+        assert_eq!(
+            parts("2024-02-01T00:00:00.123Z").and_then(|p| p.offset_minutes),
+            Some(0)
+        );
+        let odd = Timestamp::parse("yesterday");
+        assert_eq!((odd.as_str(), odd.parts()), ("yesterday", None));
+        assert_eq!(parts("2017-13-01"), None);
+    }
+
+    #[test]
+    fn identifiers_read_strings_and_numbers() {
+        let text: Identifier = serde_json::from_str(r#""1000000000000""#).unwrap();
+        let number: Identifier = serde_json::from_str("1000000000000").unwrap();
+        assert_eq!(text, number);
+        assert_eq!(
+            serde_json::to_string(&number).unwrap(),
+            r#""1000000000000""#
+        );
+    }
+
+    #[test]
+    fn personal_data_never_shows_in_debug() {
+        let cpf: Personal<String> = serde_json::from_str(r#""00740886967""#).unwrap();
+        assert_eq!(format!("{cpf:?}"), "[personal data]");
+        assert_eq!(cpf.expose(), "00740886967");
+        assert_eq!(serde_json::to_string(&cpf).unwrap(), r#""00740886967""#);
+    }
 
     #[derive(Debug, PartialEq, serde::Deserialize)]
     struct FieldError {
