@@ -449,3 +449,214 @@ fn the_spec_describes_the_provider() {
     assert!(!refund.idempotent);
     assert!(spec.endpoint("charge").expect("charge").idempotent);
 }
+
+mod unified {
+    //! The unified cancellation API over PicPay Checkout.
+
+    use super::*;
+    use estorno::{Cancel, CancelError, CancelRequest};
+
+    /// A charge body in the seed's shape with the given state and amounts.
+    fn charge_body(status: &str, remaining: u64, refunded: u64) -> String {
+        let mut charge: serde_json::Value =
+            serde_json::from_str(&fixture("refund-200.json")).expect("fixture is JSON");
+        charge["chargeStatus"] = status.into();
+        charge["amount"] = remaining.into();
+        charge["refundedAmount"] = refunded.into();
+        charge.to_string()
+    }
+
+    fn status_mock<'a>(server: &'a MockServer, body: String, times: Option<usize>) -> Mock<'a> {
+        server.mock(|when, then| {
+            when.method(GET).path(format!("/charge/{CHARGE_ID}"));
+            let then = then.status(200).body(body);
+            if let Some(times) = times {
+                then.up_to_n_times(times);
+            }
+        })
+    }
+
+    #[tokio::test]
+    async fn total_cancel_refunds_what_remains() {
+        let server = MockServer::start_async().await;
+        token_mock(&server, "token-1", 300);
+        status_mock(&server, charge_body("PAID", 1000, 0), None);
+        let refund = server.mock(|when, then| {
+            when.method(POST)
+                .path(format!("/charge/{CHARGE_ID}/refund"))
+                .body(r#"{"amount":1000}"#);
+            then.status(200).body(fixture("refund-200.json"));
+        });
+
+        let cancellation = client(&server)
+            .cancel(&CancelRequest::total(CHARGE_ID))
+            .await
+            .expect("cancels");
+        assert_eq!(cancellation.outcome, Outcome::Refunded);
+        assert_eq!(cancellation.refunded, Some(Cents::new(1000)));
+        assert_eq!(cancellation.remaining, Some(Cents::new(0)));
+        assert_eq!(cancellation.requested, Some(Cents::new(1000)));
+        assert_eq!(
+            cancellation.reference.as_deref(),
+            Some("ed50d469-ae7d-4a3d-a946-6e399cb981bb")
+        );
+        assert_eq!(cancellation.review, None);
+        assert_eq!(cancellation.raw::<Charge>(), Some(&seed_charge()));
+        refund.assert_calls(1);
+    }
+
+    #[tokio::test]
+    async fn partial_cancel_sends_the_amount_asked() {
+        let server = MockServer::start_async().await;
+        token_mock(&server, "token-1", 300);
+        status_mock(&server, charge_body("PAID", 1000, 0), None);
+        let refund = server.mock(|when, then| {
+            when.method(POST)
+                .path(format!("/charge/{CHARGE_ID}/refund"))
+                .body(r#"{"amount":300}"#);
+            then.status(200).body(charge_body("PARTIAL", 700, 300));
+        });
+        let request = CancelRequest::partial(CHARGE_ID, Amount::from_cents(300).unwrap());
+        let cancellation = client(&server).cancel(&request).await.expect("cancels");
+        assert_eq!(cancellation.outcome, Outcome::PartiallyRefunded);
+        assert_eq!(cancellation.refunded, Some(Cents::new(300)));
+        assert_eq!(cancellation.remaining, Some(Cents::new(700)));
+        refund.assert_calls(1);
+    }
+
+    #[tokio::test]
+    async fn an_already_refunded_charge_is_answered_without_sending() {
+        let server = MockServer::start_async().await;
+        token_mock(&server, "token-1", 300);
+        status_mock(&server, charge_body("REFUNDED", 0, 1000), None);
+        let refund = server.mock(|when, then| {
+            when.method(POST)
+                .path(format!("/charge/{CHARGE_ID}/refund"));
+            then.status(200).body(fixture("refund-200.json"));
+        });
+        let cancellation = client(&server)
+            .cancel(&CancelRequest::total(CHARGE_ID))
+            .await
+            .expect("answers");
+        assert_eq!(cancellation.outcome, Outcome::Refunded);
+        assert!(cancellation.already_done);
+        refund.assert_calls(0);
+    }
+
+    #[tokio::test]
+    async fn more_than_remains_is_rejected_before_sending() {
+        let server = MockServer::start_async().await;
+        token_mock(&server, "token-1", 300);
+        status_mock(&server, charge_body("PARTIAL", 200, 800), None);
+        let refund = server.mock(|when, then| {
+            when.method(POST)
+                .path(format!("/charge/{CHARGE_ID}/refund"));
+            then.status(200).body(fixture("refund-200.json"));
+        });
+        let request = CancelRequest::partial(CHARGE_ID, Amount::from_cents(500).unwrap());
+        let cancellation = client(&server).cancel(&request).await.expect("answers");
+        assert_eq!(cancellation.outcome, Outcome::Rejected);
+        assert_eq!(
+            cancellation.reason.as_deref(),
+            Some("R$ 5,00 is more than the R$ 2,00 that remains; nothing was sent")
+        );
+        refund.assert_calls(0);
+    }
+
+    #[tokio::test]
+    async fn a_provider_refusal_is_a_rejection_with_its_reason() {
+        let server = MockServer::start_async().await;
+        token_mock(&server, "token-1", 300);
+        status_mock(&server, charge_body("PAID", 1000, 0), None);
+        server.mock(|when, then| {
+            when.method(POST)
+                .path(format!("/charge/{CHARGE_ID}/refund"));
+            then.status(400).body(fixture("error-400.json"));
+        });
+        let cancellation = client(&server)
+            .cancel(&CancelRequest::total(CHARGE_ID))
+            .await
+            .expect("answers");
+        assert_eq!(cancellation.outcome, Outcome::Rejected);
+        assert_eq!(
+            cancellation.reason.as_deref(),
+            Some(
+                "REFUND execution is unauthorized. Check if there is amount available for refund or if it has already been refunded"
+            )
+        );
+    }
+
+    #[tokio::test]
+    async fn a_timeout_after_sending_is_ambiguous_until_reconciled() {
+        let server = MockServer::start_async().await;
+        token_mock(&server, "token-1", 300);
+        let before = status_mock(&server, charge_body("PAID", 1000, 0), Some(1));
+        let refund = server.mock(|when, then| {
+            when.method(POST)
+                .path(format!("/charge/{CHARGE_ID}/refund"));
+            then.status(200)
+                .delay(Duration::from_millis(1500))
+                .body(fixture("refund-200.json"));
+        });
+        let client = Client::builder()
+            .credentials(ClientCredentials::new("client-id", "client-secret"))
+            .base_url(server.base_url())
+            .timeout(Duration::from_millis(300))
+            .build()
+            .unwrap();
+
+        let cancellation = client
+            .cancel(&CancelRequest::total(CHARGE_ID))
+            .await
+            .expect("an unknown outcome is not an error");
+        assert_eq!(cancellation.outcome, Outcome::Ambiguous);
+        assert!(cancellation.needs_reconcile());
+        assert_eq!(
+            cancellation.request().baseline_refunded(),
+            Some(Cents::ZERO)
+        );
+        refund.assert_calls(1);
+        before.assert_calls(1);
+
+        // The provider did apply it: the status now says so.
+        status_mock(&server, charge_body("REFUNDED", 0, 1000), None);
+        let reconciled = client
+            .reconcile(cancellation.request())
+            .await
+            .expect("reconciles");
+        assert_eq!(reconciled.outcome, Outcome::Refunded);
+        assert_eq!(reconciled.refunded, Some(Cents::new(1000)));
+        refund.assert_calls(1);
+    }
+
+    #[tokio::test]
+    async fn reconciling_a_refund_that_never_happened_says_the_charge_stands() {
+        let server = MockServer::start_async().await;
+        token_mock(&server, "token-1", 300);
+        status_mock(&server, charge_body("PAID", 1000, 0), None);
+        let request = CancelRequest::total(CHARGE_ID).with_baseline_refunded(Cents::ZERO);
+        let reconciled = client(&server)
+            .reconcile(&request)
+            .await
+            .expect("reconciles");
+        assert_eq!(reconciled.outcome, Outcome::Active);
+    }
+
+    #[tokio::test]
+    async fn an_invalid_charge_id_is_an_error_naming_the_field() {
+        let server = MockServer::start_async().await;
+        let any = server.mock(|when, then| {
+            when.any_request();
+            then.status(200);
+        });
+        let error = client(&server)
+            .cancel(&CancelRequest::total("../x"))
+            .await
+            .expect_err("invalid id");
+        assert!(
+            matches!(&error, CancelError::InvalidRequest { field, .. } if field == "merchant_charge_id"),
+            "{error:?}"
+        );
+        any.assert_calls(0);
+    }
+}
