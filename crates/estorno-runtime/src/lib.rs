@@ -45,6 +45,7 @@ pub mod spec;
 mod call;
 mod cancel;
 mod client;
+mod config;
 mod error;
 mod money;
 mod outcome;
@@ -56,6 +57,7 @@ pub use cancel::{
     Rejection,
 };
 pub use client::{ClientBuilder, ClientCore, Provider, RetryPolicy};
+pub use config::{ConfigError, ProviderConfig};
 pub use error::{BuildError, Error};
 pub use estorno_macros::{CancelResponse, Rejection, provider, status};
 pub use money::{Amount, AmountError, Cents, Reais, ReaisParseError};

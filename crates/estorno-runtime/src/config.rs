@@ -1,0 +1,235 @@
+//! Configures a client from named settings: environment variables, or any key-value source.
+//!
+//! The command line and `estorno::AnyProvider` pick a provider at run time, so they cannot
+//! name its credential type; they read `ESTORNO_<SLUG>_<PART>` variables instead, where the
+//! parts are the credential type's [`Credentials::FIELDS`].
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::auth::Credentials;
+use crate::client::{ClientBuilder, Provider};
+use crate::error::BuildError;
+
+/// Settings for one provider client, by name.
+#[derive(Clone, Default)]
+pub struct ProviderConfig {
+    credentials: BTreeMap<String, SecretString>,
+    base_url: Option<String>,
+    token_url: Option<String>,
+    sandbox: bool,
+    timeout: Option<Duration>,
+}
+
+/// A setting that could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid `{variable}`: {reason}")]
+pub struct ConfigError {
+    /// The variable or key, e.g. `ESTORNO_ZOOP_TIMEOUT_SECS`.
+    pub variable: String,
+    pub reason: &'static str,
+}
+
+impl std::fmt::Debug for ProviderConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProviderConfig")
+            .field("credentials", &self.credentials.keys().collect::<Vec<_>>())
+            .field("base_url", &self.base_url)
+            .field("token_url", &self.token_url)
+            .field("sandbox", &self.sandbox)
+            .field("timeout", &self.timeout)
+            .finish()
+    }
+}
+
+impl ProviderConfig {
+    /// No settings: production, no credentials.
+    pub fn new() -> Self {
+        ProviderConfig::default()
+    }
+
+    /// Sets one named credential part (`client_id`, `api_key`, ...).
+    #[must_use]
+    pub fn credential(mut self, part: impl Into<String>, value: impl Into<SecretString>) -> Self {
+        self.credentials.insert(part.into(), value.into());
+        self
+    }
+
+    /// Overrides the base URL.
+    #[must_use]
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// Overrides the OAuth2 token URL.
+    #[must_use]
+    pub fn token_url(mut self, url: impl Into<String>) -> Self {
+        self.token_url = Some(url.into());
+        self
+    }
+
+    /// Uses the provider's sandbox.
+    #[must_use]
+    pub fn sandbox(mut self, sandbox: bool) -> Self {
+        self.sandbox = sandbox;
+        self
+    }
+
+    /// The deadline per attempt.
+    #[must_use]
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// The prefix of a provider's environment variables: `ESTORNO_PICPAY_CHECKOUT_`.
+    pub fn env_prefix(slug: &str) -> String {
+        format!("ESTORNO_{}_", slug.to_ascii_uppercase().replace('-', "_"))
+    }
+
+    /// The variable that holds one credential part: `ESTORNO_ZOOP_API_KEY`.
+    pub fn env_var(slug: &str, part: &str) -> String {
+        format!("{}{}", Self::env_prefix(slug), part.to_ascii_uppercase())
+    }
+
+    /// Reads a provider's settings from the process environment.
+    pub fn from_env(slug: &str) -> Result<Self, ConfigError> {
+        Self::from_vars(slug, std::env::vars())
+    }
+
+    /// Reads a provider's settings from `ESTORNO_<SLUG>_*` pairs: `BASE_URL`, `TOKEN_URL`,
+    /// `SANDBOX` (`1`/`true`/`0`/`false`), `TIMEOUT_SECS`; every other suffix is a credential
+    /// part, lower-cased (`CLIENT_ID` is `client_id`).
+    pub fn from_vars(
+        slug: &str,
+        vars: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Self, ConfigError> {
+        let prefix = Self::env_prefix(slug);
+        let mut config = ProviderConfig::new();
+        for (name, value) in vars {
+            let Some(suffix) = name.strip_prefix(&prefix) else {
+                continue;
+            };
+            match suffix {
+                "BASE_URL" => config.base_url = Some(value),
+                "TOKEN_URL" => config.token_url = Some(value),
+                "SANDBOX" => {
+                    config.sandbox = match value.as_str() {
+                        "1" | "true" | "yes" => true,
+                        "0" | "false" | "no" | "" => false,
+                        _ => {
+                            return Err(ConfigError {
+                                variable: name,
+                                reason: "expected 1, true, 0 or false",
+                            });
+                        }
+                    }
+                }
+                "TIMEOUT_SECS" => {
+                    let seconds: u64 = value.parse().map_err(|_| ConfigError {
+                        variable: name.clone(),
+                        reason: "expected a whole number of seconds",
+                    })?;
+                    if seconds == 0 {
+                        return Err(ConfigError {
+                            variable: name,
+                            reason: "a timeout of zero would fail every call",
+                        });
+                    }
+                    config.timeout = Some(Duration::from_secs(seconds));
+                }
+                part if !part.is_empty() => {
+                    config
+                        .credentials
+                        .insert(part.to_ascii_lowercase(), value.into());
+                }
+                _ => {}
+            }
+        }
+        Ok(config)
+    }
+
+    /// Whether every part `C` needs is set.
+    pub fn has_credentials<C: Credentials>(&self) -> bool {
+        C::FIELDS
+            .iter()
+            .all(|part| self.credentials.contains_key(*part))
+    }
+
+    /// Whether nothing at all is configured for credentials.
+    pub fn is_empty(&self) -> bool {
+        self.credentials.is_empty()
+    }
+
+    /// Builds a client of provider `P` from these settings.
+    pub fn build<P: Provider>(&self) -> Result<P, BuildError> {
+        let credentials = P::Credentials::from_fields(&mut |part| {
+            self.credentials
+                .get(part)
+                .map(|value| value.expose_secret().to_owned())
+        })?;
+        let mut builder = ClientBuilder::<P>::new().credentials(credentials);
+        if self.sandbox {
+            builder = builder.sandbox();
+        }
+        if let Some(url) = &self.base_url {
+            builder = builder.base_url(url.clone());
+        }
+        if let Some(url) = &self.token_url {
+            builder = builder.token_url(url.clone());
+        }
+        if let Some(timeout) = self.timeout {
+            builder = builder.timeout(timeout);
+        }
+        builder.build()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ProviderConfig;
+
+    fn vars(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(name, value)| (name.to_string(), value.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn variables_are_read_by_prefix() {
+        let config = ProviderConfig::from_vars(
+            "picpay-checkout",
+            vars(&[
+                ("ESTORNO_PICPAY_CHECKOUT_CLIENT_ID", "id"),
+                ("ESTORNO_PICPAY_CHECKOUT_CLIENT_SECRET", "canary-secret"),
+                ("ESTORNO_PICPAY_CHECKOUT_SANDBOX", "1"),
+                ("ESTORNO_ZOOP_API_KEY", "other provider"),
+            ]),
+        )
+        .unwrap();
+        assert!(config.has_credentials::<crate::auth::ClientCredentials>());
+        assert!(!config.has_credentials::<crate::auth::ApiKey>());
+        assert!(config.sandbox);
+        let debug = format!("{config:?}");
+        assert!(!debug.contains("canary-secret"), "{debug}");
+        assert_eq!(
+            ProviderConfig::env_var("picpay-checkout", "client_id"),
+            "ESTORNO_PICPAY_CHECKOUT_CLIENT_ID"
+        );
+    }
+
+    #[test]
+    fn bad_settings_name_the_variable() {
+        let error =
+            ProviderConfig::from_vars("zoop", vars(&[("ESTORNO_ZOOP_TIMEOUT_SECS", "soon")]))
+                .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "invalid `ESTORNO_ZOOP_TIMEOUT_SECS`: expected a whole number of seconds"
+        );
+    }
+}
