@@ -226,7 +226,18 @@ pub trait Cancel: Send + Sync {
         request: &'a CancelRequest,
     ) -> BoxFuture<'a, Result<Cancellation, CancelError>>;
 
-    /// The payment's current state, read through the declared status operation.
+    /// Like [`Cancel::cancel`], with the status look-up already done: `before` is what
+    /// [`Cancel::status`] answered for this request. A caller that journals its intent (the
+    /// command line's bulk refunds) looks up, records the refunded baseline durably, and only
+    /// then sends.
+    fn cancel_from<'a>(
+        &'a self,
+        request: &'a CancelRequest,
+        before: Cancellation,
+    ) -> BoxFuture<'a, Result<Cancellation, CancelError>>;
+
+    /// The payment's current state, read through the declared status operation. A payment
+    /// the provider refuses to show (unknown id) is [`Outcome::Rejected`] with its reason.
     fn status<'a>(
         &'a self,
         request: &'a CancelRequest,
@@ -420,20 +431,29 @@ impl<T: CancelOps> Cancel for T {
         &'a self,
         request: &'a CancelRequest,
     ) -> BoxFuture<'a, Result<Cancellation, CancelError>> {
-        Box::pin(run_cancel(self, request))
+        Box::pin(async move {
+            check_partial(self, request)?;
+            let before = look_up(self, request).await?;
+            run_cancel(self, request, before).await
+        })
+    }
+
+    fn cancel_from<'a>(
+        &'a self,
+        request: &'a CancelRequest,
+        before: Cancellation,
+    ) -> BoxFuture<'a, Result<Cancellation, CancelError>> {
+        Box::pin(async move {
+            check_partial(self, request)?;
+            run_cancel(self, request, before).await
+        })
     }
 
     fn status<'a>(
         &'a self,
         request: &'a CancelRequest,
     ) -> BoxFuture<'a, Result<Cancellation, CancelError>> {
-        Box::pin(async move {
-            let slug = self.spec().slug;
-            let observed = CancelOps::status(self, request)
-                .await
-                .map_err(|failure| failure.into_error(slug))?;
-            Ok(snapshot(slug, request, observed))
-        })
+        Box::pin(look_up(self, request))
     }
 
     fn reconcile<'a>(
@@ -484,28 +504,48 @@ fn nothing_left(outcome: Outcome) -> bool {
     matches!(outcome, Outcome::Refunded | Outcome::Voided)
 }
 
-async fn run_cancel<T: CancelOps + ?Sized>(
+fn check_partial<T: CancelOps + ?Sized>(
     ops: &T,
     request: &CancelRequest,
-) -> Result<Cancellation, CancelError> {
-    let slug = ops.spec().slug;
+) -> Result<(), CancelError> {
     if request.amount.is_some() && !ops.supports_partial() {
         return Err(CancelError::PartialNotSupported {
             provider: ops.spec().name,
         });
     }
+    Ok(())
+}
 
-    // Look first: this answers "already cancelled" without sending, rejects an amount beyond
-    // what remains, and records the refunded baseline that reconciliation compares against.
-    let before = match ops.status(request).await {
-        Ok(observed) => snapshot(slug, request, observed),
+/// The status look-up as a cancellation; a refusal to show the payment is a rejection.
+async fn look_up<T: CancelOps + ?Sized>(
+    ops: &T,
+    request: &CancelRequest,
+) -> Result<Cancellation, CancelError> {
+    let slug = ops.spec().slug;
+    match ops.status(request).await {
+        Ok(observed) => Ok(snapshot(slug, request, observed)),
         Err(Failure::Rejected(reason)) => {
             let mut rejected = Cancellation::new(slug, request, Outcome::Rejected);
             rejected.reason = Some(reason);
-            return Ok(rejected);
+            Ok(rejected)
         }
-        Err(failure) => return Err(failure.into_error(slug)),
-    };
+        Err(failure) => Err(failure.into_error(slug)),
+    }
+}
+
+/// Cancels after the look-up: `before` answers "already cancelled" without sending, rejects
+/// an amount beyond what remains, and holds the refunded baseline that reconciliation
+/// compares against.
+async fn run_cancel<T: CancelOps + ?Sized>(
+    ops: &T,
+    request: &CancelRequest,
+    before: Cancellation,
+) -> Result<Cancellation, CancelError> {
+    let slug = ops.spec().slug;
+    if before.outcome == Outcome::Rejected && before.raw.is_none() {
+        // The look-up itself was refused (unknown payment): nothing to send.
+        return Ok(before);
+    }
     if nothing_left(before.outcome) || before.remaining == Some(Cents::ZERO) {
         let mut done = before;
         done.already_done = true;

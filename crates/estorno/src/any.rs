@@ -88,6 +88,14 @@ impl Cancel for AnyProvider {
         self.client.as_cancel().cancel(request)
     }
 
+    fn cancel_from<'a>(
+        &'a self,
+        request: &'a CancelRequest,
+        before: Cancellation,
+    ) -> BoxFuture<'a, Result<Cancellation, CancelError>> {
+        self.client.as_cancel().cancel_from(request, before)
+    }
+
     fn status<'a>(
         &'a self,
         request: &'a CancelRequest,
