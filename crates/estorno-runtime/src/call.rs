@@ -615,6 +615,17 @@ impl fmt::Debug for Response {
 }
 
 impl Response {
+    /// A response as if received, for fuzzing decoders and benchmarks; clients never need it.
+    #[doc(hidden)]
+    pub fn from_parts(status: u16, body: Bytes) -> Self {
+        Response {
+            status,
+            headers: HeaderMap::new(),
+            body,
+            idempotent: false,
+        }
+    }
+
     /// The HTTP status.
     pub fn status(&self) -> u16 {
         self.status

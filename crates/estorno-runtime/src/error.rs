@@ -176,9 +176,11 @@ impl<E> Error<E> {
             Error::Transport {
                 sent, idempotent, ..
             } => *sent && !idempotent,
+            // 408 is the provider saying *it* timed out (Zoop's processor, a gateway): the
+            // operation may have gone through behind it, like a 5xx.
             Error::Api {
                 status, idempotent, ..
-            } => !idempotent && *status >= 500,
+            } => !idempotent && (*status >= 500 || *status == 408),
             Error::UnexpectedStatus {
                 status, idempotent, ..
             }
@@ -187,7 +189,7 @@ impl<E> Error<E> {
             }
             | Error::ResponseTooLarge {
                 status, idempotent, ..
-            } => !idempotent && !(400..=499).contains(status),
+            } => !idempotent && (*status == 408 || !(400..=499).contains(status)),
             Error::InvalidRequest { .. } | Error::Auth { .. } => false,
         }
     }

@@ -367,9 +367,96 @@ impl<'de> Deserialize<'de> for Reais {
     }
 }
 
+/// An amount a provider writes either as integer cents (`1000`) or as decimal reais
+/// (`"10.00"`, `10.5`), read exactly into cents.
+///
+/// Zoop takes cents in requests but is reported to answer amounts as decimal strings; the
+/// in-repo simulator answers cents. The rule is the written form: a JSON integer, or a
+/// string of digits only, is cents; anything with a decimal point is reais (at most two
+/// decimals, no float involved). It is written back as integer cents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct CentsOrReais(Cents);
+
+impl CentsOrReais {
+    /// The amount in cents.
+    pub const fn cents(self) -> Cents {
+        self.0
+    }
+}
+
+impl From<Cents> for CentsOrReais {
+    fn from(cents: Cents) -> Self {
+        CentsOrReais(cents)
+    }
+}
+
+impl From<CentsOrReais> for Cents {
+    fn from(amount: CentsOrReais) -> Self {
+        amount.0
+    }
+}
+
+impl fmt::Display for CentsOrReais {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl Serialize for CentsOrReais {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for CentsOrReais {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let raw = Box::<RawValue>::deserialize(deserializer)?;
+        let text = raw.get();
+        let number: std::borrow::Cow<'_, str> = if text.starts_with('"') {
+            serde_json::from_str::<String>(text)
+                .map_err(|_| de::Error::custom(ReaisParseError::NotANumber))?
+                .into()
+        } else if text.contains(['e', 'E']) {
+            return Err(de::Error::custom(
+                "an amount must not use exponent notation",
+            ));
+        } else {
+            text.into()
+        };
+        if number.contains('.') {
+            let reais: Reais = number.parse().map_err(de::Error::custom)?;
+            return Ok(CentsOrReais(reais.cents()));
+        }
+        if number.starts_with('-') {
+            return Err(de::Error::custom("an amount must not be negative"));
+        }
+        if number.is_empty() || !number.bytes().all(|byte| byte.is_ascii_digit()) {
+            return Err(de::Error::custom(ReaisParseError::NotANumber));
+        }
+        number
+            .parse::<u64>()
+            .map(|cents| CentsOrReais(Cents(cents)))
+            .map_err(|_| de::Error::custom(ReaisParseError::TooLarge))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cents_or_reais_follow_the_written_form() {
+        let read = |json: &str| serde_json::from_str::<CentsOrReais>(json).map(|a| a.cents().get());
+        assert_eq!(read("1000").ok(), Some(1000));
+        assert_eq!(read(r#""1000""#).ok(), Some(1000));
+        assert_eq!(read(r#""100.32""#).ok(), Some(10032));
+        assert_eq!(read("10.5").ok(), Some(1050));
+        assert_eq!(read(r#""0.01""#).ok(), Some(1));
+        assert!(read(r#""1.005""#).is_err());
+        assert!(read("-5").is_err());
+        assert!(read(r#""abc""#).is_err());
+        assert!(read("1e3").is_err());
+    }
 
     #[test]
     fn cents_display_in_brazilian_notation() {
