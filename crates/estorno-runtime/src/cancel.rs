@@ -30,6 +30,7 @@ pub struct CancelRequest {
     amount: Option<Amount>,
     fields: BTreeMap<String, String>,
     baseline_refunded: Option<Cents>,
+    baseline_outcome: Option<Outcome>,
 }
 
 impl CancelRequest {
@@ -40,6 +41,7 @@ impl CancelRequest {
             amount: None,
             fields: BTreeMap::new(),
             baseline_refunded: None,
+            baseline_outcome: None,
         }
     }
 
@@ -65,6 +67,20 @@ impl CancelRequest {
     pub fn with_baseline_refunded(mut self, refunded: Cents) -> Self {
         self.baseline_refunded = Some(refunded);
         self
+    }
+
+    /// Records the payment's outcome before this cancellation was sent, for providers that
+    /// report no amounts: reconciliation then compares states instead. The unified API fills
+    /// it in itself; a journal that persists requests should keep it.
+    #[must_use]
+    pub fn with_baseline_outcome(mut self, outcome: Outcome) -> Self {
+        self.baseline_outcome = Some(outcome);
+        self
+    }
+
+    /// The payment's outcome before this cancellation, when known.
+    pub fn baseline_outcome(&self) -> Option<Outcome> {
+        self.baseline_outcome
     }
 
     /// The payment's identifier.
@@ -363,7 +379,9 @@ fn classify<E: Rejection>(provider: &'static str, error: Error<E>) -> Failure {
         return Failure::Unknown(error.to_string());
     }
     match error {
-        Error::Api { status, .. } | Error::UnexpectedStatus { status, .. }
+        Error::Api { status, .. }
+        | Error::UnexpectedStatus { status, .. }
+        | Error::Decode { status, .. }
             if status == 401 || status == 403 =>
         {
             Failure::Error(CancelError::Auth {
@@ -372,7 +390,10 @@ fn classify<E: Rejection>(provider: &'static str, error: Error<E>) -> Failure {
             })
         }
         Error::Api { body, .. } => Failure::Rejected(body.reason()),
-        Error::UnexpectedStatus { status, .. } if (400..500).contains(&status) => {
+        // A refusal whose body is not the declared one (an HTML 404 page) is still a refusal.
+        Error::UnexpectedStatus { status, .. } | Error::Decode { status, .. }
+            if (400..500).contains(&status) =>
+        {
             Failure::Rejected(format!("the provider answered {status}"))
         }
         Error::InvalidRequest { field, reason, .. } => {
@@ -552,6 +573,14 @@ async fn run_cancel<T: CancelOps + ?Sized>(
         done.requested = request.amount.map(Amount::cents);
         return Ok(done);
     }
+    if before.outcome == Outcome::Pending {
+        // A cancellation is already under way at the provider (Yapay's 40): sending another
+        // would be refused at best. Report it; reconciliation follows it to the end.
+        let mut pending = before;
+        pending.already_done = true;
+        pending.requested = request.amount.map(Amount::cents);
+        return Ok(pending);
+    }
     if matches!(before.outcome, Outcome::Failed | Outcome::Chargeback) {
         let mut rejected = Cancellation::new(slug, request, Outcome::Rejected);
         rejected.reason = Some(format!(
@@ -575,6 +604,9 @@ async fn run_cancel<T: CancelOps + ?Sized>(
     }
 
     let mut sent = request.clone();
+    if sent.baseline_outcome.is_none() {
+        sent.baseline_outcome = Some(before.outcome);
+    }
     if sent.baseline_refunded.is_none() {
         sent.baseline_refunded = Some(before.refunded.unwrap_or(Cents::ZERO));
     }
@@ -666,8 +698,23 @@ async fn run_reconcile<T: CancelOps + ?Sized>(
         .map_err(|failure| failure.into_error(slug))?;
     let mut now = snapshot(slug, request, observed);
     let (Some(baseline), Some(refunded)) = (request.baseline_refunded, now.refunded) else {
-        // Without amounts, the status alone must say it: cancelled states are final, and a
-        // payment that still stands was not cancelled.
+        // Without amounts, compare states: a state that moved means the cancellation took
+        // effect; one that did not move means it did not, unless the payment was already
+        // partly refunded, where another partial refund would not show at all.
+        now.requested = request.amount.map(Amount::cents);
+        if let Some(before) = request.baseline_outcome
+            && before == now.outcome
+            && !nothing_left(now.outcome)
+        {
+            if before == Outcome::PartiallyRefunded {
+                now.review = Some(
+                    "the provider reports no amounts and the payment was already partly refunded; check this refund by hand".into(),
+                );
+                now.outcome = Outcome::Ambiguous;
+            } else if now.outcome != Outcome::Pending {
+                now.outcome = Outcome::Active;
+            }
+        }
         return Ok(now);
     };
     let moved = refunded.checked_sub(baseline).unwrap_or(Cents::ZERO);
@@ -757,7 +804,7 @@ macro_rules! reference_fields {
     )*};
 }
 
-reference_fields!(String, str, u64, i64, u32, i32);
+reference_fields!(String, str, u64, i64, u32, i32, crate::wire::Identifier);
 
 impl<T: ReferenceField> ReferenceField for Option<T> {
     fn as_reference(&self) -> Option<String> {
@@ -780,6 +827,12 @@ impl ReasonField for String {
 impl ReasonField for str {
     fn as_reason(&self) -> String {
         self.to_owned()
+    }
+}
+
+impl ReasonField for crate::wire::Identifier {
+    fn as_reason(&self) -> String {
+        self.as_str().to_owned()
     }
 }
 
