@@ -567,7 +567,11 @@ async fn run_cancel<T: CancelOps + ?Sized>(
         // The look-up itself was refused (unknown payment): nothing to send.
         return Ok(before);
     }
-    if nothing_left(before.outcome) || before.remaining == Some(Cents::ZERO) {
+    // Nothing remains only counts when something was refunded: an unpaid order (PicPay's
+    // `created`, with zero paid and zero refunded) still has a cancellation to send.
+    let refunded_all = before.remaining == Some(Cents::ZERO)
+        && before.refunded.is_some_and(|refunded| !refunded.is_zero());
+    if nothing_left(before.outcome) || refunded_all {
         let mut done = before;
         done.already_done = true;
         done.requested = request.amount.map(Amount::cents);
