@@ -2,7 +2,7 @@
 //! exactly what Zoop documents (Basic auth with an empty password, amount in cents plus
 //! `on_behalf_of`), errors are typed, and the unified API cancels, refuses and reconciles.
 
-use estorno_zoop as zoop;
+use estorno::zoop;
 
 use std::time::Duration;
 
@@ -27,7 +27,7 @@ const VOID_PATH: &str = "/marketplaces/3249465a7753536b62545a6a684b0000/transact
 fn fixture(name: &str) -> String {
     let path = format!(
         "{}{name}",
-        concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/zoop/")
+        concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/zoop/")
     );
     std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{path}: {error}"))
 }

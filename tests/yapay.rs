@@ -5,10 +5,10 @@
 use std::time::Duration;
 
 use estorno::auth::BasicAuth;
+use estorno::yapay;
 use estorno::{
     Amount, Cancel, CancelError, CancelRequest, Cents, Error, Identifier, Outcome, Timestamp,
 };
-use estorno_yapay as yapay;
 use httpmock::prelude::*;
 use httpmock::{HttpMockRequest, Mock};
 use yapay::{ApiError, Client, ErrorDetail, Transaction, TransactionStatus};
@@ -23,7 +23,7 @@ const AUTHORIZATION: &str = "Basic dXN1YXJpbzpzZW5oYQ==";
 fn fixture(name: &str) -> String {
     let path = format!(
         "{}{name}",
-        concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/yapay/")
+        concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/yapay/")
     );
     std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{path}: {error}"))
 }

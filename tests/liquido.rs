@@ -6,8 +6,8 @@
 use std::time::Duration;
 
 use estorno::auth::ClientCredentialsWithApiKey;
+use estorno::liquido;
 use estorno::{Cents, DateParts, Error, Outcome, Personal, Timestamp};
-use estorno_liquido as liquido;
 use httpmock::Mock;
 use httpmock::prelude::*;
 use liquido::{
@@ -25,7 +25,7 @@ const PAYMENT_PATH: &str = "/v1/payments/charges/20220602-001";
 fn fixture(name: &str) -> String {
     let path = format!(
         "{}{name}",
-        concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/liquido/")
+        concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/liquido/")
     );
     std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{path}: {error}"))
 }
