@@ -11,17 +11,36 @@ use proptest::prelude::*;
 
 type Decode = fn(Response) -> Result<(), Error<()>>;
 
+/// Decodes the body as a success type `T`.
+fn success<T: serde::de::DeserializeOwned>(response: Response) -> Result<(), Error<()>> {
+    response.decode::<T, ()>().map(drop)
+}
+
+/// Decodes the body as a declared error type `B`.
+fn failure<B: serde::de::DeserializeOwned>(response: Response) -> Result<(), Error<()>> {
+    let _ = response.api_error::<B, ()>(drop);
+    Ok(())
+}
+
 /// Each provider's success and error types, as the generated code decodes them.
 fn decoders() -> Vec<(&'static str, Decode)> {
-    use estorno::picpay_checkout as checkout;
+    use estorno::{liquido, picpay_checkout, picpay_ecommerce, yapay, zoop};
     vec![
-        ("picpay-checkout Charge", |response| {
-            response.decode::<checkout::Charge, ()>().map(drop)
-        }),
-        ("picpay-checkout ApiError", |response| {
-            let _ = response.api_error::<checkout::ApiError, ()>(drop);
-            Ok(())
-        }),
+        ("picpay-checkout Charge", success::<picpay_checkout::Charge>),
+        ("picpay-checkout ApiError", failure::<picpay_checkout::ApiError>),
+        (
+            "picpay-ecommerce CancellationResponse",
+            success::<picpay_ecommerce::CancellationResponse>,
+        ),
+        ("picpay-ecommerce RefundResponse", success::<picpay_ecommerce::RefundResponse>),
+        ("picpay-ecommerce StatusResponse", success::<picpay_ecommerce::StatusResponse>),
+        ("picpay-ecommerce Unprocessable", failure::<picpay_ecommerce::Unprocessable>),
+        ("yapay Transaction", success::<yapay::Transaction>),
+        ("yapay ApiError", failure::<yapay::ApiError>),
+        ("liquido Payment", success::<liquido::Payment>),
+        ("liquido TransferError", failure::<liquido::TransferError>),
+        ("zoop Transaction", success::<zoop::Transaction>),
+        ("zoop ZoopError", failure::<zoop::ZoopError>),
     ]
 }
 
