@@ -174,8 +174,11 @@ mod every_provider {
         }
     }
 
+    /// Requests per (provider, operation), then effects as (operation, payment, cents).
+    type Trace = (Vec<(String, String, u64)>, Vec<(String, String, i64)>);
+
     /// What the simulator saw: requests per operation and effects, without times.
-    fn trace(sandbox: &Sandbox) -> (Vec<(String, String, u64)>, Vec<(String, String, i64)>) {
+    fn trace(sandbox: &Sandbox) -> Trace {
         let mut requests: Vec<_> = sandbox
             .requests()
             .into_iter()
