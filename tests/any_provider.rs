@@ -57,12 +57,12 @@ async fn picpay_checkout_by_slug_cancels_through_the_same_calls() {
 
 #[test]
 fn an_unknown_slug_lists_the_known_ones() {
-    let error = AnyProvider::from_config("acme-pay", &ProviderConfig::new()).unwrap_err();
+    let error = AnyProvider::from_config("no-such-provider", &ProviderConfig::new()).unwrap_err();
     assert!(matches!(error, AnyProviderError::UnknownProvider { .. }));
     assert!(
         error
             .to_string()
-            .starts_with("unknown provider `acme-pay`; known providers: ")
+            .starts_with("unknown provider `no-such-provider`; known providers: ")
     );
     assert!(error.to_string().contains("picpay-checkout"), "{error}");
 }
@@ -196,7 +196,13 @@ mod every_provider {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn any_provider_by_slug_makes_the_calls_its_own_client_makes() {
         // The five providers the simulator knows; a newly added provider is not simulated.
-        for slug in ["picpay-ecommerce", "yapay", "picpay-checkout", "liquido", "zoop"] {
+        for slug in [
+            "picpay-ecommerce",
+            "yapay",
+            "picpay-checkout",
+            "liquido",
+            "zoop",
+        ] {
             assert!(
                 ENTRIES.iter().any(|entry| entry.spec.slug == slug),
                 "{slug} is registered"

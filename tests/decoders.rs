@@ -27,14 +27,26 @@ fn decoders() -> Vec<(&'static str, Decode)> {
     use estorno::{liquido, picpay_checkout, picpay_ecommerce, yapay, zoop};
     vec![
         ("picpay-checkout Charge", success::<picpay_checkout::Charge>),
-        ("picpay-checkout ApiError", failure::<picpay_checkout::ApiError>),
+        (
+            "picpay-checkout ApiError",
+            failure::<picpay_checkout::ApiError>,
+        ),
         (
             "picpay-ecommerce CancellationResponse",
             success::<picpay_ecommerce::CancellationResponse>,
         ),
-        ("picpay-ecommerce RefundResponse", success::<picpay_ecommerce::RefundResponse>),
-        ("picpay-ecommerce StatusResponse", success::<picpay_ecommerce::StatusResponse>),
-        ("picpay-ecommerce Unprocessable", failure::<picpay_ecommerce::Unprocessable>),
+        (
+            "picpay-ecommerce RefundResponse",
+            success::<picpay_ecommerce::RefundResponse>,
+        ),
+        (
+            "picpay-ecommerce StatusResponse",
+            success::<picpay_ecommerce::StatusResponse>,
+        ),
+        (
+            "picpay-ecommerce Unprocessable",
+            failure::<picpay_ecommerce::Unprocessable>,
+        ),
         ("yapay Transaction", success::<yapay::Transaction>),
         ("yapay ApiError", failure::<yapay::ApiError>),
         ("liquido Payment", success::<liquido::Payment>),

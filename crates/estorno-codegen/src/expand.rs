@@ -77,7 +77,6 @@ pub(crate) fn provider(provider: &Provider) -> TokenStream {
 
         impl Client {
             /// Starts configuring a client: credentials, environment, base URL, timeouts.
-            #[must_use]
             pub fn builder() -> ::estorno::ClientBuilder<Self> {
                 ::estorno::ClientBuilder::new()
             }
@@ -823,7 +822,6 @@ pub(crate) fn status_enum(status: &StatusEnum) -> TokenStream {
             Unknown(#unknown),
         }
 
-        #[automatically_derived]
         impl #ident {
             #wire_impls
 

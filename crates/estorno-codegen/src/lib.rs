@@ -2,7 +2,7 @@
 //!
 //! This is an ordinary library so that the proc-macro crate stays a thin shell and tools
 //! (xtask's catalogue, registry and snapshots) read specs through exactly the same model the
-//! macro expands. The stages are one module each: [`attr`] parses, `check` validates the
+//! macro expands. The stages are one module each: `attr` parses, `check` validates the
 //! whole spec, `expand` writes tokens.
 
 pub mod ast;
