@@ -8,6 +8,7 @@
 
 mod catalogue;
 mod facade;
+mod readme;
 mod snapshots;
 
 use std::collections::BTreeSet;
@@ -60,6 +61,7 @@ pub fn generate(workspace: &Workspace) -> Result<Vec<Generated>> {
     let mut files = Vec::new();
     files.extend(facade::generate(workspace, &specs)?);
     files.push(catalogue::generate(&specs));
+    files.push(readme::generate(&workspace.readme, &specs)?);
     files.extend(snapshots::generate(&specs)?);
     files.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(files)

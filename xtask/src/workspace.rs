@@ -21,6 +21,8 @@ pub struct Workspace {
     pub providers: Vec<ProviderSource>,
     /// `crates/estorno/Cargo.toml` as it is now: only its generated regions are rewritten.
     pub facade_manifest: String,
+    /// `README.md` as it is now: only its generated regions are rewritten.
+    pub readme: String,
 }
 
 /// One provider crate, as found on disk.
@@ -88,6 +90,7 @@ impl Workspace {
             root: root.to_path_buf(),
             providers,
             facade_manifest: read(&root.join(FACADE_MANIFEST))?,
+            readme: read(&root.join("README.md"))?,
         })
     }
 }

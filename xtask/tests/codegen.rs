@@ -146,6 +146,7 @@ fn a_new_provider_makes_every_list_stale() {
         workspace.providers.sort_by(|a, b| a.dir.cmp(&b.dir));
     });
     let expected = [
+        "README.md",
         "crates/estorno-snapshots/src/test_scaffold_pay.rs",
         "crates/estorno-snapshots/src/lib.rs",
         "crates/estorno/Cargo.toml",
@@ -182,10 +183,13 @@ fn write_then_check_on_a_copy_of_the_workspace() {
     let root = project_root();
     let copy = TempDir::new("copy");
     let workspace = Workspace::load(&root).unwrap();
-    let mut files: Vec<Generated> = vec![(
-        PathBuf::from("crates/estorno/Cargo.toml"),
-        workspace.facade_manifest.clone(),
-    )];
+    let mut files: Vec<Generated> = vec![
+        (
+            PathBuf::from("crates/estorno/Cargo.toml"),
+            workspace.facade_manifest.clone(),
+        ),
+        (PathBuf::from("README.md"), workspace.readme.clone()),
+    ];
     for provider in &workspace.providers {
         let dir = Path::new("providers").join(&provider.dir);
         files.push((dir.join("Cargo.toml"), provider.manifest.clone()));
