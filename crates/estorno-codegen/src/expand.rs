@@ -41,6 +41,7 @@ pub(crate) fn provider(provider: &Provider) -> TokenStream {
         .cancel
         .as_ref()
         .map(|cancel| cancel_ops(provider, cancel));
+    let mock = mock_module(provider);
     let spec = spec(provider);
     let spec_doc = format!(
         "Static description of {}: base URLs, auth scheme and every endpoint.",
@@ -87,6 +88,8 @@ pub(crate) fn provider(provider: &Provider) -> TokenStream {
         #(#error_enums)*
 
         #cancel_ops
+
+        #mock
 
         #[doc = #spec_doc]
         #vis const SPEC: ::estorno::spec::ProviderSpec = #spec;
@@ -218,6 +221,58 @@ fn method(
         }
     };
     (method, error_enum)
+}
+
+/// Typed httpmock helpers, present only when the runtime's `mock` feature is on (the
+/// runtime's macro decides, so neither the provider nor a user's spec crate needs a feature).
+fn mock_module(provider: &Provider) -> TokenStream {
+    let vis = &provider.vis;
+    let functions = provider.endpoints.iter().enumerate().map(|(index, endpoint)| {
+        let ident = &endpoint.ident;
+        let index = Literal::usize_unsuffixed(index);
+        let output = match &endpoint.output {
+            Some(ty) => ty.to_token_stream(),
+            None => quote!(()),
+        };
+        let (error_type, _, _) = error_type(provider, endpoint);
+        let doc = format!(
+            " Mocks [`Client::{ident}`] (`{} {}`): any value in each placeholder, unless narrowed with `with_path`.",
+            endpoint.method.as_str(),
+            endpoint.path.value()
+        );
+        quote! {
+            #[doc = #doc]
+            pub fn #ident(
+                server: &::estorno::mock::MockServer,
+            ) -> ::estorno::mock::EndpointMock<'_, #output, #error_type> {
+                ::estorno::mock::EndpointMock::new(server, &SPEC.endpoints[#index])
+            }
+        }
+    });
+    let token = matches!(provider.auth, Auth::OAuth2 { .. }).then(|| {
+        quote! {
+            /// Answers OAuth2 token requests with the token `mock-token`, valid five minutes.
+            pub fn token(server: &::estorno::mock::MockServer) -> ::estorno::mock::Mock<'_> {
+                ::estorno::mock::token(server, &SPEC, "mock-token")
+            }
+        }
+    });
+    let doc = format!(
+        " Typed httpmock helpers for {}: one function per operation.",
+        provider.name.value()
+    );
+    quote! {
+        ::estorno::__estorno_mock_module! {
+            #[doc = #doc]
+            #vis mod mock {
+                use super::*;
+
+                #token
+
+                #(#functions)*
+            }
+        }
+    }
 }
 
 /// The operation's error type: none, the one declared type, or a generated enum.

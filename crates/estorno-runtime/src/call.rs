@@ -28,7 +28,7 @@ use crate::spec::{EndpointSpec, Method, ParamLocation, ParamSpec};
 /// Everything but RFC 3986 unreserved characters is escaped in a path segment, so `/`, `?`,
 /// `#` and `%` in a value stay inside its segment: no identifier can move the request to
 /// another path.
-const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+pub(crate) const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'-')
     .remove(b'.')
     .remove(b'_')

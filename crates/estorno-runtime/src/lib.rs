@@ -37,7 +37,8 @@
 //!
 //! # Optional features
 //!
-//! None yet: everything above is always built.
+//! - `mock`: [`mock`], typed httpmock helpers; every generated client then has a `mock`
+//!   module with one function per operation, for testing code that uses the client.
 
 pub mod auth;
 pub mod spec;
@@ -47,6 +48,8 @@ mod cancel;
 mod client;
 mod config;
 mod error;
+#[cfg(feature = "mock")]
+pub mod mock;
 mod money;
 mod outcome;
 mod redact;
@@ -82,6 +85,23 @@ pub trait DomainStatus {
 }
 
 /// What generated code uses; not a stable API.
+/// Expands a generated provider's `mock` module only when this crate's `mock` feature is on,
+/// so provider crates (and users' own specs) need no feature of their own.
+#[cfg(feature = "mock")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __estorno_mock_module {
+    ($($module:tt)*) => { $($module)* };
+}
+
+/// Without the `mock` feature a generated `mock` module is left out.
+#[cfg(not(feature = "mock"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __estorno_mock_module {
+    ($($module:tt)*) => {};
+}
+
 #[doc(hidden)]
 pub mod __private {
     pub use serde;

@@ -155,6 +155,21 @@ impl ::estorno::__private::CancelOps for Client {
         })
     }
 }
+::estorno::__estorno_mock_module! {
+    #[doc = " Typed httpmock helpers for Liquido: one function per operation."] pub mod
+    mock { use super:: *; #[doc =
+    r" Answers OAuth2 token requests with the token `mock-token`, valid five minutes."]
+    pub fn token(server : & ::estorno::mock::MockServer) -> ::estorno::mock::Mock < '_ >
+    { ::estorno::mock::token(server, & SPEC, "mock-token") } #[doc =
+    " Mocks [`Client::cancel`] (`POST /v1/payments/charges/cancel/{idempotencyKey}`): any value in each placeholder, unless narrowed with `with_path`."]
+    pub fn cancel(server : & ::estorno::mock::MockServer,) ->
+    ::estorno::mock::EndpointMock < '_, Payment, TransferError > {
+    ::estorno::mock::EndpointMock::new(server, & SPEC.endpoints[0]) } #[doc =
+    " Mocks [`Client::payment`] (`GET /v1/payments/charges/{idempotencyKey}`): any value in each placeholder, unless narrowed with `with_path`."]
+    pub fn payment(server : & ::estorno::mock::MockServer,) ->
+    ::estorno::mock::EndpointMock < '_, Payment, TransferError > {
+    ::estorno::mock::EndpointMock::new(server, & SPEC.endpoints[1]) } }
+}
 ///Static description of Liquido: base URLs, auth scheme and every endpoint.
 pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
     name: "Liquido",

@@ -173,6 +173,21 @@ impl ::estorno::__private::CancelOps for Client {
         })
     }
 }
+::estorno::__estorno_mock_module! {
+    #[doc = " Typed httpmock helpers for PicPay Checkout: one function per operation."]
+    pub mod mock { use super:: *; #[doc =
+    r" Answers OAuth2 token requests with the token `mock-token`, valid five minutes."]
+    pub fn token(server : & ::estorno::mock::MockServer) -> ::estorno::mock::Mock < '_ >
+    { ::estorno::mock::token(server, & SPEC, "mock-token") } #[doc =
+    " Mocks [`Client::refund`] (`POST /charge/{merchantChargeId}/refund`): any value in each placeholder, unless narrowed with `with_path`."]
+    pub fn refund(server : & ::estorno::mock::MockServer,) ->
+    ::estorno::mock::EndpointMock < '_, Charge, ApiError > {
+    ::estorno::mock::EndpointMock::new(server, & SPEC.endpoints[0]) } #[doc =
+    " Mocks [`Client::charge`] (`GET /charge/{merchantChargeId}`): any value in each placeholder, unless narrowed with `with_path`."]
+    pub fn charge(server : & ::estorno::mock::MockServer,) ->
+    ::estorno::mock::EndpointMock < '_, Charge, ApiError > {
+    ::estorno::mock::EndpointMock::new(server, & SPEC.endpoints[1]) } }
+}
 ///Static description of PicPay Checkout: base URLs, auth scheme and every endpoint.
 pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
     name: "PicPay Checkout",

@@ -315,6 +315,22 @@ impl ::estorno::__private::CancelOps for Client {
         })
     }
 }
+::estorno::__estorno_mock_module! {
+    #[doc = " Typed httpmock helpers for PicPay E-commerce: one function per operation."]
+    pub mod mock { use super:: *; #[doc =
+    " Mocks [`Client::cancel`] (`POST /payments/{referenceId}/cancellations`): any value in each placeholder, unless narrowed with `with_path`."]
+    pub fn cancel(server : & ::estorno::mock::MockServer,) ->
+    ::estorno::mock::EndpointMock < '_, CancellationResponse, CancelError > {
+    ::estorno::mock::EndpointMock::new(server, & SPEC.endpoints[0]) } #[doc =
+    " Mocks [`Client::refund`] (`POST /payments/{referenceId}/refunds`): any value in each placeholder, unless narrowed with `with_path`."]
+    pub fn refund(server : & ::estorno::mock::MockServer,) ->
+    ::estorno::mock::EndpointMock < '_, RefundResponse, RefundError > {
+    ::estorno::mock::EndpointMock::new(server, & SPEC.endpoints[1]) } #[doc =
+    " Mocks [`Client::status`] (`GET /payments/{referenceId}/status`): any value in each placeholder, unless narrowed with `with_path`."]
+    pub fn status(server : & ::estorno::mock::MockServer,) ->
+    ::estorno::mock::EndpointMock < '_, StatusResponse, StatusError > {
+    ::estorno::mock::EndpointMock::new(server, & SPEC.endpoints[2]) } }
+}
 ///Static description of PicPay E-commerce: base URLs, auth scheme and every endpoint.
 pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
     name: "PicPay E-commerce",

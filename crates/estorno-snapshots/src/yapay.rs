@@ -196,6 +196,18 @@ impl ::estorno::__private::CancelOps for Client {
         })
     }
 }
+::estorno::__estorno_mock_module! {
+    #[doc = " Typed httpmock helpers for Yapay Gateway: one function per operation."] pub
+    mod mock { use super:: *; #[doc =
+    " Mocks [`Client::cancel`] (`PUT /transacao/{codigoEstabelecimento}/{numeroTransacao}/cancelar`): any value in each placeholder, unless narrowed with `with_path`."]
+    pub fn cancel(server : & ::estorno::mock::MockServer,) ->
+    ::estorno::mock::EndpointMock < '_, Transaction, ApiError > {
+    ::estorno::mock::EndpointMock::new(server, & SPEC.endpoints[0]) } #[doc =
+    " Mocks [`Client::transaction`] (`GET /transacao/{codigoEstabelecimento}/{numeroTransacao}`): any value in each placeholder, unless narrowed with `with_path`."]
+    pub fn transaction(server : & ::estorno::mock::MockServer,) ->
+    ::estorno::mock::EndpointMock < '_, Transaction, ApiError > {
+    ::estorno::mock::EndpointMock::new(server, & SPEC.endpoints[1]) } }
+}
 ///Static description of Yapay Gateway: base URLs, auth scheme and every endpoint.
 pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
     name: "Yapay Gateway",

@@ -205,6 +205,18 @@ impl ::estorno::__private::CancelOps for Client {
         })
     }
 }
+::estorno::__estorno_mock_module! {
+    #[doc = " Typed httpmock helpers for Zoop: one function per operation."] pub mod mock
+    { use super:: *; #[doc =
+    " Mocks [`Client::void`] (`POST /marketplaces/{marketplace_id}/transactions/{transaction_id}/void`): any value in each placeholder, unless narrowed with `with_path`."]
+    pub fn void(server : & ::estorno::mock::MockServer,) -> ::estorno::mock::EndpointMock
+    < '_, Transaction, ZoopError > { ::estorno::mock::EndpointMock::new(server, & SPEC
+    .endpoints[0]) } #[doc =
+    " Mocks [`Client::transaction`] (`GET /marketplaces/{marketplace_id}/transactions/{transaction_id}`): any value in each placeholder, unless narrowed with `with_path`."]
+    pub fn transaction(server : & ::estorno::mock::MockServer,) ->
+    ::estorno::mock::EndpointMock < '_, Transaction, ZoopError > {
+    ::estorno::mock::EndpointMock::new(server, & SPEC.endpoints[1]) } }
+}
 ///Static description of Zoop: base URLs, auth scheme and every endpoint.
 pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
     name: "Zoop",
