@@ -37,7 +37,7 @@
 //!
 //! # Optional features
 //!
-//! - `mock`: [`mock`], typed httpmock helpers; every generated client then has a `mock`
+//! - `mock`: the `mock` module, typed httpmock helpers; every generated client then has a `mock`
 //!   module with one function per operation, for testing code that uses the client.
 
 pub mod auth;

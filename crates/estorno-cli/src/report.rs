@@ -1,0 +1,369 @@
+//! The report of a bulk run: one line per row of the file, sorted by row, plus counts per
+//! outcome. It is built from the journal alone and holds no timestamps or durations, so a run
+//! that was killed and resumed reports byte for byte what an uninterrupted run reports, and
+//! rerunning a finished journal prints the same report again.
+//!
+//! Columns: `row, provider, payment, requested, outcome, refunded, remaining, reference,
+//! reason`; amounts in integer cents. `reference` is the provider's id of the payment as its
+//! status look-up reports it (the same however the row finished); the id of the cancellation
+//! itself, when the provider answered one, is in the journal (`cancel_reference`). Nothing
+//! here is a credential or personal data: ids, amounts, outcomes and the providers' reasons.
+//!
+//! Outcomes: `refunded`, `partially_refunded`, `voided` (sent by this run);
+//! `already_refunded`, `already_voided` (nothing sent: already so); `would_refund` (dry run);
+//! `rejected` (the provider refused, or it would have); `pending` (nothing sent: the payment is
+//! pending at the provider, a cancellation may be under way); `failed` (nothing sent: an error);
+//! `invalid` (a bad row); `review` (money moved, not as asked); `unresolved` (sent, outcome
+//! still unknown); `not_sent` (waiting behind an unresolved row of the same payment, or the
+//! provider could not be set up).
+
+use std::fmt::Write as _;
+
+use estorno::Cents;
+use serde::Serialize;
+
+use crate::exit;
+use crate::journal::{Item, State};
+
+/// Every outcome label, in the order the summary shows them.
+pub const OUTCOMES: [&str; 13] = [
+    "refunded",
+    "partially_refunded",
+    "voided",
+    "already_refunded",
+    "already_voided",
+    "would_refund",
+    "rejected",
+    "pending",
+    "failed",
+    "invalid",
+    "review",
+    "unresolved",
+    "not_sent",
+];
+
+/// Outcomes whose requested amount was (or would be) refunded by this run.
+const MOVES_MONEY: [&str; 4] = ["refunded", "partially_refunded", "voided", "would_refund"];
+
+/// At most this many rows are listed under "rows to look at"; the report has them all.
+const ATTENTION_LIMIT: usize = 40;
+
+/// One row of the report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReportRow {
+    pub row: u64,
+    pub provider: String,
+    pub payment: String,
+    pub requested: Option<u64>,
+    pub outcome: String,
+    pub refunded: Option<u64>,
+    pub remaining: Option<u64>,
+    pub reference: Option<String>,
+    pub reason: Option<String>,
+}
+
+/// How many rows ended with one outcome, and the money they moved.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Count {
+    pub outcome: &'static str,
+    pub rows: u64,
+    /// Cents refunded (or that would be, in a dry run) by these rows; 0 for the others.
+    pub amount: u64,
+}
+
+/// The whole report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Report {
+    pub rows: Vec<ReportRow>,
+    pub counts: Vec<Count>,
+    pub total: u64,
+}
+
+/// The outcome label of a journal item.
+pub fn label(item: &Item) -> &'static str {
+    let outcome = item.outcome.as_deref().unwrap_or("");
+    match item.state {
+        State::Done if item.already_done => {
+            if outcome == "voided" {
+                "already_voided"
+            } else {
+                "already_refunded"
+            }
+        }
+        State::Done => OUTCOMES
+            .iter()
+            .find(|label| **label == outcome)
+            .copied()
+            .unwrap_or("refunded"),
+        State::Failed if outcome == "rejected" => "rejected",
+        State::Failed if outcome == "pending" => "pending",
+        State::Failed => "failed",
+        State::Invalid => "invalid",
+        State::Review => "review",
+        State::Unresolved => "unresolved",
+        State::Pending | State::Sending => "not_sent",
+    }
+}
+
+impl Report {
+    /// The report of these items (any order).
+    pub fn from_items(items: &[Item]) -> Report {
+        let mut items: Vec<&Item> = items.iter().collect();
+        items.sort_by_key(|item| item.row);
+        let rows: Vec<ReportRow> = items
+            .iter()
+            .map(|item| {
+                let reason = match item.state {
+                    State::Invalid => Some(format!(
+                        "`{}`: {}",
+                        item.field.as_deref().unwrap_or("row"),
+                        item.reason.as_deref().unwrap_or("invalid")
+                    )),
+                    State::Review => item.review.clone().or_else(|| item.reason.clone()),
+                    _ => item.reason.clone(),
+                };
+                ReportRow {
+                    row: item.row,
+                    provider: item.provider.clone(),
+                    payment: item.payment.clone(),
+                    requested: item.requested.or(item.amount),
+                    outcome: label(item).to_owned(),
+                    refunded: item.refunded,
+                    remaining: item.remaining,
+                    reference: item.reference.clone(),
+                    reason,
+                }
+            })
+            .collect();
+        let counts = OUTCOMES
+            .iter()
+            .filter_map(|outcome| {
+                let mine = rows.iter().filter(|row| row.outcome == *outcome);
+                let count = mine.clone().count() as u64;
+                let amount = if MOVES_MONEY.contains(outcome) {
+                    mine.filter_map(|row| row.requested).sum()
+                } else {
+                    0
+                };
+                (count > 0).then_some(Count {
+                    outcome,
+                    rows: count,
+                    amount,
+                })
+            })
+            .collect();
+        Report {
+            total: rows.len() as u64,
+            rows,
+            counts,
+        }
+    }
+
+    /// The exit code the run ends with: 3 if anything is unresolved, in review or not sent
+    /// (rerun to finish), else 1 if anything was rejected or failed, else 2 if any row was
+    /// invalid, else 0.
+    pub fn exit_code(&self) -> u8 {
+        let any = |wanted: &[&str]| {
+            self.rows
+                .iter()
+                .any(|row| wanted.contains(&row.outcome.as_str()))
+        };
+        if any(&["unresolved", "review", "not_sent"]) {
+            exit::UNRESOLVED
+        } else if any(&["rejected", "pending", "failed"]) {
+            exit::FAILED
+        } else if any(&["invalid"]) {
+            exit::INVALID
+        } else {
+            exit::OK
+        }
+    }
+
+    /// The report as CSV: one line per row, then a blank line and the counts.
+    pub fn to_csv(&self) -> Vec<u8> {
+        let mut writer = csv::Writer::from_writer(Vec::new());
+        let text = |value: Option<u64>| value.map(|value| value.to_string()).unwrap_or_default();
+        // Writing to memory cannot fail; a failure would only drop a line, never panic.
+        let _ = writer.write_record([
+            "row",
+            "provider",
+            "payment",
+            "requested",
+            "outcome",
+            "refunded",
+            "remaining",
+            "reference",
+            "reason",
+        ]);
+        for row in &self.rows {
+            let _ = writer.write_record([
+                row.row.to_string(),
+                row.provider.clone(),
+                row.payment.clone(),
+                text(row.requested),
+                row.outcome.clone(),
+                text(row.refunded),
+                text(row.remaining),
+                row.reference.clone().unwrap_or_default(),
+                row.reason.clone().unwrap_or_default(),
+            ]);
+        }
+        let mut bytes = writer.into_inner().unwrap_or_default();
+        bytes.push(b'\n');
+        let mut counts = csv::Writer::from_writer(bytes);
+        let _ = counts.write_record(["outcome", "rows", "amount"]);
+        for count in &self.counts {
+            let _ = counts.write_record([
+                count.outcome.to_owned(),
+                count.rows.to_string(),
+                count.amount.to_string(),
+            ]);
+        }
+        let _ = counts.write_record(["total".to_owned(), self.total.to_string(), String::new()]);
+        counts.into_inner().unwrap_or_default()
+    }
+
+    /// The report as pretty JSON, with a final newline.
+    pub fn to_json(&self) -> String {
+        let mut json = serde_json::to_string_pretty(self).unwrap_or_else(|_| String::from("{}"));
+        json.push('\n');
+        json
+    }
+
+    /// The table people read: counts per outcome, then the rows that need attention.
+    pub fn summary(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(out, "{:<20} {:>6} {:>18}", "outcome", "rows", "amount");
+        let mut moved = 0;
+        for count in &self.counts {
+            let amount = if MOVES_MONEY.contains(&count.outcome) {
+                moved += count.amount;
+                Cents::new(count.amount).to_string()
+            } else {
+                String::new()
+            };
+            let _ = writeln!(
+                out,
+                "{:<20} {:>6} {:>18}",
+                count.outcome, count.rows, amount
+            );
+        }
+        let _ = writeln!(
+            out,
+            "{:<20} {:>6} {:>18}",
+            "total",
+            self.total,
+            Cents::new(moved).to_string()
+        );
+        let attention: Vec<&ReportRow> = self
+            .rows
+            .iter()
+            .filter(|row| {
+                [
+                    "rejected",
+                    "pending",
+                    "failed",
+                    "invalid",
+                    "review",
+                    "unresolved",
+                    "not_sent",
+                ]
+                .contains(&row.outcome.as_str())
+            })
+            .collect();
+        if !attention.is_empty() {
+            let _ = writeln!(out, "\nrows to look at:");
+            for row in attention.iter().take(ATTENTION_LIMIT) {
+                let _ = writeln!(
+                    out,
+                    "  row {:<5} {:<17} {:<24} {:<11} {}",
+                    row.row,
+                    row.provider,
+                    row.payment,
+                    row.outcome,
+                    row.reason.as_deref().unwrap_or("")
+                );
+            }
+            if attention.len() > ATTENTION_LIMIT {
+                let _ = writeln!(
+                    out,
+                    "  ... and {} more in the report",
+                    attention.len() - ATTENTION_LIMIT
+                );
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn item(row: u64, state: State, outcome: Option<&str>, already_done: bool) -> Item {
+        Item {
+            row,
+            provider: "zoop".into(),
+            payment: format!("t-{row}"),
+            amount: Some(100),
+            state,
+            outcome: outcome.map(str::to_owned),
+            already_done,
+            requested: Some(100),
+            ..Item::default()
+        }
+    }
+
+    #[test]
+    fn labels_counts_and_exit_codes() {
+        let items = vec![
+            item(5, State::Done, Some("refunded"), false),
+            item(2, State::Done, Some("refunded"), true),
+            item(3, State::Done, Some("voided"), true),
+            item(4, State::Failed, Some("rejected"), false),
+            Item {
+                field: Some("amount".into()),
+                reason: Some("is 0".into()),
+                ..item(6, State::Invalid, None, false)
+            },
+        ];
+        let report = Report::from_items(&items);
+        let rows: Vec<u64> = report.rows.iter().map(|row| row.row).collect();
+        assert_eq!(rows, [2, 3, 4, 5, 6], "sorted by row");
+        let labels: Vec<&str> = report.rows.iter().map(|row| row.outcome.as_str()).collect();
+        assert_eq!(
+            labels,
+            [
+                "already_refunded",
+                "already_voided",
+                "rejected",
+                "refunded",
+                "invalid"
+            ]
+        );
+        assert_eq!(report.rows[4].reason.as_deref(), Some("`amount`: is 0"));
+        assert_eq!(
+            report.counts[0],
+            Count {
+                outcome: "refunded",
+                rows: 1,
+                amount: 100
+            }
+        );
+        assert_eq!(report.exit_code(), exit::FAILED);
+        assert_eq!(Report::from_items(&items[..3]).exit_code(), exit::OK);
+        let unresolved = [item(7, State::Unresolved, None, false)];
+        assert_eq!(
+            Report::from_items(&unresolved).exit_code(),
+            exit::UNRESOLVED
+        );
+
+        let csv = String::from_utf8(report.to_csv()).unwrap();
+        assert!(csv.starts_with("row,provider,payment,requested,outcome,refunded,remaining,reference,reason\n2,zoop,t-2,100,already_refunded,,,,\n"), "{csv}");
+        assert!(csv.ends_with("\noutcome,rows,amount\nrefunded,1,100\nalready_refunded,1,0\nalready_voided,1,0\nrejected,1,0\ninvalid,1,0\ntotal,5,\n"), "{csv}");
+        let json: serde_json::Value = serde_json::from_str(&report.to_json()).unwrap();
+        assert_eq!(json["total"], 5);
+        assert_eq!(json["rows"][0]["outcome"], "already_refunded");
+        assert!(report.summary().contains("R$ 1,00"));
+    }
+}

@@ -1,0 +1,649 @@
+//! Reading a bulk refund file: a CSV with a header row, one refund per row.
+//!
+//! Columns: `provider`, `payment`, `amount` (integer cents; empty = cancel in full), then any
+//! other columns are provider fields (`authorizationId`, `codigoEstabelecimento`,
+//! `marketplace_id`, `on_behalf_of`, ...) passed to the provider when non-empty.
+//!
+//! Every row is checked before anything is sent. A problem with the header stops the whole
+//! run; a problem with a row makes that row invalid — named by its line in the file and the
+//! column at fault — and the other rows still run.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+
+use sha2::{Digest, Sha256};
+
+/// The columns every file has (`amount` may be left out: every row is then a total cancel).
+pub const PROVIDER: &str = "provider";
+pub const PAYMENT: &str = "payment";
+pub const AMOUNT: &str = "amount";
+
+/// Words in a column name that suggest personal data, which the command line never needs and
+/// must not copy into its journal: such a column is refused.
+const PERSONAL_COLUMN_WORDS: &[&str] = &[
+    "cpf",
+    "cnpj",
+    "email",
+    "e-mail",
+    "mail",
+    "phone",
+    "telefone",
+    "celular",
+    "nome",
+    "name",
+    "endereco",
+    "address",
+    "birth",
+    "nascimento",
+    "documento",
+    "document",
+    "card",
+    "cartao",
+    "pan",
+];
+
+/// A valid row: one refund to make.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row {
+    /// The 1-based line in the file where the row starts.
+    pub line: u64,
+    pub provider: String,
+    pub payment: String,
+    /// Cents to refund, or `None` to cancel what remains.
+    pub amount: Option<u64>,
+    /// Provider fields, non-empty ones only, by column name.
+    pub fields: BTreeMap<String, String>,
+}
+
+/// A row refused before anything was sent, with what could be read of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidRow {
+    pub line: u64,
+    pub provider: String,
+    pub payment: String,
+    pub amount: Option<u64>,
+    pub fields: BTreeMap<String, String>,
+    /// The column at fault, or `row` for the row as a whole.
+    pub field: String,
+    pub reason: String,
+}
+
+impl fmt::Display for InvalidRow {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "row {}: `{}`: {}", self.line, self.field, self.reason)
+    }
+}
+
+/// One row of the file, valid or not.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Parsed {
+    Valid(Row),
+    Invalid(InvalidRow),
+}
+
+impl Parsed {
+    /// The row's line in the file.
+    pub fn line(&self) -> u64 {
+        match self {
+            Parsed::Valid(row) => row.line,
+            Parsed::Invalid(row) => row.line,
+        }
+    }
+}
+
+/// A whole bulk file, read and checked.
+#[derive(Debug, Clone)]
+pub struct BulkFile {
+    /// Hex SHA-256 of the file's bytes: a journal belongs to exactly one file.
+    pub sha256: String,
+    pub bytes: u64,
+    pub rows: Vec<Parsed>,
+}
+
+/// A problem that makes the whole file unusable.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FileError {
+    #[error(
+        "the file is empty: its first line must name the columns (provider,payment,amount,...)"
+    )]
+    Empty,
+    #[error("line {line}: {reason}")]
+    Header { line: u64, reason: String },
+    #[error("line {line}: the file cannot be read as CSV: {reason}")]
+    Csv { line: u64, reason: String },
+}
+
+/// The hex SHA-256 of a file's bytes.
+pub fn fingerprint(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
+
+/// What a row's provider must pass besides existing: configured credentials, and support for
+/// partial amounts when the row has one. Answers the column at fault and why.
+pub type ProviderCheck<'a> = dyn Fn(&str, Option<u64>) -> Result<(), (&'static str, String)> + 'a;
+
+/// Reads and checks a bulk file.
+pub fn parse(
+    bytes: &[u8],
+    check_provider: &ProviderCheck<'_>,
+    allow_duplicates: bool,
+) -> Result<BulkFile, FileError> {
+    let sha256 = fingerprint(bytes);
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(bytes);
+
+    let mut record = csv::ByteRecord::new();
+    let mut lines = Lines::new(bytes);
+    let header_line = match reader.read_byte_record(&mut record) {
+        Ok(true) => lines.of(&record),
+        Ok(false) => return Err(FileError::Empty),
+        Err(error) => return Err(csv_error(&error, &mut lines)),
+    };
+    let columns = header(&record, header_line)?;
+
+    let mut rows = Vec::new();
+    // Exact duplicates: the first row of each (provider, payment, amount, fields).
+    let mut seen: HashMap<RowKey, u64> = HashMap::new();
+    loop {
+        match reader.read_byte_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(error) => return Err(csv_error(&error, &mut lines)),
+        }
+        let line = lines.of(&record);
+        let parsed = match row(&record, line, &columns) {
+            Err(invalid) => Parsed::Invalid(*invalid),
+            Ok(row) => check(row, check_provider, allow_duplicates, &mut seen),
+        };
+        rows.push(parsed);
+    }
+    Ok(BulkFile {
+        sha256,
+        bytes: bytes.len() as u64,
+        rows,
+    })
+}
+
+/// The columns, by position.
+#[derive(Debug)]
+struct Columns {
+    names: Vec<String>,
+    provider: usize,
+    payment: usize,
+    amount: Option<usize>,
+}
+
+fn header(record: &csv::ByteRecord, line: u64) -> Result<Columns, FileError> {
+    let fail = |reason: String| FileError::Header { line, reason };
+    let mut names = Vec::with_capacity(record.len());
+    for (index, raw) in record.iter().enumerate() {
+        let name = std::str::from_utf8(raw)
+            .map_err(|_| fail(format!("column {} of the header is not UTF-8", index + 1)))?;
+        // A spreadsheet may save a byte-order mark before the first column name.
+        let name = name.trim_start_matches('\u{feff}').trim();
+        if name.is_empty() {
+            return Err(fail(format!(
+                "column {} of the header has no name",
+                index + 1
+            )));
+        }
+        if names.iter().any(|seen: &String| seen == name) {
+            return Err(fail(format!("the header names `{name}` twice")));
+        }
+        let lower = name.to_ascii_lowercase();
+        if ![PROVIDER, PAYMENT, AMOUNT].contains(&lower.as_str()) && looks_personal(&lower) {
+            return Err(fail(format!(
+                "column `{name}` looks like personal data, which refunds never need: remove it \
+                 (the journal and the report must not hold it)"
+            )));
+        }
+        names.push(name.to_owned());
+    }
+    let find = |wanted: &str| names.iter().position(|name| name == wanted);
+    let (Some(provider), Some(payment)) = (find(PROVIDER), find(PAYMENT)) else {
+        return Err(fail(format!(
+            "the header must name the columns `{PROVIDER}` and `{PAYMENT}` (and usually \
+             `{AMOUNT}`), found: {}",
+            names.join(",")
+        )));
+    };
+    let amount = find(AMOUNT);
+    Ok(Columns {
+        names,
+        provider,
+        payment,
+        amount,
+    })
+}
+
+/// Whether a lower-cased column name suggests personal data: one of the words as a whole part
+/// of the name (`customer_email`, `cpf`), or a long one anywhere in it (`payeraddress`).
+fn looks_personal(lower: &str) -> bool {
+    PERSONAL_COLUMN_WORDS.iter().any(|word| {
+        lower
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .any(|part| part == *word)
+            || (word.len() > 4 && lower.contains(word))
+    })
+}
+
+fn row(record: &csv::ByteRecord, line: u64, columns: &Columns) -> Result<Row, Box<InvalidRow>> {
+    // What could be read so far, for the report of an invalid row.
+    let mut partial = Box::new(InvalidRow {
+        line,
+        provider: String::new(),
+        payment: String::new(),
+        amount: None,
+        fields: BTreeMap::new(),
+        field: String::from("row"),
+        reason: String::new(),
+    });
+    let text = |index: usize| -> Option<Result<&str, ()>> {
+        record
+            .get(index)
+            .map(|raw| std::str::from_utf8(raw).map_err(|_| ()))
+    };
+    // Whatever else is wrong, say which of the row's ids could be read.
+    if let Some(Ok(provider)) = text(columns.provider) {
+        partial.provider = provider.to_owned();
+    }
+    if let Some(Ok(payment)) = text(columns.payment) {
+        partial.payment = payment.to_owned();
+    }
+    if record.len() != columns.names.len() {
+        partial.reason = format!(
+            "the row has {} fields, the header {}: a missing or extra comma? (quote values that \
+             contain commas)",
+            record.len(),
+            columns.names.len()
+        );
+        return Err(partial);
+    }
+    let mut values = Vec::with_capacity(record.len());
+    for (index, name) in columns.names.iter().enumerate() {
+        match text(index) {
+            Some(Ok(value)) => values.push(value),
+            _ => {
+                partial.field = name.clone();
+                partial.reason = String::from("is not valid UTF-8 text");
+                return Err(partial);
+            }
+        }
+    }
+    let invalid = |mut partial: Box<InvalidRow>, field: &str, reason: String| {
+        partial.field = field.to_owned();
+        partial.reason = reason;
+        Err(partial)
+    };
+    let provider = values[columns.provider];
+    if provider.is_empty() {
+        return invalid(
+            partial,
+            PROVIDER,
+            String::from("is empty: name the provider"),
+        );
+    }
+    let payment = values[columns.payment];
+    if payment.is_empty() {
+        return invalid(
+            partial,
+            PAYMENT,
+            String::from("is empty: every row needs the payment's id"),
+        );
+    }
+    let amount = match columns.amount.map(|index| parse_amount(values[index])) {
+        None => None,
+        Some(Ok(amount)) => amount,
+        Some(Err(reason)) => return invalid(partial, AMOUNT, reason),
+    };
+    partial.amount = amount;
+    let fields: BTreeMap<String, String> = columns
+        .names
+        .iter()
+        .zip(&values)
+        .enumerate()
+        .filter(|(index, (_, value))| {
+            ![columns.provider, columns.payment].contains(index)
+                && Some(*index) != columns.amount
+                && !value.is_empty()
+        })
+        .map(|(_, (name, value))| (name.clone(), (*value).to_owned()))
+        .collect();
+    Ok(Row {
+        line,
+        provider: provider.to_owned(),
+        payment: payment.to_owned(),
+        amount,
+        fields,
+    })
+}
+
+/// What makes two rows exact duplicates: provider, payment, amount and fields.
+type RowKey = (String, String, Option<u64>, BTreeMap<String, String>);
+
+/// The checks that need more than the row itself.
+fn check(
+    row: Row,
+    check_provider: &ProviderCheck<'_>,
+    allow_duplicates: bool,
+    seen: &mut HashMap<RowKey, u64>,
+) -> Parsed {
+    let refuse = |row: Row, field: &str, reason: String| {
+        Parsed::Invalid(InvalidRow {
+            line: row.line,
+            provider: row.provider,
+            payment: row.payment,
+            amount: row.amount,
+            fields: row.fields,
+            field: field.to_owned(),
+            reason,
+        })
+    };
+    if let Err((field, reason)) = check_provider(&row.provider, row.amount) {
+        return refuse(row, field, reason);
+    }
+    let key = (
+        row.provider.clone(),
+        row.payment.clone(),
+        row.amount,
+        row.fields.clone(),
+    );
+    if let Some(first) = seen.get(&key) {
+        if !allow_duplicates {
+            let reason = format!(
+                "repeats row {first} exactly; a second refund of the same payment and amount is \
+                 refused unless --allow-duplicates"
+            );
+            return refuse(row, "row", reason);
+        }
+    } else {
+        seen.insert(key, row.line);
+    }
+    Parsed::Valid(row)
+}
+
+/// An amount column: empty is a total cancel; otherwise a positive whole number of cents.
+pub fn parse_amount(text: &str) -> Result<Option<u64>, String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let shown = if text.chars().count() > 24 {
+        format!("{}…", text.chars().take(24).collect::<String>())
+    } else {
+        text.to_owned()
+    };
+    if text.starts_with('-') {
+        return Err(format!(
+            "`{shown}` is negative: give the cents to refund, at least 1"
+        ));
+    }
+    let digits = text.strip_prefix('+').unwrap_or(text);
+    if digits.contains(['.', ','])
+        && digits
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '.' || c == ',')
+    {
+        return Err(format!(
+            "`{shown}` is not a whole number of cents: amounts are integer cents (1050 for R$ 10,50)"
+        ));
+    }
+    if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit()) {
+        return Err(format!(
+            "`{shown}` is not a number: give integer cents (1050 for R$ 10,50), or leave it empty \
+             to cancel in full"
+        ));
+    }
+    let cents: u64 = digits
+        .parse()
+        .map_err(|_| format!("`{shown}` is too large"))?;
+    if cents == 0 {
+        return Err(String::from(
+            "is 0: a refund is at least 1 cent (leave it empty to cancel in full)",
+        ));
+    }
+    Ok(Some(cents))
+}
+
+/// Line numbers as an editor shows them. The csv crate's own count skips blank lines and
+/// counts CRLF oddly, so lines are counted here from the record's byte offset — which points
+/// at the line break or blank lines before the record, skipped first (a record cannot start
+/// with a line break unless it is quoted).
+struct Lines<'a> {
+    bytes: &'a [u8],
+    offset: usize,
+    line: u64,
+}
+
+impl<'a> Lines<'a> {
+    fn new(bytes: &'a [u8]) -> Self {
+        Lines {
+            bytes,
+            offset: 0,
+            line: 1,
+        }
+    }
+
+    /// The line where `record` starts; records must be given in order.
+    fn of(&mut self, record: &csv::ByteRecord) -> u64 {
+        let Some(position) = record.position() else {
+            return self.line;
+        };
+        let mut start = usize::try_from(position.byte())
+            .unwrap_or(usize::MAX)
+            .min(self.bytes.len());
+        while start < self.bytes.len() && matches!(self.bytes[start], b'\r' | b'\n') {
+            start += 1;
+        }
+        if start > self.offset {
+            self.line += self.bytes[self.offset..start]
+                .iter()
+                .filter(|byte| **byte == b'\n')
+                .count() as u64;
+            self.offset = start;
+        }
+        self.line
+    }
+}
+
+fn csv_error(error: &csv::Error, lines: &mut Lines<'_>) -> FileError {
+    let line = match error.position() {
+        Some(position) => {
+            let end = usize::try_from(position.byte())
+                .unwrap_or(usize::MAX)
+                .min(lines.bytes.len());
+            1 + lines.bytes[..end]
+                .iter()
+                .filter(|byte| **byte == b'\n')
+                .count() as u64
+        }
+        None => lines.line,
+    };
+    FileError::Csv {
+        line,
+        reason: match error.kind() {
+            csv::ErrorKind::Io(error) => error.to_string(),
+            _ => String::from("malformed CSV"),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn any_provider(provider: &str, amount: Option<u64>) -> Result<(), (&'static str, String)> {
+        match provider {
+            "stripe" => Err((PROVIDER, String::from("unknown provider `stripe`"))),
+            "liquido" if amount.is_some() => Err((
+                AMOUNT,
+                String::from("Liquido cannot cancel part of a payment"),
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    fn parse_text(text: &[u8], allow_duplicates: bool) -> BulkFile {
+        parse(text, &any_provider, allow_duplicates).unwrap()
+    }
+
+    fn invalid(parsed: &Parsed) -> (&str, u64, &str) {
+        match parsed {
+            Parsed::Invalid(row) => (row.field.as_str(), row.line, row.reason.as_str()),
+            Parsed::Valid(row) => panic!("row {} is valid", row.line),
+        }
+    }
+
+    #[test]
+    fn valid_rows_carry_their_line_amount_and_fields() {
+        let text = b"provider,payment,amount,marketplace_id,on_behalf_of\n\
+              zoop,txn-1,1050,mkt,seller\n\
+              \n\
+              zoop, txn-2 ,,mkt,\n";
+        let file = parse_text(text, false);
+        assert_eq!(file.rows.len(), 2);
+        let Parsed::Valid(first) = &file.rows[0] else {
+            panic!("{:?}", file.rows[0])
+        };
+        assert_eq!(first.line, 2);
+        assert_eq!(first.amount, Some(1050));
+        assert_eq!(
+            first.fields.get("on_behalf_of").map(String::as_str),
+            Some("seller")
+        );
+        let Parsed::Valid(second) = &file.rows[1] else {
+            panic!("{:?}", file.rows[1])
+        };
+        assert_eq!(
+            (second.line, second.payment.as_str(), second.amount),
+            (4, "txn-2", None)
+        );
+        assert!(
+            !second.fields.contains_key("on_behalf_of"),
+            "empty fields are left out"
+        );
+        assert_eq!(file.bytes, text.len() as u64);
+        assert_eq!(file.sha256.len(), 64);
+    }
+
+    #[test]
+    fn each_bad_row_names_its_line_and_column() {
+        let file = parse_text(
+            b"provider,payment,amount\n\
+              picpay-checkout,c-000001,0\n\
+              picpay-checkout,c-000002,-5\n\
+              picpay-checkout,c-000003,10.50\n\
+              picpay-checkout,c-000004,ten\n\
+              picpay-checkout,,100\n\
+              ,c-000006,100\n\
+              stripe,ch_1,100\n\
+              liquido,pix-1,100\n\
+              picpay-checkout,c-000009\n\
+              picpay-checkout,c-00001\xff,100\n\
+              picpay-checkout,c-000011,100\n",
+            false,
+        );
+        let expected = [
+            ("amount", 2, "is 0"),
+            ("amount", 3, "negative"),
+            ("amount", 4, "not a whole number of cents"),
+            ("amount", 5, "not a number"),
+            ("payment", 6, "is empty"),
+            ("provider", 7, "is empty"),
+            ("provider", 8, "unknown provider"),
+            ("amount", 9, "cannot cancel part"),
+            ("row", 10, "has 2 fields, the header 3"),
+            ("payment", 11, "UTF-8"),
+        ];
+        for (parsed, (field, line, words)) in file.rows.iter().zip(expected) {
+            let (got_field, got_line, reason) = invalid(parsed);
+            assert_eq!((got_field, got_line), (field, line), "{reason}");
+            assert!(reason.contains(words), "row {line}: {reason}");
+        }
+        assert!(matches!(file.rows[10], Parsed::Valid(_)));
+    }
+
+    #[test]
+    fn exact_duplicates_are_refused_unless_allowed() {
+        let text = b"provider,payment,amount\nzoop,t-1,100\nzoop,t-1,200\nzoop,t-1,100\n";
+        let file = parse_text(text, false);
+        let (field, line, reason) = invalid(&file.rows[2]);
+        assert_eq!((field, line), ("row", 4));
+        assert!(reason.contains("repeats row 2"), "{reason}");
+        assert!(
+            matches!(file.rows[1], Parsed::Valid(_)),
+            "another amount is not a duplicate"
+        );
+        let allowed = parse_text(text, true);
+        assert!(
+            allowed
+                .rows
+                .iter()
+                .all(|row| matches!(row, Parsed::Valid(_)))
+        );
+    }
+
+    #[test]
+    fn header_problems_stop_the_file() {
+        let check = |text: &[u8]| parse(text, &any_provider, false).unwrap_err();
+        assert_eq!(check(b""), FileError::Empty);
+        assert!(
+            check(b"provider,amount\n")
+                .to_string()
+                .contains("`payment`")
+        );
+        assert!(
+            check(b"provider,payment,payment\n")
+                .to_string()
+                .contains("twice")
+        );
+        assert!(
+            check(b"provider,payment,,x\n")
+                .to_string()
+                .contains("no name")
+        );
+        let personal = check(b"provider,payment,amount,customer_email\n").to_string();
+        assert!(personal.contains("personal data"), "{personal}");
+        assert!(
+            check(b"provider,payment,cpf\n")
+                .to_string()
+                .contains("personal")
+        );
+        // Ids that merely contain a short word stay allowed.
+        assert!(
+            parse(
+                b"provider,payment,amount,marketplace_id,on_behalf_of,authorizationId\n",
+                &any_provider,
+                false
+            )
+            .is_ok()
+        );
+    }
+
+    #[test]
+    fn a_byte_order_mark_and_crlf_are_fine() {
+        let file = parse_text(
+            b"\xef\xbb\xbfprovider,payment,amount\r\nzoop,t-1,100\r\n",
+            false,
+        );
+        assert!(
+            matches!(&file.rows[0], Parsed::Valid(row) if row.line == 2 && row.amount == Some(100))
+        );
+    }
+
+    #[test]
+    fn line_numbers_count_blank_lines_and_crlf() {
+        let file = parse_text(
+            b"provider,payment\r\nzoop,t-1\r\n\r\n\r\nzoop,t-2\r\n\nzoop,\"t\n3\"\nzoop,t-4\n",
+            false,
+        );
+        let lines: Vec<u64> = file.rows.iter().map(Parsed::line).collect();
+        assert_eq!(lines, [2, 5, 7, 9]);
+    }
+}

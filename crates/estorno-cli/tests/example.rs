@@ -1,0 +1,88 @@
+//! The bundled example bulk file stays in step with the sandbox's demo payments: regenerating
+//! it gives the same bytes (`ESTORNO_BLESS=1 cargo test -p estorno-cli --test example` rewrites
+//! it), and running it end to end against the embedded sandbox gives a sensible report.
+
+mod common;
+
+use std::path::PathBuf;
+
+use common::{estorno, text};
+
+fn example_path() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples/refunds.csv")
+}
+
+#[test]
+fn the_example_file_matches_the_sandbox_demo_payments() {
+    let generated = estorno_cli::example::example_csv();
+    let path = example_path();
+    if std::env::var_os("ESTORNO_BLESS").is_some() {
+        std::fs::write(&path, &generated).unwrap();
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == generated,
+        "{} is stale: run `ESTORNO_BLESS=1 cargo test -p estorno-cli --test example` and \
+         review the diff",
+        path.display()
+    );
+    let rows = generated.lines().count() - 1;
+    assert!((250..=350).contains(&rows), "{rows} rows");
+    for provider in [
+        "picpay-checkout",
+        "picpay-ecommerce",
+        "yapay",
+        "liquido",
+        "zoop",
+    ] {
+        assert!(generated.contains(&format!("\n{provider},")), "{provider}");
+    }
+}
+
+#[test]
+fn the_readme_command_refunds_the_example_against_the_embedded_sandbox() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("refunds.csv");
+    std::fs::copy(example_path(), &file).unwrap();
+    let run = || estorno().arg("bulk").arg(&file).output().unwrap();
+
+    let first = run();
+    let stdout = text(&first.stdout);
+    let stderr = text(&first.stderr);
+    // Rows the providers refuse (a failed or disputed payment) make the exit code 1.
+    assert_eq!(first.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(stderr.contains("embedded sandbox"), "{stderr}");
+    for outcome in [
+        "refunded",
+        "partially_refunded",
+        "already_refunded",
+        "rejected",
+        "invalid",
+    ] {
+        assert!(
+            stdout
+                .lines()
+                .any(|line| line.starts_with(&format!("{outcome} "))),
+            "{outcome}: {stdout}"
+        );
+    }
+    assert!(
+        stdout.contains("\ninvalid                   9 "),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains("unresolved") && !stdout.contains("not_sent"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("rows to look at:"), "{stdout}");
+    let report = std::fs::read_to_string(dir.path().join("refunds.csv.report.csv")).unwrap();
+    assert_eq!(
+        report.lines().take_while(|line| !line.is_empty()).count(),
+        304
+    );
+
+    // Again: the journal is complete, nothing is sent, the same report is printed.
+    let second = run();
+    assert_eq!(second.status.code(), Some(1));
+    assert_eq!(text(&second.stdout), stdout);
+}
