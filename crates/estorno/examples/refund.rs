@@ -1,7 +1,8 @@
 //! Refunds a PicPay Checkout charge and prints the typed result.
 //!
-//! With `PICPAY_CHECKOUT_CLIENT_ID` and `PICPAY_CHECKOUT_CLIENT_SECRET` in the environment it
-//! calls PicPay's real sandbox (set `PICPAY_CHECKOUT_CHARGE_ID` to a charge of yours there).
+//! With `ESTORNO_PICPAY_CHECKOUT_CLIENT_ID` and `ESTORNO_PICPAY_CHECKOUT_CLIENT_SECRET` in the
+//! environment it calls PicPay's real sandbox (set `ESTORNO_EXAMPLE_CHARGE_ID` to a charge of
+//! yours there).
 //! Without them it starts an in-process mock of PicPay Checkout that answers exactly as PicPay
 //! documents, so the example runs anywhere, offline.
 //!
@@ -33,9 +34,9 @@ const DOCUMENTED_REFUND: &str = r#"{
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn Error>> {
-    let sandbox_credentials = std::env::var("PICPAY_CHECKOUT_CLIENT_ID")
+    let sandbox_credentials = std::env::var("ESTORNO_PICPAY_CHECKOUT_CLIENT_ID")
         .ok()
-        .zip(std::env::var("PICPAY_CHECKOUT_CLIENT_SECRET").ok());
+        .zip(std::env::var("ESTORNO_PICPAY_CHECKOUT_CLIENT_SECRET").ok());
 
     // Kept alive until the end of `main` when the mock is in use.
     let mock_server;
@@ -46,13 +47,13 @@ async fn main() -> Result<(), Box<dyn Error>> {
                 .credentials(ClientCredentials::new(client_id, client_secret))
                 .sandbox()
                 .build()?;
-            let charge_id = std::env::var("PICPAY_CHECKOUT_CHARGE_ID")
-                .map_err(|_| "set PICPAY_CHECKOUT_CHARGE_ID to a sandbox charge to refund")?;
+            let charge_id = std::env::var("ESTORNO_EXAMPLE_CHARGE_ID")
+                .map_err(|_| "set ESTORNO_EXAMPLE_CHARGE_ID to a sandbox charge to refund")?;
             (client, charge_id)
         }
         None => {
             println!(
-                "No PICPAY_CHECKOUT_CLIENT_ID/SECRET set: using an in-process mock of PicPay Checkout."
+                "No ESTORNO_PICPAY_CHECKOUT_CLIENT_ID/SECRET set: using an in-process mock of PicPay Checkout."
             );
             mock_server = MockServer::start_async().await;
             mock_server.mock(|when, then| {
