@@ -34,7 +34,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use estorno::{
-    Amount, AnyProvider, Cancel, CancelError, CancelRequest, Cancellation, Cents, Outcome,
+    Amount, AnyProvider, Cancel, CancelError, CancelRequest, Cancellation, Cents, Outcome, Precheck,
 };
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use tokio::sync::Semaphore;
@@ -481,75 +481,6 @@ enum Flow {
     Block,
 }
 
-/// The payment state a decision is made from: a look-up, or (in a dry run) a look-up with
-/// the earlier rows of the same payment applied.
-#[derive(Debug, Clone)]
-struct Snapshot {
-    outcome: Outcome,
-    refunded: Option<u64>,
-    remaining: Option<u64>,
-    reference: Option<String>,
-    reason: Option<String>,
-}
-
-impl From<&Cancellation> for Snapshot {
-    fn from(cancellation: &Cancellation) -> Self {
-        Snapshot {
-            outcome: cancellation.outcome,
-            refunded: cancellation.refunded.map(Cents::get),
-            remaining: cancellation.remaining.map(Cents::get),
-            reference: cancellation.reference.clone(),
-            reason: cancellation.reason.clone(),
-        }
-    }
-}
-
-impl Snapshot {
-    /// Nothing is left to cancel: the unified API would answer `already_done` without
-    /// sending. Such rows are finished here without calling it at all, so if this test and
-    /// the runtime's ever differ, the difference is a row not sent, never one sent unjournaled.
-    fn nothing_left(&self) -> bool {
-        let refunded_all =
-            self.remaining == Some(0) && self.refunded.is_some_and(|cents| cents > 0);
-        matches!(self.outcome, Outcome::Refunded | Outcome::Voided) || refunded_all
-    }
-
-    /// The provider is already completing a cancellation (Yapay's 40), or the payment itself
-    /// is not settled yet (Zoop's `pending`): nothing can be sent now.
-    fn pending(&self) -> bool {
-        self.outcome == Outcome::Pending
-    }
-
-    /// Why this row cannot be sent, decided without sending: the cases in which the unified
-    /// API would itself refuse before sending, and a look-up that was itself refused.
-    fn refusal(&self, amount: Option<u64>) -> Option<String> {
-        match self.outcome {
-            Outcome::Rejected => {
-                return Some(
-                    self.reason.clone().unwrap_or_else(|| {
-                        String::from("the provider refuses to show this payment")
-                    }),
-                );
-            }
-            Outcome::Failed | Outcome::Chargeback => {
-                return Some(format!(
-                    "the payment is {}: there is nothing to cancel",
-                    self.outcome
-                ));
-            }
-            _ => {}
-        }
-        match (amount, self.remaining) {
-            (Some(amount), Some(remaining)) if amount > remaining => Some(format!(
-                "{} is more than the {} that remains; nothing was sent",
-                Cents::new(amount),
-                Cents::new(remaining)
-            )),
-            _ => None,
-        }
-    }
-}
-
 /// An outcome as the journal and the report write it.
 pub fn outcome_name(outcome: Outcome) -> &'static str {
     match outcome {
@@ -649,45 +580,47 @@ fn done(
     }
 }
 
-/// How a row ends without anything being sent, if the look-up decides it: already refunded
-/// or voided (`done`), a cancellation already under way or a payment not settled yet, or a
-/// refusal the unified API would make itself.
-fn without_sending(snapshot: &Snapshot, amount: Option<u64>) -> Option<Resolution> {
-    if snapshot.nothing_left() {
-        return Some(Resolution {
+/// How a row ends without anything being sent, if the look-up decides it: exactly what the
+/// unified API would decide itself ([`Cancellation::precheck`]), so a row the runtime would
+/// not send is finished here without a journal entry saying it was sent.
+fn without_sending(before: &Cancellation, amount: Option<u64>) -> Option<Resolution> {
+    match before.precheck(amount.map(Cents::new)) {
+        Precheck::Send => None,
+        Precheck::AlreadyDone => Some(Resolution {
             state: State::Done,
-            outcome: Some(outcome_name(snapshot.outcome).to_owned()),
+            outcome: Some(outcome_name(before.outcome).to_owned()),
             already_done: true,
-            refunded: snapshot.refunded,
-            remaining: snapshot.remaining,
-            reference: snapshot.reference.clone(),
+            refunded: before.refunded.map(Cents::get),
+            remaining: before.remaining.map(Cents::get),
+            reference: before.reference.clone(),
             ..Resolution::default()
-        });
-    }
-    if snapshot.pending() {
-        return Some(Resolution {
+        }),
+        Precheck::UnderWay => Some(Resolution {
             outcome: Some(String::from("pending")),
             ..rejected(
-                snapshot,
+                before,
                 String::from(
                     "the payment is pending at the provider (a cancellation may already be under \
                      way): nothing was sent; check it later with `estorno status`",
                 ),
             )
-        });
+        }),
+        Precheck::Refuse(reason) => Some(rejected(before, reason)),
+        // A decision added to the runtime later: not sending is the safe reading.
+        _ => Some(rejected(
+            before,
+            String::from("not sent: the look-up does not allow it"),
+        )),
     }
-    snapshot
-        .refusal(amount)
-        .map(|reason| rejected(snapshot, reason))
 }
 
-fn rejected(snapshot: &Snapshot, reason: String) -> Resolution {
+fn rejected(before: &Cancellation, reason: String) -> Resolution {
     Resolution {
         state: State::Failed,
         outcome: Some(String::from("rejected")),
-        refunded: snapshot.refunded,
-        remaining: snapshot.remaining,
-        reference: snapshot.reference.clone(),
+        refunded: before.refunded.map(Cents::get),
+        remaining: before.remaining.map(Cents::get),
+        reference: before.reference.clone(),
         reason: Some(reason),
         ..Resolution::default()
     }
@@ -993,18 +926,19 @@ impl Engine {
                     return Ok(Flow::Continue);
                 }
             };
-            let snapshot = Snapshot::from(&before);
-            if let Some(resolution) = without_sending(&snapshot, item.amount) {
+            if let Some(resolution) = without_sending(&before, item.amount) {
                 self.record(item.row, &resolution)?;
                 return Ok(Flow::Continue);
             }
+            // The look-up as it was before sending, for the journal and the report.
+            let snapshot = before.clone();
 
             // 2. Intent, durably, before sending.
             if self.stopped.load(Ordering::SeqCst) {
                 return Ok(Flow::Block);
             }
-            let baseline = snapshot.refunded.unwrap_or(0);
-            let requested = item.amount.or(snapshot.remaining);
+            let baseline = snapshot.refunded.map_or(0, Cents::get);
+            let requested = item.amount.or(snapshot.remaining.map(Cents::get));
             let sent_at = SystemTime::now();
             let intent = Intent {
                 baseline_refunded: baseline,
@@ -1179,7 +1113,7 @@ impl Engine {
 
     async fn dry_chain(&self, chain: Vec<(usize, Item)>) -> Vec<(usize, Item)> {
         let mut out = Vec::with_capacity(chain.len());
-        let mut state: Option<Snapshot> = None;
+        let mut state: Option<Cancellation> = None;
         for (index, mut item) in chain {
             let _slot = self.slots.acquire().await;
             let resolution = self.dry_item(&item, &mut state).await;
@@ -1190,7 +1124,7 @@ impl Engine {
         out
     }
 
-    async fn dry_item(&self, item: &Item, state: &mut Option<Snapshot>) -> Resolution {
+    async fn dry_item(&self, item: &Item, state: &mut Option<Cancellation>) -> Resolution {
         let slug = item.provider.as_str();
         let provider = match self.provider(slug) {
             Ok(provider) => provider,
@@ -1202,7 +1136,7 @@ impl Engine {
         };
         if state.is_none() {
             match self.look_up(&provider, slug, &request).await {
-                Ok(before) => *state = Some(Snapshot::from(&before)),
+                Ok(before) => *state = Some(before),
                 Err(CancelError::InvalidRequest { field, reason }) => {
                     return invalid(column_for(&provider, item, &field), reason);
                 }
@@ -1215,15 +1149,16 @@ impl Engine {
         if let Some(resolution) = without_sending(snapshot, item.amount) {
             return resolution;
         }
-        let requested = item.amount.or(snapshot.remaining);
+        let requested = item.amount.or(snapshot.remaining.map(Cents::get));
         // What the payment would look like after this row, for the next row of it.
-        if let Some(requested) = requested {
-            snapshot.refunded = Some(snapshot.refunded.unwrap_or(0) + requested);
+        if let Some(requested) = requested.map(Cents::new) {
+            let refunded = snapshot.refunded.unwrap_or(Cents::ZERO);
+            snapshot.refunded = refunded.checked_add(requested).or(Some(refunded));
             snapshot.remaining = snapshot
                 .remaining
-                .map(|left| left.saturating_sub(requested));
+                .map(|left| left.checked_sub(requested).unwrap_or(Cents::ZERO));
         }
-        snapshot.outcome = if snapshot.remaining == Some(0) || item.amount.is_none() {
+        snapshot.outcome = if snapshot.remaining == Some(Cents::ZERO) || item.amount.is_none() {
             Outcome::Refunded
         } else {
             Outcome::PartiallyRefunded
@@ -1232,8 +1167,8 @@ impl Engine {
             state: State::Done,
             outcome: Some(String::from("would_refund")),
             requested,
-            refunded: snapshot.refunded,
-            remaining: snapshot.remaining,
+            refunded: snapshot.refunded.map(Cents::get),
+            remaining: snapshot.remaining.map(Cents::get),
             reference: snapshot.reference.clone(),
             reason: Some(String::from("dry run: nothing sent")),
             ..Resolution::default()

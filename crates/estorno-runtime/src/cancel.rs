@@ -159,7 +159,60 @@ pub struct Cancellation {
     raw: Option<Arc<dyn RawResponse>>,
 }
 
+/// What a status look-up says about sending a cancellation, decided before anything leaves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Precheck {
+    /// Send it.
+    Send,
+    /// Nothing is left to cancel: the payment is already refunded or voided.
+    AlreadyDone,
+    /// A cancellation is already under way at the provider (Yapay's 40).
+    UnderWay,
+    /// It cannot succeed, for this reason; nothing should be sent.
+    Refuse(String),
+}
+
 impl Cancellation {
+    /// How the unified API reads this status look-up (from [`Cancel::status`]) for a
+    /// cancellation of `amount`, or of what remains when `None`, before sending anything.
+    /// [`Cancel::cancel`] applies exactly this; a caller that journals before sending (the
+    /// command line) asks it too, so the two can never disagree.
+    pub fn precheck(&self, amount: Option<Cents>) -> Precheck {
+        if self.outcome == Outcome::Rejected && self.raw.is_none() {
+            // The look-up itself was refused (an unknown payment).
+            return Precheck::Refuse(
+                self.reason
+                    .clone()
+                    .unwrap_or_else(|| "the provider refuses to show this payment".to_owned()),
+            );
+        }
+        // Nothing remains only counts when something was refunded: an unpaid order (PicPay's
+        // `created`, with zero paid and zero refunded) still has a cancellation to send.
+        let refunded_all = self.remaining == Some(Cents::ZERO)
+            && self.refunded.is_some_and(|refunded| !refunded.is_zero());
+        if nothing_left(self.outcome) || refunded_all {
+            return Precheck::AlreadyDone;
+        }
+        if self.outcome == Outcome::Pending {
+            return Precheck::UnderWay;
+        }
+        if matches!(self.outcome, Outcome::Failed | Outcome::Chargeback) {
+            return Precheck::Refuse(format!(
+                "the payment is {}: there is nothing to cancel",
+                self.outcome
+            ));
+        }
+        if let (Some(amount), Some(remaining)) = (amount, self.remaining)
+            && amount > remaining
+        {
+            return Precheck::Refuse(format!(
+                "{amount} is more than the {remaining} that remains; nothing was sent"
+            ));
+        }
+        Precheck::Send
+    }
+
     /// What was asked, including the refunded baseline, for [`Cancel::reconcile`].
     pub fn request(&self) -> &CancelRequest {
         &self.request
@@ -563,48 +616,26 @@ async fn run_cancel<T: CancelOps + ?Sized>(
     before: Cancellation,
 ) -> Result<Cancellation, CancelError> {
     let slug = ops.spec().slug;
-    if before.outcome == Outcome::Rejected && before.raw.is_none() {
-        // The look-up itself was refused (unknown payment): nothing to send.
-        return Ok(before);
-    }
-    // Nothing remains only counts when something was refunded: an unpaid order (PicPay's
-    // `created`, with zero paid and zero refunded) still has a cancellation to send.
-    let refunded_all = before.remaining == Some(Cents::ZERO)
-        && before.refunded.is_some_and(|refunded| !refunded.is_zero());
-    if nothing_left(before.outcome) || refunded_all {
-        let mut done = before;
-        done.already_done = true;
-        done.requested = request.amount.map(Amount::cents);
-        return Ok(done);
-    }
-    if before.outcome == Outcome::Pending {
-        // A cancellation is already under way at the provider (Yapay's 40): sending another
-        // would be refused at best. Report it; reconciliation follows it to the end.
-        let mut pending = before;
-        pending.already_done = true;
-        pending.requested = request.amount.map(Amount::cents);
-        return Ok(pending);
-    }
-    if matches!(before.outcome, Outcome::Failed | Outcome::Chargeback) {
-        let mut rejected = Cancellation::new(slug, request, Outcome::Rejected);
-        rejected.reason = Some(format!(
-            "the payment is {}: there is nothing to cancel",
-            before.outcome
-        ));
-        rejected.refunded = before.refunded;
-        rejected.remaining = before.remaining;
-        return Ok(rejected);
-    }
-    if let (Some(amount), Some(remaining)) = (request.amount, before.remaining)
-        && amount.cents() > remaining
-    {
-        let mut rejected = Cancellation::new(slug, request, Outcome::Rejected);
-        rejected.reason = Some(format!(
-            "{amount} is more than the {remaining} that remains; nothing was sent"
-        ));
-        rejected.refunded = before.refunded;
-        rejected.remaining = before.remaining;
-        return Ok(rejected);
+    match before.precheck(request.amount.map(Amount::cents)) {
+        Precheck::Send => {}
+        // A cancellation already under way is reported, not sent again (it would be refused
+        // at best); reconciliation follows it to the end.
+        Precheck::AlreadyDone | Precheck::UnderWay => {
+            let mut done = before;
+            done.already_done = true;
+            done.requested = request.amount.map(Amount::cents);
+            return Ok(done);
+        }
+        Precheck::Refuse(_) if before.outcome == Outcome::Rejected && before.raw.is_none() => {
+            return Ok(before);
+        }
+        Precheck::Refuse(reason) => {
+            let mut rejected = Cancellation::new(slug, request, Outcome::Rejected);
+            rejected.reason = Some(reason);
+            rejected.refunded = before.refunded;
+            rejected.remaining = before.remaining;
+            return Ok(rejected);
+        }
     }
 
     let mut sent = request.clone();

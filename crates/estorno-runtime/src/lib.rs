@@ -56,8 +56,8 @@ mod redact;
 mod wire;
 
 pub use cancel::{
-    BoxFuture, Cancel, CancelError, CancelRequest, CancelResponse, Cancellation, RawResponse,
-    Rejection,
+    BoxFuture, Cancel, CancelError, CancelRequest, CancelResponse, Cancellation, Precheck,
+    RawResponse, Rejection,
 };
 pub use client::{ClientBuilder, ClientCore, Provider, RetryPolicy};
 pub use config::{ConfigError, ProviderConfig};
