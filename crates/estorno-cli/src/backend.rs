@@ -213,23 +213,14 @@ pub fn is_set(env: &[(String, String)], name: &str) -> bool {
     env_value(env, name).is_some_and(|value| !value.is_empty())
 }
 
-/// `ESTORNO_<SLUG>_TIMEOUT_SECS`, read with the runtime's rules.
+/// `ESTORNO_<SLUG>_TIMEOUT_SECS`, read by the runtime's own configuration rules.
 fn timeout_setting(slug: &str, env: &[(String, String)]) -> Result<Option<Duration>, ConfigError> {
-    let variable = format!("{}TIMEOUT_SECS", ProviderConfig::env_prefix(slug));
-    let Some(value) = env_value(env, &variable) else {
-        return Ok(None);
-    };
-    let seconds: u64 = value.trim().parse().map_err(|_| ConfigError {
-        variable: variable.clone(),
-        reason: "expected a whole number of seconds",
-    })?;
-    if seconds == 0 {
-        return Err(ConfigError {
-            variable,
-            reason: "a timeout of zero would fail every call",
-        });
-    }
-    Ok(Some(Duration::from_secs(seconds)))
+    let prefix = ProviderConfig::env_prefix(slug);
+    let only_timeout = env
+        .iter()
+        .filter(|(name, _)| name.strip_prefix(&prefix) == Some("TIMEOUT_SECS"))
+        .cloned();
+    Ok(ProviderConfig::from_vars(slug, only_timeout)?.configured_timeout())
 }
 
 /// The sandbox accepts fixed credentials (not secrets: they are public in

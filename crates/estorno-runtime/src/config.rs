@@ -152,6 +152,11 @@ impl ProviderConfig {
         Ok(config)
     }
 
+    /// The deadline per attempt, when one is set (`ESTORNO_<SLUG>_TIMEOUT_SECS`).
+    pub fn configured_timeout(&self) -> Option<Duration> {
+        self.timeout
+    }
+
     /// Whether every part `C` needs is set.
     pub fn has_credentials<C: Credentials>(&self) -> bool {
         C::FIELDS
