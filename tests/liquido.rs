@@ -23,11 +23,7 @@ const CANCEL_PATH: &str = "/v1/payments/charges/cancel/20220602-001";
 const PAYMENT_PATH: &str = "/v1/payments/charges/20220602-001";
 
 fn fixture(name: &str) -> String {
-    let path = format!(
-        "{}{name}",
-        concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/liquido/")
-    );
-    std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{path}: {error}"))
+    estorno_tests::fixture("liquido", name)
 }
 
 /// The API and the token endpoint on two servers, as Liquido's are on two hosts.

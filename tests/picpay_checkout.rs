@@ -16,11 +16,7 @@ const CHARGE_ID: &str = "8086bfd7-6241-4f76-81d8-70460533ce74";
 const TOKEN_REQUEST: &str = r#"{"grant_type":"client_credentials","client_id":"client-id","client_secret":"client-secret"}"#;
 
 fn fixture(name: &str) -> String {
-    let path = format!(
-        "{}/fixtures/picpay-checkout/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{path}: {error}"))
+    estorno_tests::fixture("picpay-checkout", name)
 }
 
 fn client(server: &MockServer) -> Client {

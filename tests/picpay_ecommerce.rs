@@ -24,11 +24,7 @@ const SEED_AUTHORIZATION_ID: &str = "601327196d038600273bbf1c";
 const VALIDATION_MESSAGE: &str = "Algumas propriedades não passaram no teste de validação.";
 
 fn fixture(name: &str) -> String {
-    let path = format!(
-        "{}{name}",
-        concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/picpay-ecommerce/")
-    );
-    std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{path}: {error}"))
+    estorno_tests::fixture("picpay-ecommerce", name)
 }
 
 fn client(server: &MockServer) -> Client {

@@ -21,11 +21,7 @@ const LOOKUP_PATH: &str = "/transacao/1000000000000/1234";
 const AUTHORIZATION: &str = "Basic dXN1YXJpbzpzZW5oYQ==";
 
 fn fixture(name: &str) -> String {
-    let path = format!(
-        "{}{name}",
-        concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/yapay/")
-    );
-    std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{path}: {error}"))
+    estorno_tests::fixture("yapay", name)
 }
 
 fn client_at(base_url: String) -> Client {

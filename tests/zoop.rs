@@ -25,11 +25,7 @@ const TRANSACTION_PATH: &str =
 const VOID_PATH: &str = "/marketplaces/3249465a7753536b62545a6a684b0000/transactions/84824e3160a7431fb5004d41eaca4e76/void";
 
 fn fixture(name: &str) -> String {
-    let path = format!(
-        "{}{name}",
-        concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/zoop/")
-    );
-    std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{path}: {error}"))
+    estorno_tests::fixture("zoop", name)
 }
 
 fn client(server: &MockServer) -> Client {
