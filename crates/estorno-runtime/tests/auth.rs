@@ -14,6 +14,7 @@ use estorno::auth::{
     ClientCredentialsWithApiKey, HeaderPair, HeaderToken,
 };
 use estorno::spec::{AuthScheme, OAuth2Spec, TokenRequestEncoding};
+use httpmock::Mock;
 use httpmock::prelude::*;
 
 use common::{ApiError, RefundRequest, charge, charge_json};
@@ -81,6 +82,29 @@ const JSON_TOKEN_REQUEST: &str = r#"{"grant_type":"client_credentials","client_i
 /// A token endpoint answer.
 fn token_json(token: &str, expires_in: u64) -> serde_json::Value {
     serde_json::json!({ "access_token": token, "expires_in": expires_in, "token_type": "Bearer" })
+}
+
+/// The token endpoint issuing `token` to every request.
+async fn token_endpoint<'a>(server: &'a MockServer, token: &str, expires_in: u64) -> Mock<'a> {
+    let body = token_json(token, expires_in);
+    server
+        .mock_async(|when, then| {
+            when.method(POST).path("/oauth2/token");
+            then.status(200).json_body(body);
+        })
+        .await
+}
+
+/// The token endpoint issuing `token` to the first request only; a mock declared after it
+/// answers the next ones.
+async fn first_token<'a>(server: &'a MockServer, token: &str, expires_in: u64) -> Mock<'a> {
+    let body = token_json(token, expires_in);
+    server
+        .mock_async(|when, then| {
+            when.method(POST).path("/oauth2/token");
+            then.status(200).json_body(body).up_to_n_times(1);
+        })
+        .await
 }
 
 fn oauth_client(api: &MockServer, tokens: &MockServer) -> OAuthJsonPay {
@@ -348,12 +372,7 @@ async fn oauth2_api_key_goes_with_every_call() {
 async fn oauth2_token_is_cached_across_calls() {
     let api_server = MockServer::start_async().await;
     let token_server = MockServer::start_async().await;
-    let token = token_server
-        .mock_async(|when, then| {
-            when.method(POST).path("/oauth2/token");
-            then.status(200).json_body(token_json("tok-cached", 3600));
-        })
-        .await;
+    let token = token_endpoint(&token_server, "tok-cached", 3600).await;
     let api = api_server
         .mock_async(|when, then| {
             when.path(CHARGE_PATH)
@@ -376,20 +395,8 @@ async fn oauth2_token_is_refreshed_before_it_expires() {
     let api_server = MockServer::start_async().await;
     let token_server = MockServer::start_async().await;
     // A one-second token is refreshed 100 ms before expiry (a tenth of its lifetime).
-    let first_token = token_server
-        .mock_async(|when, then| {
-            when.method(POST).path("/oauth2/token");
-            then.status(200)
-                .json_body(token_json("tok-short-1", 1))
-                .up_to_n_times(1);
-        })
-        .await;
-    let second_token = token_server
-        .mock_async(|when, then| {
-            when.method(POST).path("/oauth2/token");
-            then.status(200).json_body(token_json("tok-short-2", 3600));
-        })
-        .await;
+    let first_token = first_token(&token_server, "tok-short-1", 1).await;
+    let second_token = token_endpoint(&token_server, "tok-short-2", 3600).await;
     let with_first = api_server
         .mock_async(|when, then| {
             when.path(CHARGE_PATH)
@@ -419,20 +426,8 @@ async fn oauth2_token_is_refreshed_before_it_expires() {
 async fn oauth2_401_fetches_a_new_token_and_resends_once() {
     let api_server = MockServer::start_async().await;
     let token_server = MockServer::start_async().await;
-    let old_token = token_server
-        .mock_async(|when, then| {
-            when.method(POST).path("/oauth2/token");
-            then.status(200)
-                .json_body(token_json("tok-revoked", 3600))
-                .up_to_n_times(1);
-        })
-        .await;
-    let new_token = token_server
-        .mock_async(|when, then| {
-            when.method(POST).path("/oauth2/token");
-            then.status(200).json_body(token_json("tok-new", 3600));
-        })
-        .await;
+    let old_token = first_token(&token_server, "tok-revoked", 3600).await;
+    let new_token = token_endpoint(&token_server, "tok-new", 3600).await;
     let refused = api_server
         .mock_async(|when, then| {
             when.path("/v1/charge/charge-0001/refund")
@@ -472,12 +467,7 @@ async fn oauth2_401_fetches_a_new_token_and_resends_once() {
 async fn oauth2_second_401_is_returned() {
     let api_server = MockServer::start_async().await;
     let token_server = MockServer::start_async().await;
-    let token = token_server
-        .mock_async(|when, then| {
-            when.method(POST).path("/oauth2/token");
-            then.status(200).json_body(token_json("tok-useless", 3600));
-        })
-        .await;
+    let token = token_endpoint(&token_server, "tok-useless", 3600).await;
     let api = api_server
         .mock_async(|when, then| {
             when.path(CHARGE_PATH);
