@@ -650,7 +650,7 @@ mod unified {
             .await
             .expect_err("invalid id");
         assert!(
-            matches!(&error, CancelError::InvalidRequest { field, .. } if field == "merchant_charge_id"),
+            matches!(&error, CancelError::InvalidRequest { field, .. } if field == "payment"),
             "{error:?}"
         );
         any.assert_calls(0);

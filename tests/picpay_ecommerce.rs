@@ -775,7 +775,9 @@ mod unified {
             error,
             CancelError::InvalidRequest {
                 field: "authorizationId".to_owned(),
-                reason: "`authorizationId` is required by this provider".to_owned(),
+                reason:
+                    "`authorizationId` is required by PicPay E-commerce for a partial cancellation"
+                        .to_owned(),
             }
         );
         sent.assert_calls(0);
@@ -1048,7 +1050,7 @@ mod unified {
                 .await
                 .expect_err("invalid id");
             assert!(
-                matches!(&error, CancelError::InvalidRequest { field, .. } if field == "reference_id"),
+                matches!(&error, CancelError::InvalidRequest { field, .. } if field == "payment"),
                 "{bad_id:?}: {error:?}"
             );
         }

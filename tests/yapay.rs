@@ -488,10 +488,11 @@ async fn unified_total_cancel_looks_up_then_cancels_in_full() {
     assert_eq!(cancellation.outcome, Outcome::Refunded);
     assert_eq!(cancellation.provider, "yapay");
     assert_eq!(cancellation.reference.as_deref(), Some("1234"));
-    // Yapay reports no refunded or remaining amount.
+    // Yapay reports no refunded or remaining amount, only the transaction's value: for a
+    // payment nothing was refunded from, that is what a total cancellation asks for.
     assert_eq!(cancellation.refunded, None);
     assert_eq!(cancellation.remaining, None);
-    assert_eq!(cancellation.requested, None);
+    assert_eq!(cancellation.requested, Some(Cents::new(2000)));
     assert_eq!(cancellation.reason, None);
     assert_eq!(cancellation.review, None);
     assert!(!cancellation.already_done);
@@ -601,7 +602,8 @@ async fn a_missing_establishment_code_is_refused_before_sending() {
         error,
         CancelError::InvalidRequest {
             field: "codigoEstabelecimento".to_owned(),
-            reason: "`codigoEstabelecimento` is required by this provider".to_owned(),
+            reason: "`codigoEstabelecimento` is required by Yapay Gateway for a total cancellation"
+                .to_owned(),
         }
     );
     let bad_number = CancelRequest::total("12a4").field("codigoEstabelecimento", ESTABLISHMENT);
@@ -609,7 +611,7 @@ async fn a_missing_establishment_code_is_refused_before_sending() {
         .await
         .expect_err("invalid transaction number");
     assert!(
-        matches!(&error, CancelError::InvalidRequest { field, .. } if field == "numero_transacao"),
+        matches!(&error, CancelError::InvalidRequest { field, .. } if field == "payment"),
         "{error:?}"
     );
     any.assert_calls(0);

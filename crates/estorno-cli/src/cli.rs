@@ -119,7 +119,8 @@ pub struct BulkArgs {
     #[arg(long)]
     pub allow_duplicates: bool,
 
-    /// Put rows that failed without moving money back in the queue.
+    /// Put rows that failed without moving money (refused, or never sent) back in the queue;
+    /// each goes out as a new request. Acknowledged and unresolved rows are never among them.
     #[arg(long)]
     pub retry_failed: bool,
 
@@ -131,10 +132,15 @@ pub struct BulkArgs {
     #[arg(long)]
     pub json: bool,
 
-    /// Seconds after sending before "the refund did not happen" is believed; default twice
-    /// the provider's timeout plus two.
-    #[arg(long, value_name = "SECS")]
-    pub settle_secs: Option<u64>,
+    /// Send again the rows left unresolved (sent, outcome unknown) for longer than
+    /// --older-than: an operator's decision, recorded per row in the journal and marked in the
+    /// report. Each is looked up first, and sent only if that still shows no effect.
+    #[arg(long, requires = "older_than")]
+    pub resend_unresolved: bool,
+
+    /// With --resend-unresolved: how long a row must have been unresolved, e.g. 30m, 24h, 2d.
+    #[arg(long, value_name = "DURATION", requires = "resend_unresolved", value_parser = crate::bulk::parse_duration)]
+    pub older_than: Option<std::time::Duration>,
 }
 
 #[derive(Debug, Subcommand)]

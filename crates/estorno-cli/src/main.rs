@@ -1,6 +1,6 @@
 //! The `estorno` binary: parses the command line, sets up logging and the async runtime, runs
 //! the command and exits with its code (0 done, 1 failed or rejected, 2 invalid input,
-//! 3 unresolved).
+//! 3 in doubt, 4 nothing sent: try later).
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -95,7 +95,7 @@ async fn run(cli: Cli) -> u8 {
                 retry_failed: args.retry_failed,
                 quiet: args.quiet,
                 json: args.json,
-                settle: args.settle_secs.map(Duration::from_secs),
+                resend_unresolved: args.older_than.filter(|_| args.resend_unresolved),
             };
             match bulk::run(options, &backend).await {
                 Ok(code) => code,

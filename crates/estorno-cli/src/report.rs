@@ -4,7 +4,8 @@
 //! rerunning a finished journal prints the same report again.
 //!
 //! Columns: `row, provider, payment, requested, outcome, refunded, remaining, reference,
-//! reason`; amounts in integer cents. `reference` is the provider's id of the payment as its
+//! reason, resent`; amounts in integer cents; `resent` is `operator` on a row an operator
+//! chose to send again after it was unresolved (`--resend-unresolved`), empty otherwise. `reference` is the provider's id of the payment as its
 //! status look-up reports it (the same however the row finished); the id of the cancellation
 //! itself, when the provider answered one, is in the journal (`cancel_reference`). Nothing
 //! here is a credential or personal data: ids, amounts, outcomes and the providers' reasons.
@@ -13,9 +14,12 @@
 //! `already_refunded`, `already_voided` (nothing sent: already so); `would_refund` (dry run);
 //! `rejected` (the provider refused, or it would have); `pending` (nothing sent: the payment is
 //! pending at the provider, a cancellation may be under way); `failed` (nothing sent: an error);
-//! `invalid` (a bad row); `review` (money moved, not as asked); `unresolved` (sent, outcome
-//! still unknown); `not_sent` (waiting behind an unresolved row of the same payment, or the
-//! provider could not be set up).
+//! `invalid` (a bad row); `review` (money moved, not as asked, or a look-up that cannot be
+//! trusted); `acknowledged` (sent and accepted, not visible yet: never resent);
+//! `unresolved` (sent, outcome unknown: never resent without an operator's decision);
+//! `throttled`, `unavailable` (nothing sent: the provider answered 429, or was down; the next
+//! run tries again); `not_sent` (waiting behind a row of the same payment that is in doubt, or
+//! the provider could not be set up).
 
 use std::fmt::Write as _;
 
@@ -26,7 +30,7 @@ use crate::exit;
 use crate::journal::{Item, State};
 
 /// Every outcome label, in the order the summary shows them.
-pub const OUTCOMES: [&str; 13] = [
+pub const OUTCOMES: [&str; 16] = [
     "refunded",
     "partially_refunded",
     "voided",
@@ -38,9 +42,24 @@ pub const OUTCOMES: [&str; 13] = [
     "failed",
     "invalid",
     "review",
+    "acknowledged",
     "unresolved",
+    "throttled",
+    "unavailable",
     "not_sent",
 ];
+
+/// Outcomes that are not finished and must not be sent again as they stand: exit 3.
+const IN_DOUBT: [&str; 5] = [
+    "acknowledged",
+    "unresolved",
+    "review",
+    "pending",
+    "not_sent",
+];
+
+/// Outcomes of rows for which nothing was sent and a later run tries again: exit 4.
+const TRY_LATER: [&str; 2] = ["throttled", "unavailable"];
 
 /// Outcomes whose requested amount was (or would be) refunded by this run.
 const MOVES_MONEY: [&str; 4] = ["refunded", "partially_refunded", "voided", "would_refund"];
@@ -60,6 +79,8 @@ pub struct ReportRow {
     pub remaining: Option<u64>,
     pub reference: Option<String>,
     pub reason: Option<String>,
+    /// `operator` when an operator decided to send this row again after it was unresolved.
+    pub resent: Option<String>,
 }
 
 /// How many rows ended with one outcome, and the money they moved.
@@ -101,6 +122,9 @@ pub fn label(item: &Item) -> &'static str {
         State::Invalid => "invalid",
         State::Review => "review",
         State::Unresolved => "unresolved",
+        State::Acknowledged => "acknowledged",
+        State::Pending if outcome == "throttled" => "throttled",
+        State::Pending if outcome == "unavailable" => "unavailable",
         State::Pending | State::Sending => "not_sent",
     }
 }
@@ -132,6 +156,10 @@ impl Report {
                     remaining: item.remaining,
                     reference: item.reference.clone(),
                     reason,
+                    resent: item
+                        .resend_decision
+                        .as_ref()
+                        .map(|_| String::from("operator")),
                 }
             })
             .collect();
@@ -159,18 +187,21 @@ impl Report {
         }
     }
 
-    /// The exit code the run ends with: 3 if anything is unresolved, in review or not sent
-    /// (rerun to finish), else 1 if anything was rejected or failed, else 2 if any row was
-    /// invalid, else 0.
+    /// The exit code the run ends with: 3 if anything is in doubt or waits for a person
+    /// (acknowledged, unresolved, review, pending at the provider, not sent behind one of
+    /// those), else 4 if anything could not be sent yet (throttled, unavailable: rerun later),
+    /// else 1 if anything was rejected or failed, else 2 if any row was invalid, else 0.
     pub fn exit_code(&self) -> u8 {
         let any = |wanted: &[&str]| {
             self.rows
                 .iter()
                 .any(|row| wanted.contains(&row.outcome.as_str()))
         };
-        if any(&["unresolved", "review", "not_sent"]) {
+        if any(&IN_DOUBT) {
             exit::UNRESOLVED
-        } else if any(&["rejected", "pending", "failed"]) {
+        } else if any(&TRY_LATER) {
+            exit::TRY_LATER
+        } else if any(&["rejected", "failed"]) {
             exit::FAILED
         } else if any(&["invalid"]) {
             exit::INVALID
@@ -194,6 +225,7 @@ impl Report {
             "remaining",
             "reference",
             "reason",
+            "resent",
         ]);
         for row in &self.rows {
             let _ = writer.write_record([
@@ -206,6 +238,7 @@ impl Report {
                 text(row.remaining),
                 row.reference.clone().unwrap_or_default(),
                 row.reason.clone().unwrap_or_default(),
+                row.resent.clone().unwrap_or_default(),
             ]);
         }
         let mut bytes = writer.into_inner().unwrap_or_default();
@@ -265,7 +298,10 @@ impl Report {
                     "failed",
                     "invalid",
                     "review",
+                    "acknowledged",
                     "unresolved",
+                    "throttled",
+                    "unavailable",
                     "not_sent",
                 ]
                 .contains(&row.outcome.as_str())
@@ -357,9 +393,29 @@ mod tests {
             Report::from_items(&unresolved).exit_code(),
             exit::UNRESOLVED
         );
+        // Accepted but not visible yet is in doubt too; a throttled row waits for a rerun,
+        // and anything in doubt wins over it.
+        let acknowledged = item(8, State::Acknowledged, Some("acknowledged"), false);
+        let throttled = item(9, State::Pending, Some("throttled"), false);
+        let unavailable = item(10, State::Pending, Some("unavailable"), false);
+        assert_eq!(label(&acknowledged), "acknowledged");
+        assert_eq!(label(&throttled), "throttled");
+        assert_eq!(label(&unavailable), "unavailable");
+        assert_eq!(
+            Report::from_items(std::slice::from_ref(&acknowledged)).exit_code(),
+            exit::UNRESOLVED
+        );
+        assert_eq!(
+            Report::from_items(&[throttled.clone(), items[3].clone()]).exit_code(),
+            exit::TRY_LATER
+        );
+        assert_eq!(
+            Report::from_items(&[throttled, acknowledged]).exit_code(),
+            exit::UNRESOLVED
+        );
 
         let csv = String::from_utf8(report.to_csv()).unwrap();
-        assert!(csv.starts_with("row,provider,payment,requested,outcome,refunded,remaining,reference,reason\n2,zoop,t-2,100,already_refunded,,,,\n"), "{csv}");
+        assert!(csv.starts_with("row,provider,payment,requested,outcome,refunded,remaining,reference,reason,resent\n2,zoop,t-2,100,already_refunded,,,,,\n"), "{csv}");
         assert!(csv.ends_with("\noutcome,rows,amount\nrefunded,1,100\nalready_refunded,1,0\nalready_voided,1,0\nrejected,1,0\ninvalid,1,0\ntotal,5,\n"), "{csv}");
         let json: serde_json::Value = serde_json::from_str(&report.to_json()).unwrap();
         assert_eq!(json["total"], 5);

@@ -1,12 +1,19 @@
 //! Reading a bulk refund file: a CSV with a header row, one refund per row.
 //!
-//! Columns: `provider`, `payment`, `amount` (integer cents; empty = cancel in full), then any
-//! other columns are provider fields (`authorizationId`, `codigoEstabelecimento`,
-//! `marketplace_id`, `on_behalf_of`, ...) passed to the provider when non-empty.
+//! Columns: `provider`, `payment`, `amount` (integer cents; empty = cancel in full), then
+//! provider fields (`authorizationId`, `codigoEstabelecimento`, `marketplace_id`,
+//! `on_behalf_of`, ...) passed to the provider when non-empty. A column that is no declared
+//! field of any provider is refused, so personal data (a `cpf`, a `customerName` column) never
+//! reaches the journal; a non-empty cell must be a field of its own row's provider.
 //!
-//! Every row is checked before anything is sent. A problem with the header stops the whole
-//! run; a problem with a row makes that row invalid — named by its line in the file and the
-//! column at fault — and the other rows still run.
+//! Values are taken exactly as written: an id with spaces around it is refused, never trimmed
+//! (a payment id is matched byte for byte by the provider), and an amount is plain digits
+//! (`+5`, ` 5`, `5.00` are refused), the same rules `estorno cancel` applies to its arguments.
+//!
+//! Every row is checked before anything is sent: the whole request it stands for passes the
+//! provider's declared rules (`Cancel::check`). A problem with the header stops the whole run;
+//! a problem with a row makes that row invalid — named by its line in the file and the column
+//! at fault — and the other rows still run.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -17,30 +24,6 @@ use sha2::{Digest, Sha256};
 pub const PROVIDER: &str = "provider";
 pub const PAYMENT: &str = "payment";
 pub const AMOUNT: &str = "amount";
-
-/// Words in a column name that suggest personal data, which the command line never needs and
-/// must not copy into its journal: such a column is refused.
-const PERSONAL_COLUMN_WORDS: &[&str] = &[
-    "cpf",
-    "cnpj",
-    "email",
-    "e-mail",
-    "mail",
-    "phone",
-    "telefone",
-    "celular",
-    "nome",
-    "name",
-    "endereco",
-    "address",
-    "birth",
-    "nascimento",
-    "documento",
-    "document",
-    "card",
-    "cartao",
-    "pan",
-];
 
 /// A valid row: one refund to make.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -121,9 +104,23 @@ pub fn fingerprint(bytes: &[u8]) -> String {
         .collect()
 }
 
-/// What a row's provider must pass besides existing: configured credentials, and support for
-/// partial amounts when the row has one. Answers the column at fault and why.
-pub type ProviderCheck<'a> = dyn Fn(&str, Option<u64>) -> Result<(), (&'static str, String)> + 'a;
+/// What a row must pass besides its own shape: its provider is configured, and the request it
+/// stands for meets the provider's declared rules. Answers the column at fault and why.
+pub type ProviderCheck<'a> = dyn Fn(&Row) -> Result<(), (String, String)> + 'a;
+
+/// Every column a bulk file may have: the three of its own and every provider's declared
+/// fields.
+pub fn known_columns() -> Vec<&'static str> {
+    let mut known = vec![PROVIDER, PAYMENT, AMOUNT];
+    for entry in estorno::registry::ENTRIES {
+        for field in entry.spec.cancel.iter().flat_map(|cancel| cancel.fields) {
+            if !known.contains(&field.name) {
+                known.push(field.name);
+            }
+        }
+    }
+    known
+}
 
 /// Reads and checks a bulk file.
 pub fn parse(
@@ -135,7 +132,6 @@ pub fn parse(
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .trim(csv::Trim::All)
         .from_reader(bytes);
 
     let mut record = csv::ByteRecord::new();
@@ -196,11 +192,16 @@ fn header(record: &csv::ByteRecord, line: u64) -> Result<Columns, FileError> {
         if names.iter().any(|seen: &String| seen == name) {
             return Err(fail(format!("the header names `{name}` twice")));
         }
-        let lower = name.to_ascii_lowercase();
-        if ![PROVIDER, PAYMENT, AMOUNT].contains(&lower.as_str()) && looks_personal(&lower) {
+        let known = known_columns();
+        if !known.contains(&name) {
             return Err(fail(format!(
-                "column `{name}` looks like personal data, which refunds never need: remove it \
-                 (the journal and the report must not hold it)"
+                "column `{name}` is not a field of any provider; a bulk file holds `{PROVIDER}`, \
+                 `{PAYMENT}`, `{AMOUNT}` and the providers' fields ({}), never personal data",
+                known[3..]
+                    .iter()
+                    .map(|field| format!("`{field}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )));
         }
         names.push(name.to_owned());
@@ -219,17 +220,6 @@ fn header(record: &csv::ByteRecord, line: u64) -> Result<Columns, FileError> {
         provider,
         payment,
         amount,
-    })
-}
-
-/// Whether a lower-cased column name suggests personal data: one of the words as a whole part
-/// of the name (`customer_email`, `cpf`), or a long one anywhere in it (`payeraddress`).
-fn looks_personal(lower: &str) -> bool {
-    PERSONAL_COLUMN_WORDS.iter().any(|word| {
-        lower
-            .split(|c: char| !c.is_ascii_alphanumeric())
-            .any(|part| part == *word)
-            || (word.len() > 4 && lower.contains(word))
     })
 }
 
@@ -345,8 +335,8 @@ fn check(
             reason,
         })
     };
-    if let Err((field, reason)) = check_provider(&row.provider, row.amount) {
-        return refuse(row, field, reason);
+    if let Err((field, reason)) = check_provider(&row) {
+        return refuse(row, &field, reason);
     }
     let key = (
         row.provider.clone(),
@@ -368,9 +358,9 @@ fn check(
     Parsed::Valid(row)
 }
 
-/// An amount column: empty is a total cancel; otherwise a positive whole number of cents.
+/// An amount column: empty is a total cancel; otherwise a positive whole number of cents,
+/// written as plain digits (no sign, no spaces, no decimal point).
 pub fn parse_amount(text: &str) -> Result<Option<u64>, String> {
-    let text = text.trim();
     if text.is_empty() {
         return Ok(None);
     }
@@ -384,7 +374,17 @@ pub fn parse_amount(text: &str) -> Result<Option<u64>, String> {
             "`{shown}` is negative: give the cents to refund, at least 1"
         ));
     }
-    let digits = text.strip_prefix('+').unwrap_or(text);
+    if text.trim() != text {
+        return Err(format!(
+            "`{shown}` has spaces around it: write the cents as plain digits"
+        ));
+    }
+    if text.starts_with('+') {
+        return Err(format!(
+            "`{shown}` has a sign: write the cents as plain digits (5, not +5)"
+        ));
+    }
+    let digits = text;
     if digits.contains(['.', ','])
         && digits
             .chars()
@@ -478,11 +478,14 @@ fn csv_error(error: &csv::Error, lines: &mut Lines<'_>) -> FileError {
 mod tests {
     use super::*;
 
-    fn any_provider(provider: &str, amount: Option<u64>) -> Result<(), (&'static str, String)> {
-        match provider {
-            "stripe" => Err((PROVIDER, String::from("unknown provider `stripe`"))),
-            "liquido" if amount.is_some() => Err((
-                AMOUNT,
+    fn any_provider(row: &Row) -> Result<(), (String, String)> {
+        match row.provider.as_str() {
+            "stripe" => Err((
+                PROVIDER.to_owned(),
+                String::from("unknown provider `stripe`"),
+            )),
+            "liquido" if row.amount.is_some() => Err((
+                AMOUNT.to_owned(),
                 String::from("Liquido cannot cancel part of a payment"),
             )),
             _ => Ok(()),
@@ -505,7 +508,7 @@ mod tests {
         let text = b"provider,payment,amount,marketplace_id,on_behalf_of\n\
               zoop,txn-1,1050,mkt,seller\n\
               \n\
-              zoop, txn-2 ,,mkt,\n";
+              zoop,txn-2,,mkt,\n";
         let file = parse_text(text, false);
         assert_eq!(file.rows.len(), 2);
         let Parsed::Valid(first) = &file.rows[0] else {
@@ -608,14 +611,29 @@ mod tests {
                 .to_string()
                 .contains("no name")
         );
-        let personal = check(b"provider,payment,amount,customer_email\n").to_string();
-        assert!(personal.contains("personal data"), "{personal}");
-        assert!(
-            check(b"provider,payment,cpf\n")
-                .to_string()
-                .contains("personal")
-        );
-        // Ids that merely contain a short word stay allowed.
+        // Only declared fields are columns: personal data in any spelling is refused.
+        for column in [
+            "customer_email",
+            "cpf",
+            "customerName",
+            "cpfCliente",
+            "cardnumber",
+            "tax_id",
+            "cep",
+            "authorisationId",
+        ] {
+            let refused =
+                check(format!("provider,payment,amount,{column}\n").as_bytes()).to_string();
+            assert!(
+                refused.contains(&format!("column `{column}` is not a field of any provider")),
+                "{refused}"
+            );
+            assert!(
+                refused.contains("`on_behalf_of`"),
+                "names the known fields: {refused}"
+            );
+        }
+        // Every provider's declared field is a column.
         assert!(
             parse(
                 b"provider,payment,amount,marketplace_id,on_behalf_of,authorizationId\n",
@@ -624,6 +642,23 @@ mod tests {
             )
             .is_ok()
         );
+    }
+
+    #[test]
+    fn values_are_taken_exactly_as_written() {
+        let file = parse_text(
+            b"provider,payment,amount\nzoop, txn-1,100\nzoop,txn-2,+5\nzoop,txn-3, 5\nzoop,txn-4,5\n",
+            false,
+        );
+        let (field, _, reason) = invalid(&file.rows[1]);
+        assert_eq!(field, "amount");
+        assert!(reason.contains("has a sign"), "{reason}");
+        let (field, _, reason) = invalid(&file.rows[2]);
+        assert_eq!(field, "amount");
+        assert!(reason.contains("spaces around it"), "{reason}");
+        // The id keeps its space here; the provider check refuses it (see the CLI tests).
+        assert!(matches!(&file.rows[0], Parsed::Valid(row) if row.payment == " txn-1"));
+        assert!(matches!(file.rows[3], Parsed::Valid(_)));
     }
 
     #[test]

@@ -2,12 +2,13 @@
 //! human output by default and `--json` for scripts.
 //!
 //! Exit codes: 0 when the payment is refunded, partially refunded or voided (or already was),
-//! and for `status` whenever the look-up answered; 1 when the provider refused or the call
-//! failed without sending anything; 2 for invalid input; 3 when the outcome is still unknown
-//! (or money moved, but not as asked).
+//! and for `status` whenever the look-up answered; 1 when the provider refused, or the call
+//! failed for good without sending anything; 2 for invalid input (nothing sent); 3 when the
+//! cancellation is in doubt — sent with no answer, accepted but not visible yet, under way at
+//! the provider, or for a person to look at; 4 when nothing was sent and trying later may
+//! work (throttled, unavailable, unreachable).
 
 use std::fmt::Write as _;
-use std::time::SystemTime;
 
 use estorno::{AnyProvider, Cancel, CancelError, CancelRequest, Cancellation, Cents, Outcome};
 use serde::Serialize;
@@ -15,8 +16,8 @@ use serde::Serialize;
 use crate::backend::Backend;
 use crate::bulk::outcome_name;
 use crate::exit;
+use crate::follow::{self, Followed, Policy};
 use crate::rows;
-use crate::settle::{self, Policy, Settled};
 
 /// What one command is about.
 #[derive(Debug, Clone)]
@@ -78,29 +79,29 @@ impl Failure {
 
     fn from_cancel(error: CancelError) -> Self {
         let message = error.to_string();
-        match error {
-            CancelError::InvalidRequest { field, .. } => Failure::invalid(Some(&field), message),
-            CancelError::PartialNotSupported { .. } => {
-                Failure::invalid(Some(rows::AMOUNT), message)
+        let kind = match &error {
+            CancelError::InvalidRequest { field, .. } => {
+                return Failure::invalid(Some(field), message);
             }
-            CancelError::Auth { .. } => Failure {
-                kind: "auth",
-                field: None,
-                message,
-                code: exit::FAILED,
-            },
-            CancelError::Unreachable { .. } => Failure {
-                kind: "unreachable",
-                field: None,
-                message,
-                code: exit::FAILED,
-            },
-            _ => Failure {
-                kind: "provider",
-                field: None,
-                message,
-                code: exit::FAILED,
-            },
+            CancelError::PartialNotSupported { .. } => {
+                return Failure::invalid(Some(rows::AMOUNT), message);
+            }
+            CancelError::Throttled { .. } => "throttled",
+            CancelError::Unavailable { .. } => "unavailable",
+            CancelError::Unreachable { .. } => "unreachable",
+            CancelError::Auth { .. } => "auth",
+            _ => "provider",
+        };
+        let code = if error.is_transient() {
+            exit::TRY_LATER
+        } else {
+            exit::FAILED
+        };
+        Failure {
+            kind,
+            field: None,
+            message,
+            code,
         }
     }
 
@@ -123,17 +124,13 @@ impl Failure {
     }
 }
 
-/// The request and the client for a target.
+/// The request and the client for a target, checked against the provider's declared rules
+/// before anything is sent: ids and values are taken exactly as given (never trimmed), only
+/// the provider's own fields are accepted, each once.
 fn prepare(backend: &Backend, target: &Target) -> Result<(AnyProvider, CancelRequest), Failure> {
     let provider = backend
         .provider(&target.provider)
         .map_err(|error| Failure::invalid(Some(rows::PROVIDER), error.to_string()))?;
-    if target.payment.trim().is_empty() {
-        return Err(Failure::invalid(
-            Some(rows::PAYMENT),
-            String::from("the payment's id is empty"),
-        ));
-    }
     let amount = match &target.amount {
         None => None,
         Some(text) => match rows::parse_amount(text) {
@@ -147,41 +144,45 @@ fn prepare(backend: &Backend, target: &Target) -> Result<(AnyProvider, CancelReq
         },
     };
     let mut request = match amount {
-        None => CancelRequest::total(target.payment.trim()),
+        None => CancelRequest::total(target.payment.as_str()),
         Some(cents) => {
-            if !provider.supports_partial() {
-                return Err(Failure::invalid(
-                    Some(rows::AMOUNT),
-                    format!(
-                        "{} cannot cancel part of a payment: leave --amount out to cancel in full",
-                        provider.spec().name
-                    ),
-                ));
-            }
             let amount = estorno::Amount::from_cents(cents)
                 .map_err(|error| Failure::invalid(Some(rows::AMOUNT), error.to_string()))?;
-            CancelRequest::partial(target.payment.trim(), amount)
+            CancelRequest::partial(target.payment.as_str(), amount)
         }
     };
     for field in &target.fields {
-        let Some((name, value)) = field
-            .split_once('=')
-            .filter(|(name, _)| !name.trim().is_empty())
-        else {
+        let Some((name, value)) = field.split_once('=').filter(|(name, _)| !name.is_empty()) else {
             return Err(Failure::invalid(
                 Some("field"),
                 format!("--field `{field}`: expected NAME=VALUE, e.g. --field marketplace_id=abc"),
             ));
         };
-        request = request.field(name.trim(), value.trim());
+        if request.get(name).is_some() {
+            return Err(Failure::invalid(
+                Some(name),
+                format!("--field `{name}` is given twice; give each field once"),
+            ));
+        }
+        request = request.field(name, value);
     }
+    provider.check(&request).map_err(|error| match error {
+        CancelError::PartialNotSupported { .. } => Failure::invalid(
+            Some(rows::AMOUNT),
+            format!(
+                "{} cannot cancel part of a payment: leave --amount out to cancel in full",
+                provider.spec().name
+            ),
+        ),
+        other => Failure::from_cancel(other),
+    })?;
     Ok((provider, request))
 }
 
 fn shown(backend: &Backend, target: &Target, now: &Cancellation, outcome: &'static str) -> Shown {
     Shown {
         provider: target.provider.clone(),
-        payment: target.payment.trim().to_owned(),
+        payment: target.payment.clone(),
         outcome,
         already_done: now.already_done,
         requested: now.requested.map(Cents::get),
@@ -232,67 +233,73 @@ fn print(shown: &Shown, json: bool) {
     print!("{out}");
 }
 
-/// `estorno cancel`: cancels (looking the payment up first), reconciles an unknown outcome,
-/// prints the result; returns the exit code.
+/// `estorno cancel`: cancels (looking the payment up first), follows a cancellation whose
+/// effect is not visible yet with a few look-ups, prints the result; returns the exit code.
+/// Nothing is ever sent twice: a cancellation in doubt is reported as such.
 pub async fn cancel(backend: &Backend, target: &Target, json: bool) -> u8 {
     let (provider, request) = match prepare(backend, target) {
         Ok(prepared) => prepared,
         Err(failure) => return failure.print(json),
     };
-    let sent_at = SystemTime::now();
     let answered = match provider.cancel(&request).await {
         Ok(answered) => answered,
         Err(error) => return Failure::from_cancel(error).print(json),
     };
-    let (now, outcome, code) = if answered.already_done && answered.outcome == Outcome::Pending {
+    let (now, outcome, code) = if answered.review.is_some() {
+        (answered, "review", exit::UNRESOLVED)
+    } else if answered.already_done && answered.outcome == Outcome::Pending {
         // Nothing was sent: the provider is already completing a cancellation, or the payment
         // is not settled yet. Only time (and `estorno status`) tells how it ends.
         (answered, "pending", exit::UNRESOLVED)
-    } else if answered.needs_reconcile() && answered.review.is_none() {
+    } else if answered.needs_reconcile() {
         eprintln!(
-            "estorno: the outcome is {} ({}); asking the provider",
+            "estorno: the cancellation is {} ({}); looking it up",
             answered.outcome,
             answered.reason.as_deref().unwrap_or("no answer")
         );
-        let policy = Policy::new(settle::settle_time(backend.timeout(&target.provider)));
         let requested = answered.requested.map(Cents::get);
-        match settle::settle(
+        let (followed, lookups) = follow::follow(
             &provider,
             answered.request(),
             requested,
-            sent_at,
-            policy,
+            Policy::DEFAULT,
             None,
         )
-        .await
-        {
-            Settled::Done(now) => {
+        .await;
+        eprintln!("estorno: {lookups} look-up(s) made");
+        match followed {
+            Followed::Done(now) => {
                 let name = outcome_name(now.outcome);
                 (now, name, exit::OK)
             }
-            Settled::NotApplied(now) => (now, "not_applied", exit::FAILED),
-            Settled::Review(mut now, why) => {
+            Followed::Refused(mut now, why) => {
+                now.reason = Some(why);
+                (now, "rejected", exit::FAILED)
+            }
+            Followed::NotLanded(now) => (now, "not_landed", exit::FAILED),
+            Followed::Review(mut now, why) => {
                 now.review = Some(why);
                 (now, "review", exit::UNRESOLVED)
             }
-            Settled::Unknown(why) => {
+            Followed::InDoubt(_, why) => {
+                let name = if answered.outcome == Outcome::Ambiguous {
+                    "unresolved"
+                } else {
+                    "acknowledged"
+                };
                 let mut now = answered;
-                now.reason = Some(why);
-                (now, "unresolved", exit::UNRESOLVED)
+                now.reason = Some(format!(
+                    "{why}; never sent again: look it up later with `estorno status`"
+                ));
+                (now, name, exit::UNRESOLVED)
             }
         }
     } else {
         let code = match answered.outcome {
-            _ if answered.review.is_some() => exit::UNRESOLVED,
             Outcome::Refunded | Outcome::PartiallyRefunded | Outcome::Voided => exit::OK,
-            Outcome::Pending | Outcome::Ambiguous => exit::UNRESOLVED,
             _ => exit::FAILED,
         };
-        let name = if answered.review.is_some() {
-            "review"
-        } else {
-            outcome_name(answered.outcome)
-        };
+        let name = outcome_name(answered.outcome);
         (answered, name, code)
     };
     print(&shown(backend, target, &now, outcome), json);
@@ -309,14 +316,12 @@ pub async fn status(backend: &Backend, target: &Target, json: bool) -> u8 {
         Ok(now) => now,
         Err(error) => return Failure::from_cancel(error).print(json),
     };
-    let code = match now.outcome {
-        Outcome::Rejected => exit::FAILED,
-        Outcome::Ambiguous => exit::UNRESOLVED,
-        _ => exit::OK,
+    let (name, code) = match now.outcome {
+        _ if now.review.is_some() => ("review", exit::UNRESOLVED),
+        Outcome::Rejected => ("rejected", exit::FAILED),
+        Outcome::Ambiguous => ("ambiguous", exit::UNRESOLVED),
+        outcome => (outcome_name(outcome), exit::OK),
     };
-    print(
-        &shown(backend, target, &now, outcome_name(now.outcome)),
-        json,
-    );
+    print(&shown(backend, target, &now, name), json);
     code
 }

@@ -33,6 +33,59 @@ pub struct CancelDecl {
     pub total: CancelCall,
     pub partial: Option<CancelCall>,
     pub status: CancelCall,
+    /// Every provider field the calls name, in order of first use.
+    pub fields: Vec<CancelField>,
+}
+
+impl CancelDecl {
+    /// The declared calls with their roles, in `total`, `partial`, `status` order.
+    pub fn calls(&self) -> impl Iterator<Item = (CancelRole, &CancelCall)> {
+        [
+            (CancelRole::Total, Some(&self.total)),
+            (CancelRole::Partial, self.partial.as_ref()),
+            (CancelRole::Status, Some(&self.status)),
+        ]
+        .into_iter()
+        .filter_map(|(role, call)| call.map(|call| (role, call)))
+    }
+}
+
+/// A provider field named by `field("name", rule...)` or `optional_field("name", rule...)` in
+/// the calls of `cancel(...)`.
+pub struct CancelField {
+    pub name: LitStr,
+    /// Each call that reads it, and whether it requires it there.
+    pub uses: Vec<(CancelRole, bool)>,
+    /// The rule declared beside it (`len`, `chars`, `min`, `max`), empty when none.
+    pub rule: Rule,
+}
+
+impl CancelField {
+    /// Whether `role`'s call requires the field (`Some(true)`), may send it (`Some(false)`),
+    /// or does not read it (`None`).
+    pub fn use_in(&self, role: CancelRole) -> Option<bool> {
+        self.uses
+            .iter()
+            .find(|(seen, _)| *seen == role)
+            .map(|(_, required)| *required)
+    }
+
+    /// `required`, `optional`, or which calls require it when they differ.
+    pub fn requirement(&self) -> String {
+        let roles = |required: bool| {
+            self.uses
+                .iter()
+                .filter(|(_, use_required)| *use_required == required)
+                .map(|(role, _)| role.keyword())
+                .collect::<Vec<_>>()
+                .join(" and ")
+        };
+        match (roles(true), roles(false)) {
+            (_, optional) if optional.is_empty() => "required".to_owned(),
+            (required, _) if required.is_empty() => "optional".to_owned(),
+            (required, optional) => format!("required by {required}, optional for {optional}"),
+        }
+    }
 }
 
 /// One operation call inside `cancel(...)`. Arguments are Rust expressions over the inputs

@@ -4,6 +4,7 @@
 //! read so that all mistakes surface together.
 
 use proc_macro2::{Span, TokenStream};
+use quote::ToTokens;
 use syn::parse::{ParseStream, Parser};
 use syn::{
     Attribute, Expr, ExprLit, FnArg, GenericArgument, Ident, ItemEnum, ItemTrait, Lit, LitInt,
@@ -11,8 +12,8 @@ use syn::{
 };
 
 use crate::ast::{
-    Auth, Body, BodyKind, CancelCall, CancelDecl, ConstHeader, Endpoint, Location, Method,
-    OUTCOMES, Param, Provider, Rule, StatusEnum, StatusMapping, StatusMatch, StatusPattern,
+    Auth, Body, BodyKind, CancelCall, CancelDecl, CancelField, ConstHeader, Endpoint, Location,
+    Method, OUTCOMES, Param, Provider, Rule, StatusEnum, StatusMapping, StatusMatch, StatusPattern,
     StatusVariant, TokenRequest, WireKind,
 };
 use crate::ctxt::Ctxt;
@@ -262,11 +263,97 @@ fn cancel_decl(input: ParseStream, keyword: Span) -> syn::Result<CancelDecl> {
             "`cancel(...)` needs `status = operation(...)`, the look-up that tells a payment's state",
         ));
     };
-    Ok(CancelDecl {
+    let mut decl = CancelDecl {
         total,
         partial,
         status,
-    })
+        fields: Vec::new(),
+    };
+    decl.fields = cancel_fields(&decl)?;
+    Ok(decl)
+}
+
+/// Every `field("name", rule...)` and `optional_field("name", rule...)` in the calls, merged by
+/// name: a field required anywhere in a call is required by that call.
+fn cancel_fields(decl: &CancelDecl) -> syn::Result<Vec<CancelField>> {
+    let mut fields: Vec<CancelField> = Vec::new();
+    for (role, call) in decl.calls() {
+        let mut found = Vec::new();
+        for argument in &call.args {
+            field_mentions(argument.to_token_stream(), &mut found)?;
+        }
+        for (name, required, rule) in found {
+            let position = match fields
+                .iter()
+                .position(|field| field.name.value() == name.value())
+            {
+                Some(position) => position,
+                None => {
+                    fields.push(CancelField {
+                        name: name.clone(),
+                        uses: Vec::new(),
+                        rule: Rule::default(),
+                    });
+                    fields.len() - 1
+                }
+            };
+            let field = &mut fields[position];
+            if !rule.is_empty() {
+                if !field.rule.is_empty() {
+                    return Err(syn::Error::new_spanned(
+                        &name,
+                        format!(
+                            "the rule of `{}` is already declared; declare it once, at any use",
+                            name.value()
+                        ),
+                    ));
+                }
+                field.rule = rule;
+            }
+            match field.uses.iter_mut().find(|(seen, _)| *seen == role) {
+                Some((_, seen_required)) => *seen_required |= required,
+                None => field.uses.push((role, required)),
+            }
+        }
+    }
+    Ok(fields)
+}
+
+/// The `field(...)` and `optional_field(...)` mentions in `tokens`, nested groups included.
+fn field_mentions(tokens: TokenStream, found: &mut Vec<(LitStr, bool, Rule)>) -> syn::Result<()> {
+    use proc_macro2::{Delimiter, TokenTree};
+    let trees: Vec<TokenTree> = tokens.into_iter().collect();
+    for (index, tree) in trees.iter().enumerate() {
+        match tree {
+            TokenTree::Ident(ident) if ident == "field" || ident == "optional_field" => {
+                let Some(TokenTree::Group(group)) = trees.get(index + 1) else {
+                    continue;
+                };
+                if group.delimiter() != Delimiter::Parenthesis {
+                    continue;
+                }
+                let (name, rule) = field_args.parse2(group.stream())?;
+                found.push((name, ident == "field", rule));
+            }
+            TokenTree::Group(group) => field_mentions(group.stream(), found)?,
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// `"name"` or `"name", len = 1..=64, chars = "A-Za-z0-9"`.
+pub(crate) fn field_args(input: ParseStream) -> syn::Result<(LitStr, Rule)> {
+    let name: LitStr = input.parse()?;
+    if name.value().is_empty() {
+        return Err(syn::Error::new_spanned(&name, "a field needs a name"));
+    }
+    if input.is_empty() {
+        return Ok((name, Rule::default()));
+    }
+    input.parse::<Token![,]>()?;
+    let rule = rule(input, Location::Header, &mut None)?;
+    Ok((name, rule))
 }
 
 fn set_once<T>(cx: &Ctxt, slot: &mut Option<T>, value: T, key: &str)

@@ -106,7 +106,7 @@ fn cancel(cx: &Ctxt, provider: &Provider, cancel: &CancelDecl) {
             CancelRole::Status => &["amount", "remaining"],
         };
         for arg in &call.args {
-            for ident in crate::expand::idents_in(arg.to_token_stream()) {
+            for ident in crate::cancel::idents_in(arg.to_token_stream()) {
                 if forbidden.iter().any(|name| ident == name) {
                     cx.error_spanned_by(
                         &ident,

@@ -120,7 +120,7 @@ fn parse_struct(tokens: TokenStream, derive: &str) -> syn::Result<ItemStruct> {
 }
 
 /// `#[derive(CancelResponse)] #[cancel(outcome = status, refunded = .., remaining = ..,
-/// paid = .., original = .., reference = ..)]`
+/// paid = .., original = .., amount = .., reference = .., id = ..)]`
 pub(crate) fn cancel_response(tokens: TokenStream) -> TokenStream {
     let item = match parse_struct(tokens, "CancelResponse") {
         Ok(item) => item,
@@ -137,7 +137,9 @@ pub(crate) fn cancel_response(tokens: TokenStream) -> TokenStream {
             "remaining",
             "paid",
             "original",
+            "amount",
             "reference",
+            "id",
         ],
     );
     if let Err(error) = cx.check() {
@@ -149,6 +151,8 @@ pub(crate) fn cancel_response(tokens: TokenStream) -> TokenStream {
     let paid = take(&mut found, "paid");
     let original = take(&mut found, "original");
     let reference = take(&mut found, "reference");
+    let payment_amount = take(&mut found, "amount");
+    let id = take(&mut found, "id");
 
     let none = quote!(::core::option::Option::None);
     let amount = |path: &FieldPath| {
@@ -187,10 +191,23 @@ pub(crate) fn cancel_response(tokens: TokenStream) -> TokenStream {
         }
         _ => none.clone(),
     };
-    let reference = reference.map_or(none, |path| {
-        let access = path.tokens();
-        quote_spanned!(path.0[0].span()=> ::estorno::__private::ReferenceField::as_reference(&#access))
-    });
+    // The payment's whole amount: declared, or what was paid, or what was first charged.
+    let amount_tokens = match payment_amount
+        .as_ref()
+        .or(paid.as_ref())
+        .or(original.as_ref())
+    {
+        Some(path) => amount(path),
+        None => none.clone(),
+    };
+    let text_field = |path: Option<FieldPath>| {
+        path.map_or(none.clone(), |path| {
+            let access = path.tokens();
+            quote_spanned!(path.0[0].span()=> ::estorno::__private::ReferenceField::as_reference(&#access))
+        })
+    };
+    let reference = text_field(reference);
+    let id = text_field(id);
     let ident = &item.ident;
     quote! {
         #[automatically_derived]
@@ -209,6 +226,14 @@ pub(crate) fn cancel_response(tokens: TokenStream) -> TokenStream {
 
             fn reference(&self) -> ::core::option::Option<::std::string::String> {
                 #reference
+            }
+
+            fn amount(&self) -> ::core::option::Option<::estorno::Cents> {
+                #amount_tokens
+            }
+
+            fn payment_id(&self) -> ::core::option::Option<::std::string::String> {
+                #id
             }
         }
     }

@@ -9,8 +9,8 @@ use syn::spanned::Spanned;
 use syn::{Ident, ItemEnum, ItemTrait, LitStr, Type};
 
 use crate::ast::{
-    Auth, BodyKind, CancelCall, CancelDecl, CancelRole, ConstHeader, Endpoint, Location, Provider,
-    Rule, Segment, StatusEnum, StatusMapping, StatusMatch, TokenRequest, WireKind,
+    Auth, BodyKind, ConstHeader, Endpoint, Location, Provider, Rule, Segment, StatusEnum,
+    StatusMapping, StatusMatch, TokenRequest, WireKind,
 };
 
 /// Doc lines as `#[doc]` values, with the leading space `///` would have given them.
@@ -40,7 +40,7 @@ pub(crate) fn provider(provider: &Provider) -> TokenStream {
     let cancel_ops = provider
         .cancel
         .as_ref()
-        .map(|cancel| cancel_ops(provider, cancel));
+        .map(|cancel| crate::cancel::cancel_ops(provider, cancel));
     let mock = mock_module(provider);
     let spec = spec(provider);
     let spec_doc = format!(
@@ -454,6 +454,10 @@ fn spec(provider: &Provider) -> TokenStream {
     let auth = auth(&provider.auth);
     let headers = headers(&provider.headers);
     let endpoints = provider.endpoints.iter().map(endpoint_spec);
+    let cancel = match &provider.cancel {
+        Some(cancel) => crate::cancel::cancel_spec(provider, cancel),
+        None => quote!(::core::option::Option::None),
+    };
     quote! {
         ::estorno::spec::ProviderSpec {
             name: #name,
@@ -464,6 +468,7 @@ fn spec(provider: &Provider) -> TokenStream {
             auth: #auth,
             headers: #headers,
             endpoints: &[#(#endpoints),*],
+            cancel: #cancel,
         }
     }
 }
@@ -626,7 +631,7 @@ fn status_specs(mappings: &[StatusMapping], output: Option<&str>) -> TokenStream
     quote!(&[#(#specs),*])
 }
 
-fn rule(rule: &Rule) -> TokenStream {
+pub(crate) fn rule(rule: &Rule) -> TokenStream {
     if rule.is_empty() {
         return quote!(::estorno::spec::ParamRule::NONE);
     }
@@ -947,200 +952,4 @@ pub(crate) fn status_stub(item: &ItemEnum) -> TokenStream {
             Unknown(::std::string::String),
         }
     }
-}
-
-/// The unified cancellation API's view of this provider: which calls cancel and look up.
-fn cancel_ops(provider: &Provider, cancel: &CancelDecl) -> TokenStream {
-    let total = cancel_call(provider, &cancel.total, CancelRole::Total);
-    let status = cancel_call(provider, &cancel.status, CancelRole::Status);
-    let supports_partial = cancel.partial.is_some();
-    let partial = match &cancel.partial {
-        Some(call) => cancel_call(provider, call, CancelRole::Partial),
-        None => quote! {
-            ::std::boxed::Box::pin(async move {
-                ::core::result::Result::Err(::estorno::__private::partial_unsupported(&SPEC))
-            })
-        },
-    };
-    let future = quote! {
-        ::estorno::BoxFuture<
-            'a,
-            ::core::result::Result<::estorno::__private::Observed, ::estorno::__private::Failure>,
-        >
-    };
-    quote! {
-        #[automatically_derived]
-        impl ::estorno::__private::CancelOps for Client {
-            fn spec(&self) -> &'static ::estorno::spec::ProviderSpec {
-                &SPEC
-            }
-
-            fn supports_partial(&self) -> bool {
-                #supports_partial
-            }
-
-            fn total<'a>(
-                &'a self,
-                __request: &'a ::estorno::CancelRequest,
-                __remaining: ::core::option::Option<::estorno::Amount>,
-            ) -> #future {
-                #total
-            }
-
-            fn partial<'a>(
-                &'a self,
-                __request: &'a ::estorno::CancelRequest,
-                __amount: ::estorno::Amount,
-            ) -> #future {
-                #partial
-            }
-
-            fn status<'a>(&'a self, __request: &'a ::estorno::CancelRequest) -> #future {
-                #status
-            }
-        }
-    }
-}
-
-/// One declared call, with the inputs it names bound as locals.
-fn cancel_call(provider: &Provider, call: &CancelCall, role: CancelRole) -> TokenStream {
-    let Some(endpoint) = provider
-        .endpoints
-        .iter()
-        .find(|endpoint| endpoint.ident == call.operation)
-    else {
-        return quote!(::core::unreachable!());
-    };
-    let mut fields = Vec::new();
-    let mut used = Vec::new();
-    let arguments: Vec<TokenStream> = call
-        .args
-        .iter()
-        .zip(&endpoint.inputs)
-        .map(|(argument, (_, ty))| {
-            let tokens = rewrite_fields(argument.to_token_stream(), &mut fields);
-            used.extend(idents_in(tokens.clone()).map(|ident| ident.to_string()));
-            // Reference parameters borrow the value built here.
-            if matches!(ty, Type::Reference(_)) {
-                quote!(&(#tokens))
-            } else {
-                tokens
-            }
-        })
-        .collect();
-    let uses = |name: &str| used.iter().any(|ident| ident == name);
-
-    let mut bindings = Vec::new();
-    if uses("payment") {
-        bindings.push(quote!(let payment: &str = __request.payment();));
-    }
-    if role == CancelRole::Partial && uses("amount") {
-        bindings.push(quote!(let amount: ::estorno::Amount = __amount;));
-    }
-    if role == CancelRole::Total && uses("remaining") {
-        bindings.push(quote! {
-            let remaining: ::estorno::Amount = match __remaining {
-                ::core::option::Option::Some(remaining) => remaining,
-                ::core::option::Option::None => {
-                    return ::core::result::Result::Err(
-                        ::estorno::__private::remaining_unknown(&SPEC),
-                    );
-                }
-            };
-        });
-    }
-    for (binding, name, optional) in &fields {
-        bindings.push(if *optional {
-            quote! {
-                let #binding: ::core::option::Option<::std::string::String> =
-                    __request.get(#name).map(::std::borrow::ToOwned::to_owned);
-            }
-        } else {
-            quote!(let #binding: ::std::string::String = __request.require(#name)?;)
-        });
-    }
-    let operation = &call.operation;
-    let call_tokens = quote_spanned! {operation.span()=>
-        ::estorno::__private::observe(SPEC.slug, self.#operation(#(#arguments),*).await)
-    };
-    quote! {
-        ::std::boxed::Box::pin(async move {
-            #(#bindings)*
-            #call_tokens
-        })
-    }
-}
-
-/// Replaces `field("name")` and `optional_field("name")` with locals bound before the call,
-/// so a missing required field is reported (and nothing sent) before the call is made.
-fn rewrite_fields(tokens: TokenStream, fields: &mut Vec<(Ident, LitStr, bool)>) -> TokenStream {
-    use proc_macro2::{Delimiter, Group, TokenTree};
-    let mut output = Vec::new();
-    let mut trees = tokens.into_iter().peekable();
-    while let Some(tree) = trees.next() {
-        match tree {
-            TokenTree::Ident(ident) if ident == "field" || ident == "optional_field" => {
-                let literal = match trees.peek() {
-                    Some(TokenTree::Group(group))
-                        if group.delimiter() == Delimiter::Parenthesis =>
-                    {
-                        syn::parse2::<LitStr>(group.stream()).ok()
-                    }
-                    _ => None,
-                };
-                match literal {
-                    Some(name) => {
-                        trees.next();
-                        let optional = ident == "optional_field";
-                        let binding = crate::derive::field_binding(fields.len(), optional);
-                        let binding = Ident::new(&binding.to_string(), ident.span());
-                        fields.push((binding.clone(), name, optional));
-                        output.push(TokenTree::Ident(binding));
-                    }
-                    None => output.push(TokenTree::Ident(ident)),
-                }
-            }
-            TokenTree::Group(group) => {
-                let mut rewritten =
-                    Group::new(group.delimiter(), rewrite_fields(group.stream(), fields));
-                rewritten.set_span(group.span());
-                output.push(TokenTree::Group(rewritten));
-            }
-            other => output.push(other),
-        }
-    }
-    output.into_iter().collect()
-}
-
-/// Every identifier used as a value in a token stream, nested groups included: struct
-/// literal labels (`amount:` in `Body { amount: remaining }`) and field accesses (`.amount`)
-/// are names of something else and are skipped.
-pub(crate) fn idents_in(tokens: TokenStream) -> impl Iterator<Item = Ident> {
-    use proc_macro2::{Spacing, TokenTree};
-    let mut found = Vec::new();
-    let mut stack = vec![tokens];
-    while let Some(tokens) = stack.pop() {
-        let trees: Vec<TokenTree> = tokens.into_iter().collect();
-        for (index, tree) in trees.iter().enumerate() {
-            match tree {
-                TokenTree::Ident(ident) => {
-                    let label = matches!(
-                        (trees.get(index + 1), trees.get(index + 2)),
-                        (Some(TokenTree::Punct(colon)), next)
-                            if colon.as_char() == ':'
-                                && colon.spacing() == Spacing::Alone
-                                && !matches!(next, Some(TokenTree::Punct(p)) if p.as_char() == ':')
-                    );
-                    let accessed = index > 0
-                        && matches!(&trees[index - 1], TokenTree::Punct(dot) if dot.as_char() == '.');
-                    if !label && !accessed {
-                        found.push(ident.clone());
-                    }
-                }
-                TokenTree::Group(group) => stack.push(group.stream()),
-                _ => {}
-            }
-        }
-    }
-    found.into_iter()
 }

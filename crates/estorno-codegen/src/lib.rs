@@ -7,6 +7,7 @@
 
 pub mod ast;
 mod attr;
+mod cancel;
 mod check;
 mod ctxt;
 mod derive;

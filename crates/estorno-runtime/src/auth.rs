@@ -527,6 +527,7 @@ struct TokenFailure {
     status: Option<u16>,
     reason: String,
     sample: String,
+    retry_after: Option<Duration>,
 }
 
 impl TokenFailure {
@@ -535,6 +536,7 @@ impl TokenFailure {
             status: self.status,
             reason: self.reason,
             sample: self.sample,
+            retry_after: self.retry_after,
             source: None,
         }
     }
@@ -628,6 +630,22 @@ impl TokenCache {
 
     pub(crate) fn token_url(&self) -> &Url {
         &self.token_url
+    }
+
+    /// The secrets this cache holds, as they travel: the client secret and the current
+    /// access token, for the redactor.
+    pub(crate) fn secrets(&self) -> Vec<String> {
+        let mut secrets = vec![self.client_secret.expose_secret().to_owned()];
+        let current = self
+            .current
+            .read()
+            .unwrap_or_else(|poison| poison.into_inner());
+        if let Some(token) = current.as_ref()
+            && let Ok(value) = token.header.to_str()
+        {
+            secrets.push(value.trim_start_matches("Bearer ").to_owned());
+        }
+        secrets
     }
 
     fn fresh(&self) -> Option<Arc<AccessToken>> {
@@ -724,6 +742,7 @@ impl TokenCache {
             status,
             reason: reason.to_owned(),
             sample,
+            retry_after: None,
         };
         let request = self
             .http
@@ -775,6 +794,7 @@ impl TokenCache {
             (fail(None, reason, String::new()), Some(source))
         })?;
         let status = response.status().as_u16();
+        let retry_after = crate::client::retry_after_header(response.headers());
         // Token responses are small; 64 KiB is plenty and bounds what a broken endpoint
         // can make us hold.
         let body = read_capped(response, 64 * 1024).await.map_err(|error| {
@@ -801,7 +821,9 @@ impl TokenCache {
         );
         if !(200..=299).contains(&status) {
             let reason = format!("token endpoint answered {status}");
-            return Err((fail(Some(status), &reason, redact::sample(&body)), None));
+            let mut failure = fail(Some(status), &reason, redact::sample(&body));
+            failure.retry_after = retry_after;
+            return Err((failure, None));
         }
         let parsed: TokenResponse = serde_json::from_slice(&body).map_err(|error| {
             let reason = format!(

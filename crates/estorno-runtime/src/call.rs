@@ -23,7 +23,7 @@ use crate::client::{Auth, ClientCore, DEFAULT_TIMEOUT};
 use crate::error::{CallError, Error, is_transient_status};
 use crate::money::{Amount, Cents, Reais};
 use crate::redact;
-use crate::spec::{EndpointSpec, Method, ParamLocation, ParamSpec};
+use crate::spec::{EndpointSpec, Method, ParamLocation, ParamRule, ParamSpec};
 
 /// Everything but RFC 3986 unreserved characters is escaped in a path segment, so `/`, `?`,
 /// `#` and `%` in a value stay inside its segment: no identifier can move the request to
@@ -118,7 +118,7 @@ impl ParamValue for Reais {
     }
 }
 
-fn location_name(location: ParamLocation) -> &'static str {
+pub(crate) fn location_name(location: ParamLocation) -> &'static str {
     match location {
         ParamLocation::Path => "path parameter",
         ParamLocation::Query => "query parameter",
@@ -129,22 +129,32 @@ fn location_name(location: ParamLocation) -> &'static str {
 /// Checks a value against its declared rule. Messages name the parameter (Rust name as the
 /// field, wire name in the text) and never repeat the value, which may be personal data.
 fn check_rule(param: &ParamSpec, text: &str, number: Option<i128>) -> Result<(), CallError> {
-    let rule = &param.rule;
     let what = location_name(param.location);
-    let wire = param.wire;
-    let invalid = |reason: String| Err(CallError::invalid(param.name, reason));
+    check_value(&param.rule, what, param.wire, text, number)
+        .map_err(|reason| CallError::invalid(param.name, reason))
+}
+
+/// Checks `text` (or `number`, for numeric rules) against `rule`; the reason names `what`
+/// (`path parameter`, `field`, ...) and `wire`, never the value.
+pub(crate) fn check_value(
+    rule: &ParamRule,
+    what: &str,
+    wire: &str,
+    text: &str,
+    number: Option<i128>,
+) -> Result<(), String> {
     let length = text.chars().count();
     if let Some(min) = rule.min_len
         && length < min
     {
-        return invalid(format!(
+        return Err(format!(
             "{what} `{wire}` must have at least {min} characters, not {length}"
         ));
     }
     if let Some(max) = rule.max_len
         && length > max
     {
-        return invalid(format!(
+        return Err(format!(
             "{what} `{wire}` must have at most {max} characters, not {length}"
         ));
     }
@@ -154,24 +164,24 @@ fn check_rule(param: &ParamSpec, text: &str, number: Option<i128>) -> Result<(),
             .position(|ch| !ranges.iter().any(|&(low, high)| (low..=high).contains(&ch)))
     {
         let allowed = rule.chars_text.unwrap_or("the declared characters");
-        return invalid(format!(
+        return Err(format!(
             "{what} `{wire}` may only contain {allowed}; character {} is not allowed",
             position + 1
         ));
     }
     if rule.min.is_some() || rule.max.is_some() {
         let Some(value) = number.or_else(|| text.parse().ok()) else {
-            return invalid(format!("{what} `{wire}` must be a whole number"));
+            return Err(format!("{what} `{wire}` must be a whole number"));
         };
         if let Some(min) = rule.min
             && value < min
         {
-            return invalid(format!("{what} `{wire}` must be at least {min}"));
+            return Err(format!("{what} `{wire}` must be at least {min}"));
         }
         if let Some(max) = rule.max
             && value > max
         {
-            return invalid(format!("{what} `{wire}` must be at most {max}"));
+            return Err(format!("{what} `{wire}` must be at most {max}"));
         }
     }
     Ok(())
@@ -346,14 +356,28 @@ impl<'a> Call<'a> {
         let mut attempt = 1u32;
         loop {
             let outcome = prepared.attempt().await;
+            // A 429 means the provider processed nothing, so it is waited out and sent again
+            // even when the operation is not idempotent; other transient statuses only when it
+            // is.
             let retry_wait = match &outcome {
-                Ok(response) if idempotent && is_transient_status(response.status) => Some(
-                    policy
-                        .retry_after(&response.headers)
+                Ok(response)
+                    if response.status == 429
+                        || (idempotent && is_transient_status(response.status)) =>
+                {
+                    Some(
+                        policy
+                            .retry_after(&response.headers)
+                            .unwrap_or_else(|| policy.backoff(attempt)),
+                    )
+                }
+                Ok(_) => None,
+                Err(error) if error.is_retryable() => Some(
+                    error
+                        .0
+                        .retry_after()
+                        .and_then(|wait| policy.cap_retry_after(wait))
                         .unwrap_or_else(|| policy.backoff(attempt)),
                 ),
-                Ok(_) => None,
-                Err(error) if error.is_retryable() => Some(policy.backoff(attempt)),
                 Err(_) => None,
             };
             match retry_wait {

@@ -3,6 +3,7 @@
 //! Every generated client wraps one [`ClientCore`], an `Arc` around the checked configuration,
 //! so clients are cheap to clone and share one connection pool.
 
+use base64::Engine as _;
 use std::fmt;
 use std::marker::PhantomData;
 use std::net::{Ipv4Addr, Ipv6Addr};
@@ -107,16 +108,27 @@ impl RetryPolicy {
 
     /// The wait a `Retry-After` header asks for, capped.
     pub(crate) fn retry_after(&self, headers: &HeaderMap) -> Option<Duration> {
-        let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
-        let wait = match value.parse::<u64>() {
-            Ok(seconds) => Duration::from_secs(seconds),
-            Err(_) => {
-                let at = httpdate::parse_http_date(value).ok()?;
-                at.duration_since(SystemTime::now())
-                    .unwrap_or(Duration::ZERO)
-            }
-        };
+        self.cap_retry_after(retry_after_header(headers)?)
+    }
+
+    /// A wait the provider asked for, capped at `max_retry_after`.
+    pub(crate) fn cap_retry_after(&self, wait: Duration) -> Option<Duration> {
         Some(wait.min(self.max_retry_after))
+    }
+}
+
+/// The wait a `Retry-After` header asks for (seconds or an HTTP date), uncapped.
+pub(crate) fn retry_after_header(headers: &HeaderMap) -> Option<Duration> {
+    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    match value.parse::<u64>() {
+        Ok(seconds) => Some(Duration::from_secs(seconds)),
+        Err(_) => {
+            let at = httpdate::parse_http_date(value).ok()?;
+            Some(
+                at.duration_since(SystemTime::now())
+                    .unwrap_or(Duration::ZERO),
+            )
+        }
     }
 }
 
@@ -171,6 +183,56 @@ pub(crate) struct CoreInner {
 }
 
 impl ClientCore {
+    /// Every credential this client sends, in the forms a header carries it (a Basic
+    /// header's base64 and the pair and password inside it, a Bearer token, a key), for the
+    /// redactor of provider texts.
+    fn secrets(&self) -> Vec<String> {
+        let header_secrets = |value: &HeaderValue, secrets: &mut Vec<String>| {
+            let Ok(text) = value.to_str() else { return };
+            secrets.push(text.to_owned());
+            if let Some(encoded) = text.strip_prefix("Basic ") {
+                secrets.push(encoded.to_owned());
+                let decoded = base64::engine::general_purpose::STANDARD
+                    .decode(encoded)
+                    .ok()
+                    .and_then(|bytes| String::from_utf8(bytes).ok());
+                if let Some(pair) = decoded {
+                    match pair.split_once(':') {
+                        // A key sent as the user with an empty password is the secret itself.
+                        Some((user, "")) => secrets.push(user.to_owned()),
+                        Some((_, password)) => secrets.push(password.to_owned()),
+                        None => {}
+                    }
+                    secrets.push(pair);
+                }
+            } else if let Some(token) = text.strip_prefix("Bearer ") {
+                secrets.push(token.to_owned());
+            }
+        };
+        let mut secrets = Vec::new();
+        match &self.0.auth {
+            Auth::Static { headers, .. } => {
+                for value in headers.values() {
+                    header_secrets(value, &mut secrets);
+                }
+            }
+            Auth::OAuth2 { tokens, api_key } => {
+                secrets.extend(tokens.secrets());
+                if let Some((_, value)) = api_key {
+                    header_secrets(value, &mut secrets);
+                }
+            }
+        }
+        secrets
+    }
+
+    /// A provider's text (a refusal's reason, a failure's message) made safe to print and
+    /// store: this client's secrets removed in every form, personal data masked, `keep` (the
+    /// request's own ids) left readable, and the length capped.
+    pub fn redact(&self, text: &str, keep: &[&str]) -> String {
+        crate::redact::provider_text(text, &self.secrets(), keep)
+    }
+
     /// The provider's static description.
     pub fn provider(&self) -> &'static ProviderSpec {
         self.0.provider

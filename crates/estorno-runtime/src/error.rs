@@ -7,6 +7,7 @@
 use std::convert::Infallible;
 use std::error::Error as StdError;
 use std::fmt;
+use std::time::Duration;
 
 use reqwest::header::HeaderMap;
 
@@ -75,6 +76,8 @@ pub enum Error<E> {
         reason: String,
         /// Redacted start of the token endpoint's body (tokens masked), or empty.
         sample: String,
+        /// The wait the token endpoint asked for (`Retry-After`), when it said.
+        retry_after: Option<Duration>,
         source: Option<Source>,
     },
     /// The connection failed. `sent` is false only when the request certainly never left
@@ -130,6 +133,21 @@ impl<E> Error<E> {
         matches!(self, Error::Timeout { .. })
     }
 
+    /// Whether the provider (or its token endpoint) answered 429: it processed nothing, and
+    /// asks to be called again later ([`Error::retry_after`]).
+    pub fn is_throttled(&self) -> bool {
+        self.status() == Some(429)
+    }
+
+    /// The wait the provider asked for with `Retry-After` (seconds or an HTTP date), as sent,
+    /// when it sent one.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Error::Auth { retry_after, .. } => *retry_after,
+            other => other.headers().and_then(crate::client::retry_after_header),
+        }
+    }
+
     /// Whether sending the same call again is safe and may succeed.
     ///
     /// True for failures before the request left (connection refused, connect timeout), for
@@ -143,12 +161,13 @@ impl<E> Error<E> {
             Error::Transport {
                 sent, idempotent, ..
             } => !sent || *idempotent,
+            // 429 means the provider processed nothing: safe to send again, idempotent or not.
             Error::Api {
                 status, idempotent, ..
             }
             | Error::UnexpectedStatus {
                 status, idempotent, ..
-            } => *idempotent && is_transient_status(*status),
+            } => *status == 429 || (*idempotent && is_transient_status(*status)),
             Error::Auth { status, .. } => status.is_none_or(is_transient_status),
             Error::Decode { .. }
             | Error::ResponseTooLarge { .. }
@@ -261,11 +280,13 @@ impl<E> Error<E> {
                 status,
                 reason,
                 sample,
+                retry_after,
                 source,
             } => Error::Auth {
                 status,
                 reason,
                 sample,
+                retry_after,
                 source,
             },
             Error::Transport {
@@ -382,12 +403,14 @@ impl<E: fmt::Debug> fmt::Debug for Error<E> {
                 status,
                 reason,
                 sample,
+                retry_after,
                 source,
             } => f
                 .debug_struct("Auth")
                 .field("status", status)
                 .field("reason", reason)
                 .field("sample", sample)
+                .field("retry_after", retry_after)
                 .field("source", source)
                 .finish(),
             Error::Transport {

@@ -57,7 +57,7 @@ mod wire;
 
 pub use cancel::{
     BoxFuture, Cancel, CancelError, CancelRequest, CancelResponse, Cancellation, Precheck,
-    RawResponse, Rejection,
+    RawResponse, Rejection, check_request,
 };
 pub use client::{ClientBuilder, ClientCore, Provider, RetryPolicy};
 pub use config::{ConfigError, ProviderConfig};

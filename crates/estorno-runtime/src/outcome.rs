@@ -17,6 +17,11 @@ pub enum Outcome {
     Voided,
     /// The cancellation was accepted and the provider or acquirer is still completing it.
     Pending,
+    /// The provider accepted this cancellation (a 2xx read as accepted, not a refusal inside
+    /// a 200), but its look-up does not show the effect yet. Providers apply accepted
+    /// cancellations asynchronously, so this is never a reason to send it again: look again
+    /// later. Only a cancellation reads so; no status maps to it.
+    Acknowledged,
     /// The provider refused the cancellation; nothing moved.
     Rejected,
     /// The payment stands as it was: nothing has been cancelled.
@@ -31,11 +36,12 @@ pub enum Outcome {
 
 impl Outcome {
     /// Every outcome, in declaration order.
-    pub const ALL: [Outcome; 9] = [
+    pub const ALL: [Outcome; 10] = [
         Outcome::Refunded,
         Outcome::PartiallyRefunded,
         Outcome::Voided,
         Outcome::Pending,
+        Outcome::Acknowledged,
         Outcome::Rejected,
         Outcome::Active,
         Outcome::Failed,
@@ -50,6 +56,7 @@ impl Outcome {
             Outcome::PartiallyRefunded => "PartiallyRefunded",
             Outcome::Voided => "Voided",
             Outcome::Pending => "Pending",
+            Outcome::Acknowledged => "Acknowledged",
             Outcome::Rejected => "Rejected",
             Outcome::Active => "Active",
             Outcome::Failed => "Failed",
@@ -60,7 +67,10 @@ impl Outcome {
 
     /// Whether no further call can change this outcome (money has or has not moved for good).
     pub const fn is_final(self) -> bool {
-        !matches!(self, Outcome::Pending | Outcome::Ambiguous)
+        !matches!(
+            self,
+            Outcome::Pending | Outcome::Acknowledged | Outcome::Ambiguous
+        )
     }
 }
 
@@ -71,6 +81,7 @@ impl fmt::Display for Outcome {
             Outcome::PartiallyRefunded => "partially refunded",
             Outcome::Voided => "voided",
             Outcome::Pending => "pending",
+            Outcome::Acknowledged => "acknowledged",
             Outcome::Rejected => "rejected",
             Outcome::Active => "active",
             Outcome::Failed => "failed",

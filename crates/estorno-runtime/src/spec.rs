@@ -27,6 +27,9 @@ pub struct ProviderSpec {
     pub headers: &'static [(&'static str, &'static str)],
     /// Every operation, in declaration order.
     pub endpoints: &'static [EndpointSpec],
+    /// How the unified cancellation drives this provider, when the spec declares
+    /// `cancel(...)`.
+    pub cancel: Option<CancelSpec>,
 }
 
 impl ProviderSpec {
@@ -240,4 +243,99 @@ pub struct StatusEntry {
     pub variant: &'static str,
     pub outcome: crate::Outcome,
     pub doc: &'static str,
+}
+
+/// What a spec's `cancel(...)` declaration says about the requests it takes: the provider
+/// fields a `CancelRequest` may carry, the rules the payment's id must meet, and what can
+/// prove that a cancellation whose outcome is unknown did not land.
+///
+/// The unified API checks every request against this before anything is sent
+/// (`Cancel::check`), so a misspelled or missing field, or an id the provider would refuse,
+/// never reaches the network.
+#[derive(Debug)]
+pub struct CancelSpec {
+    /// The parameters the payment's id fills, each with its declared rule.
+    pub payment: &'static [ParamRef],
+    /// Every provider field named by `field("…")` or `optional_field("…")`.
+    pub fields: &'static [CancelFieldSpec],
+    /// Whether a partial operation is declared.
+    pub partial: bool,
+    /// What makes sending a cancellation again safe after its outcome was unknown.
+    pub resend: ResendProof,
+}
+
+impl CancelSpec {
+    /// The field called `name`, if the spec declares it.
+    pub fn field(&self, name: &str) -> Option<&CancelFieldSpec> {
+        self.fields.iter().find(|field| field.name == name)
+    }
+}
+
+/// One parameter of one operation, by position in [`ProviderSpec::endpoints`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ParamRef {
+    pub endpoint: usize,
+    pub param: usize,
+}
+
+impl ParamRef {
+    /// The parameter this points at.
+    pub fn resolve(self, spec: &'static ProviderSpec) -> Option<&'static ParamSpec> {
+        spec.endpoints.get(self.endpoint)?.params.get(self.param)
+    }
+}
+
+/// A provider field of the unified cancellation, such as Zoop's `on_behalf_of`.
+#[derive(Debug)]
+pub struct CancelFieldSpec {
+    /// The field's name, as `CancelRequest::field` and the bulk file's column give it.
+    pub name: &'static str,
+    /// How a total cancellation uses it.
+    pub total: FieldUse,
+    /// How a partial cancellation uses it.
+    pub partial: FieldUse,
+    /// How the status look-up uses it.
+    pub status: FieldUse,
+    /// The rule declared beside the field (`field("x", len = 1..=64)`), for values that go
+    /// into a body; a field that fills a parameter also meets that parameter's rule.
+    pub rule: ParamRule,
+    /// The parameters the field fills.
+    pub params: &'static [ParamRef],
+}
+
+/// Whether a call needs a provider field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldUse {
+    /// The call does not read it.
+    Unused,
+    /// The call sends it when given (`optional_field("…")`).
+    Optional,
+    /// The call cannot be made without it (`field("…")`).
+    Required,
+}
+
+/// What can prove that a cancellation whose outcome is unknown (a timeout, a reset, a 5xx
+/// after it was sent) did not land, so that sending it again cannot refund twice.
+///
+/// A waiting period is never such a proof: a provider can apply a queued request minutes
+/// after the client gave up on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ResendProof {
+    /// Nothing the provider offers can prove it: the cancellation carries no idempotency key
+    /// the provider honours, and no look-up finds it by the merchant's own key. A
+    /// cancellation whose outcome is unknown stays unresolved until a look-up shows its
+    /// effect; sending it again is an operator's explicit decision.
+    Unproven,
+}
+
+impl ResendProof {
+    /// How the catalogue and `estorno providers` describe it.
+    pub const fn describe(self) -> &'static str {
+        match self {
+            ResendProof::Unproven => {
+                "no proof: an unknown outcome stays unresolved until a look-up shows it; resending is an operator's decision"
+            }
+        }
+    }
 }

@@ -121,7 +121,11 @@ impl ::estorno::__private::CancelOps for Client {
     > {
         ::std::boxed::Box::pin(async move {
             let payment: &str = __request.payment();
-            ::estorno::__private::observe(SPEC.slug, self.cancel(&(payment)).await)
+            ::estorno::__private::observe(
+                &self.__core,
+                __request,
+                self.cancel(&(payment)).await,
+            )
         })
     }
     fn partial<'a>(
@@ -151,7 +155,11 @@ impl ::estorno::__private::CancelOps for Client {
     > {
         ::std::boxed::Box::pin(async move {
             let payment: &str = __request.payment();
-            ::estorno::__private::observe(SPEC.slug, self.payment(&(payment)).await)
+            ::estorno::__private::observe(
+                &self.__core,
+                __request,
+                self.payment(&(payment)).await,
+            )
         })
     }
 }
@@ -198,7 +206,24 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
                     wire: "idempotencyKey",
                     location: ::estorno::spec::ParamLocation::Path,
                     required: true,
-                    rule: ::estorno::spec::ParamRule::NONE,
+                    rule: ::estorno::spec::ParamRule {
+                        min_len: ::core::option::Option::Some(1),
+                        max_len: ::core::option::Option::Some(100),
+                        chars: ::core::option::Option::Some(
+                            &[
+                                ('A', 'Z'),
+                                ('a', 'z'),
+                                ('0', '9'),
+                                ('_', '_'),
+                                ('.', '.'),
+                                (':', ':'),
+                                ('-', '-'),
+                            ],
+                        ),
+                        chars_text: ::core::option::Option::Some("A-Za-z0-9_.:-"),
+                        min: ::core::option::Option::None,
+                        max: ::core::option::Option::None,
+                    },
                     ty: "&str",
                 },
             ],
@@ -238,7 +263,24 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
                     wire: "idempotencyKey",
                     location: ::estorno::spec::ParamLocation::Path,
                     required: true,
-                    rule: ::estorno::spec::ParamRule::NONE,
+                    rule: ::estorno::spec::ParamRule {
+                        min_len: ::core::option::Option::Some(1),
+                        max_len: ::core::option::Option::Some(100),
+                        chars: ::core::option::Option::Some(
+                            &[
+                                ('A', 'Z'),
+                                ('a', 'z'),
+                                ('0', '9'),
+                                ('_', '_'),
+                                ('.', '.'),
+                                (':', ':'),
+                                ('-', '-'),
+                            ],
+                        ),
+                        chars_text: ::core::option::Option::Some("A-Za-z0-9_.:-"),
+                        min: ::core::option::Option::None,
+                        max: ::core::option::Option::None,
+                    },
                     ty: "&str",
                 },
             ],
@@ -263,6 +305,21 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
             timeout: ::core::option::Option::None,
         },
     ],
+    cancel: ::core::option::Option::Some(::estorno::spec::CancelSpec {
+        payment: &[
+            ::estorno::spec::ParamRef {
+                endpoint: 0,
+                param: 0,
+            },
+            ::estorno::spec::ParamRef {
+                endpoint: 1,
+                param: 0,
+            },
+        ],
+        fields: &[],
+        partial: false,
+        resend: ::estorno::spec::ResendProof::Unproven,
+    }),
 };
 /// A payment, as both the cancellation and the look-up answer.
 ///
@@ -327,6 +384,12 @@ impl ::estorno::CancelResponse for Payment {
         ::core::option::Option::None
     }
     fn reference(&self) -> ::core::option::Option<::std::string::String> {
+        ::estorno::__private::ReferenceField::as_reference(&self.idempotency_key)
+    }
+    fn amount(&self) -> ::core::option::Option<::estorno::Cents> {
+        ::core::option::Option::None
+    }
+    fn payment_id(&self) -> ::core::option::Option<::std::string::String> {
         ::estorno::__private::ReferenceField::as_reference(&self.idempotency_key)
     }
 }

@@ -130,7 +130,8 @@ impl ::estorno::__private::CancelOps for Client {
                 }
             };
             ::estorno::__private::observe(
-                SPEC.slug,
+                &self.__core,
+                __request,
                 self
                     .refund(&(payment), None, &(RefundRequest { amount: remaining }))
                     .await,
@@ -152,7 +153,8 @@ impl ::estorno::__private::CancelOps for Client {
             let payment: &str = __request.payment();
             let amount: ::estorno::Amount = __amount;
             ::estorno::__private::observe(
-                SPEC.slug,
+                &self.__core,
+                __request,
                 self.refund(&(payment), None, &(RefundRequest { amount })).await,
             )
         })
@@ -169,7 +171,11 @@ impl ::estorno::__private::CancelOps for Client {
     > {
         ::std::boxed::Box::pin(async move {
             let payment: &str = __request.payment();
-            ::estorno::__private::observe(SPEC.slug, self.charge(&(payment)).await)
+            ::estorno::__private::observe(
+                &self.__core,
+                __request,
+                self.charge(&(payment)).await,
+            )
         })
     }
 }
@@ -334,6 +340,21 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
             timeout: ::core::option::Option::None,
         },
     ],
+    cancel: ::core::option::Option::Some(::estorno::spec::CancelSpec {
+        payment: &[
+            ::estorno::spec::ParamRef {
+                endpoint: 0,
+                param: 0,
+            },
+            ::estorno::spec::ParamRef {
+                endpoint: 1,
+                param: 0,
+            },
+        ],
+        fields: &[],
+        partial: true,
+        resend: ::estorno::spec::ResendProof::Unproven,
+    }),
 };
 /// Body of a refund: the amount to give back, in cents.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -372,6 +393,12 @@ impl ::estorno::CancelResponse for Charge {
     }
     fn reference(&self) -> ::core::option::Option<::std::string::String> {
         ::estorno::__private::ReferenceField::as_reference(&self.id)
+    }
+    fn amount(&self) -> ::core::option::Option<::estorno::Cents> {
+        ::core::option::Option::None
+    }
+    fn payment_id(&self) -> ::core::option::Option<::std::string::String> {
+        ::estorno::__private::ReferenceField::as_reference(&self.merchant_charge_id)
     }
 }
 /// One payment attempt inside a charge.

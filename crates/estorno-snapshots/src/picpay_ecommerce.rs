@@ -258,7 +258,8 @@ impl ::estorno::__private::CancelOps for Client {
                 .get("authorizationId")
                 .map(::std::borrow::ToOwned::to_owned);
             ::estorno::__private::observe(
-                SPEC.slug,
+                &self.__core,
+                __request,
                 self
                     .cancel(
                         &(payment),
@@ -286,7 +287,8 @@ impl ::estorno::__private::CancelOps for Client {
             let amount: ::estorno::Amount = __amount;
             let __field_0: ::std::string::String = __request.require("authorizationId")?;
             ::estorno::__private::observe(
-                SPEC.slug,
+                &self.__core,
+                __request,
                 self
                     .refund(
                         &(payment),
@@ -311,7 +313,11 @@ impl ::estorno::__private::CancelOps for Client {
     > {
         ::std::boxed::Box::pin(async move {
             let payment: &str = __request.payment();
-            ::estorno::__private::observe(SPEC.slug, self.status(&(payment)).await)
+            ::estorno::__private::observe(
+                &self.__core,
+                __request,
+                self.status(&(payment)).await,
+            )
         })
     }
 }
@@ -356,7 +362,14 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
                     wire: "referenceId",
                     location: ::estorno::spec::ParamLocation::Path,
                     required: true,
-                    rule: ::estorno::spec::ParamRule::NONE,
+                    rule: ::estorno::spec::ParamRule {
+                        min_len: ::core::option::Option::Some(1),
+                        max_len: ::core::option::Option::Some(100),
+                        chars: ::core::option::Option::Some(&[('!', '~')]),
+                        chars_text: ::core::option::Option::Some("!-~"),
+                        min: ::core::option::Option::None,
+                        max: ::core::option::Option::None,
+                    },
                     ty: "&str",
                 },
             ],
@@ -403,7 +416,14 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
                     wire: "referenceId",
                     location: ::estorno::spec::ParamLocation::Path,
                     required: true,
-                    rule: ::estorno::spec::ParamRule::NONE,
+                    rule: ::estorno::spec::ParamRule {
+                        min_len: ::core::option::Option::Some(1),
+                        max_len: ::core::option::Option::Some(100),
+                        chars: ::core::option::Option::Some(&[('!', '~')]),
+                        chars_text: ::core::option::Option::Some("!-~"),
+                        min: ::core::option::Option::None,
+                        max: ::core::option::Option::None,
+                    },
                     ty: "&str",
                 },
             ],
@@ -450,7 +470,14 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
                     wire: "referenceId",
                     location: ::estorno::spec::ParamLocation::Path,
                     required: true,
-                    rule: ::estorno::spec::ParamRule::NONE,
+                    rule: ::estorno::spec::ParamRule {
+                        min_len: ::core::option::Option::Some(1),
+                        max_len: ::core::option::Option::Some(100),
+                        chars: ::core::option::Option::Some(&[('!', '~')]),
+                        chars_text: ::core::option::Option::Some("!-~"),
+                        min: ::core::option::Option::None,
+                        max: ::core::option::Option::None,
+                    },
                     ty: "&str",
                 },
             ],
@@ -480,6 +507,43 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
             timeout: ::core::option::Option::None,
         },
     ],
+    cancel: ::core::option::Option::Some(::estorno::spec::CancelSpec {
+        payment: &[
+            ::estorno::spec::ParamRef {
+                endpoint: 0,
+                param: 0,
+            },
+            ::estorno::spec::ParamRef {
+                endpoint: 1,
+                param: 0,
+            },
+            ::estorno::spec::ParamRef {
+                endpoint: 2,
+                param: 0,
+            },
+        ],
+        fields: &[
+            ::estorno::spec::CancelFieldSpec {
+                name: "authorizationId",
+                total: ::estorno::spec::FieldUse::Optional,
+                partial: ::estorno::spec::FieldUse::Required,
+                status: ::estorno::spec::FieldUse::Unused,
+                rule: ::estorno::spec::ParamRule {
+                    min_len: ::core::option::Option::Some(1),
+                    max_len: ::core::option::Option::Some(64),
+                    chars: ::core::option::Option::Some(
+                        &[('A', 'Z'), ('a', 'z'), ('0', '9'), ('_', '_'), ('-', '-')],
+                    ),
+                    chars_text: ::core::option::Option::Some("A-Za-z0-9_-"),
+                    min: ::core::option::Option::None,
+                    max: ::core::option::Option::None,
+                },
+                params: &[],
+            },
+        ],
+        partial: true,
+        resend: ::estorno::spec::ResendProof::Unproven,
+    }),
 };
 /// Body of a cancellation.
 ///
@@ -518,6 +582,12 @@ impl ::estorno::CancelResponse for CancellationResponse {
     }
     fn reference(&self) -> ::core::option::Option<::std::string::String> {
         ::estorno::__private::ReferenceField::as_reference(&self.cancellation_id)
+    }
+    fn amount(&self) -> ::core::option::Option<::estorno::Cents> {
+        ::core::option::Option::None
+    }
+    fn payment_id(&self) -> ::core::option::Option<::std::string::String> {
+        ::estorno::__private::ReferenceField::as_reference(&self.reference_id)
     }
 }
 /// Body of a refund.
@@ -567,6 +637,12 @@ impl ::estorno::CancelResponse for RefundResponse {
     }
     fn reference(&self) -> ::core::option::Option<::std::string::String> {
         ::estorno::__private::ReferenceField::as_reference(&self.id)
+    }
+    fn amount(&self) -> ::core::option::Option<::estorno::Cents> {
+        ::estorno::__private::AmountField::as_cents(&self.summary.paid)
+    }
+    fn payment_id(&self) -> ::core::option::Option<::std::string::String> {
+        ::estorno::__private::ReferenceField::as_reference(&self.reference_id)
     }
 }
 /// An order's amounts, in decimal reais, as the newer API reports them.
@@ -625,6 +701,12 @@ impl ::estorno::CancelResponse for StatusResponse {
     }
     fn reference(&self) -> ::core::option::Option<::std::string::String> {
         ::estorno::__private::ReferenceField::as_reference(&self.authorization_id)
+    }
+    fn amount(&self) -> ::core::option::Option<::estorno::Cents> {
+        ::estorno::__private::AmountField::as_cents(&self.summary.authorized)
+    }
+    fn payment_id(&self) -> ::core::option::Option<::std::string::String> {
+        ::estorno::__private::ReferenceField::as_reference(&self.reference_id)
     }
 }
 /// The state of an order.

@@ -148,7 +148,8 @@ impl ::estorno::__private::CancelOps for Client {
             let __field_0: ::std::string::String = __request
                 .require("codigoEstabelecimento")?;
             ::estorno::__private::observe(
-                SPEC.slug,
+                &self.__core,
+                __request,
                 self.cancel(&(__field_0), &(payment), None).await,
             )
         })
@@ -170,7 +171,8 @@ impl ::estorno::__private::CancelOps for Client {
             let __field_0: ::std::string::String = __request
                 .require("codigoEstabelecimento")?;
             ::estorno::__private::observe(
-                SPEC.slug,
+                &self.__core,
+                __request,
                 self.cancel(&(__field_0), &(payment), Some(amount.cents())).await,
             )
         })
@@ -190,7 +192,8 @@ impl ::estorno::__private::CancelOps for Client {
             let __field_0: ::std::string::String = __request
                 .require("codigoEstabelecimento")?;
             ::estorno::__private::observe(
-                SPEC.slug,
+                &self.__core,
+                __request,
                 self.transaction(&(__field_0), &(payment)).await,
             )
         })
@@ -362,6 +365,39 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
             timeout: ::core::option::Option::None,
         },
     ],
+    cancel: ::core::option::Option::Some(::estorno::spec::CancelSpec {
+        payment: &[
+            ::estorno::spec::ParamRef {
+                endpoint: 0,
+                param: 1,
+            },
+            ::estorno::spec::ParamRef {
+                endpoint: 1,
+                param: 1,
+            },
+        ],
+        fields: &[
+            ::estorno::spec::CancelFieldSpec {
+                name: "codigoEstabelecimento",
+                total: ::estorno::spec::FieldUse::Required,
+                partial: ::estorno::spec::FieldUse::Required,
+                status: ::estorno::spec::FieldUse::Required,
+                rule: ::estorno::spec::ParamRule::NONE,
+                params: &[
+                    ::estorno::spec::ParamRef {
+                        endpoint: 0,
+                        param: 0,
+                    },
+                    ::estorno::spec::ParamRef {
+                        endpoint: 1,
+                        param: 0,
+                    },
+                ],
+            },
+        ],
+        partial: true,
+        resend: ::estorno::spec::ResendProof::Unproven,
+    }),
 };
 /// A transaction, as both operations answer.
 ///
@@ -425,6 +461,12 @@ impl ::estorno::CancelResponse for Transaction {
         ::core::option::Option::None
     }
     fn reference(&self) -> ::core::option::Option<::std::string::String> {
+        ::estorno::__private::ReferenceField::as_reference(&self.numero_transacao)
+    }
+    fn amount(&self) -> ::core::option::Option<::estorno::Cents> {
+        ::estorno::__private::AmountField::as_cents(&self.valor)
+    }
+    fn payment_id(&self) -> ::core::option::Option<::std::string::String> {
         ::estorno::__private::ReferenceField::as_reference(&self.numero_transacao)
     }
 }

@@ -140,7 +140,8 @@ impl ::estorno::__private::CancelOps for Client {
             let __field_0: ::std::string::String = __request.require("marketplace_id")?;
             let __field_1: ::std::string::String = __request.require("on_behalf_of")?;
             ::estorno::__private::observe(
-                SPEC.slug,
+                &self.__core,
+                __request,
                 self
                     .void(
                         &(__field_0),
@@ -171,7 +172,8 @@ impl ::estorno::__private::CancelOps for Client {
             let __field_0: ::std::string::String = __request.require("marketplace_id")?;
             let __field_1: ::std::string::String = __request.require("on_behalf_of")?;
             ::estorno::__private::observe(
-                SPEC.slug,
+                &self.__core,
+                __request,
                 self
                     .void(
                         &(__field_0),
@@ -199,7 +201,8 @@ impl ::estorno::__private::CancelOps for Client {
             let payment: &str = __request.payment();
             let __field_0: ::std::string::String = __request.require("marketplace_id")?;
             ::estorno::__private::observe(
-                SPEC.slug,
+                &self.__core,
+                __request,
                 self.transaction(&(__field_0), &(payment)).await,
             )
         })
@@ -402,6 +405,56 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
             timeout: ::core::option::Option::None,
         },
     ],
+    cancel: ::core::option::Option::Some(::estorno::spec::CancelSpec {
+        payment: &[
+            ::estorno::spec::ParamRef {
+                endpoint: 0,
+                param: 1,
+            },
+            ::estorno::spec::ParamRef {
+                endpoint: 1,
+                param: 1,
+            },
+        ],
+        fields: &[
+            ::estorno::spec::CancelFieldSpec {
+                name: "marketplace_id",
+                total: ::estorno::spec::FieldUse::Required,
+                partial: ::estorno::spec::FieldUse::Required,
+                status: ::estorno::spec::FieldUse::Required,
+                rule: ::estorno::spec::ParamRule::NONE,
+                params: &[
+                    ::estorno::spec::ParamRef {
+                        endpoint: 0,
+                        param: 0,
+                    },
+                    ::estorno::spec::ParamRef {
+                        endpoint: 1,
+                        param: 0,
+                    },
+                ],
+            },
+            ::estorno::spec::CancelFieldSpec {
+                name: "on_behalf_of",
+                total: ::estorno::spec::FieldUse::Required,
+                partial: ::estorno::spec::FieldUse::Required,
+                status: ::estorno::spec::FieldUse::Unused,
+                rule: ::estorno::spec::ParamRule {
+                    min_len: ::core::option::Option::Some(1),
+                    max_len: ::core::option::Option::Some(64),
+                    chars: ::core::option::Option::Some(
+                        &[('A', 'Z'), ('a', 'z'), ('0', '9'), ('_', '_'), ('-', '-')],
+                    ),
+                    chars_text: ::core::option::Option::Some("A-Za-z0-9_-"),
+                    min: ::core::option::Option::None,
+                    max: ::core::option::Option::None,
+                },
+                params: &[],
+            },
+        ],
+        partial: true,
+        resend: ::estorno::spec::ResendProof::Unproven,
+    }),
 };
 /// Body of a void: how much to cancel, and the seller the sale belongs to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -472,6 +525,12 @@ impl ::estorno::CancelResponse for Transaction {
         ::estorno::__private::AmountField::as_cents(&self.amount)
     }
     fn reference(&self) -> ::core::option::Option<::std::string::String> {
+        ::estorno::__private::ReferenceField::as_reference(&self.id)
+    }
+    fn amount(&self) -> ::core::option::Option<::estorno::Cents> {
+        ::estorno::__private::AmountField::as_cents(&self.original_amount)
+    }
+    fn payment_id(&self) -> ::core::option::Option<::std::string::String> {
         ::estorno::__private::ReferenceField::as_reference(&self.id)
     }
 }

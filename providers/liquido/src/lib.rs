@@ -61,7 +61,10 @@ pub trait Liquido {
     // The documented request headers name JSON although the call has no body; Liquido's own
     // SDK sends the same header on every call.
     #[header("content-type" = "application/json")]
-    fn cancel(#[path(rename = "idempotencyKey")] idempotency_key: &str) -> Payment;
+    fn cancel(
+        #[path(rename = "idempotencyKey", len = 1..=100, chars = "A-Za-z0-9_.:-")]
+        idempotency_key: &str,
+    ) -> Payment;
 
     /// Looks a payment up by its idempotency key.
     #[get("/v1/payments/charges/{idempotencyKey}")]
@@ -70,7 +73,10 @@ pub trait Liquido {
     // message, and the look-up must still report its status.
     #[err(400..=499 if "transferErrorMsg" => TransferError)]
     #[idempotent]
-    fn payment(#[path(rename = "idempotencyKey")] idempotency_key: &str) -> Payment;
+    fn payment(
+        #[path(rename = "idempotencyKey", len = 1..=100, chars = "A-Za-z0-9_.:-")]
+        idempotency_key: &str,
+    ) -> Payment;
 }
 
 /// A payment, as both the cancellation and the look-up answer.
@@ -79,7 +85,7 @@ pub trait Liquido {
 /// when present, because a cancellation's answer must never fail over a missing detail.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, estorno::CancelResponse)]
 #[serde(rename_all = "camelCase")]
-#[cancel(outcome = transfer_status, reference = idempotency_key)]
+#[cancel(outcome = transfer_status, reference = idempotency_key, id = idempotency_key)]
 pub struct Payment {
     /// 200 when the cancellation succeeded.
     #[serde(default)]

@@ -81,7 +81,8 @@ pub struct RefundRequest {
     outcome = charge_status,
     refunded = refunded_amount,
     remaining = amount,
-    reference = id
+    reference = id,
+    id = merchant_charge_id
 )]
 pub struct Charge {
     /// The merchant's own identifier of the charge.

@@ -47,7 +47,13 @@ use serde::{Deserialize, Serialize};
     cancel(
         total = cancel(
             payment,
-            CancellationRequest { authorization_id: optional_field("authorizationId") },
+            CancellationRequest {
+                authorization_id: optional_field(
+                    "authorizationId",
+                    len = 1..=64,
+                    chars = "A-Za-z0-9_-",
+                ),
+            },
         ),
         partial = refund(
             payment,
@@ -75,7 +81,7 @@ pub trait PicPayEcommerce {
     #[err(500 => InternalError)]
     #[reconcile(status)]
     fn cancel(
-        #[path(rename = "referenceId")] reference_id: &str,
+        #[path(rename = "referenceId", len = 1..=100, chars = "!-~")] reference_id: &str,
         #[json] body: &CancellationRequest,
     ) -> CancellationResponse;
 
@@ -92,7 +98,7 @@ pub trait PicPayEcommerce {
     #[err(500 => InternalError)]
     #[reconcile(status)]
     fn refund(
-        #[path(rename = "referenceId")] reference_id: &str,
+        #[path(rename = "referenceId", len = 1..=100, chars = "!-~")] reference_id: &str,
         #[json] body: &RefundRequest,
     ) -> RefundResponse;
 
@@ -103,7 +109,9 @@ pub trait PicPayEcommerce {
     #[err(401 => Unauthorized)]
     #[err(500 => InternalError)]
     #[idempotent]
-    fn status(#[path(rename = "referenceId")] reference_id: &str) -> StatusResponse;
+    fn status(
+        #[path(rename = "referenceId", len = 1..=100, chars = "!-~")] reference_id: &str,
+    ) -> StatusResponse;
 }
 
 /// Body of a cancellation.
@@ -125,7 +133,7 @@ pub struct CancellationRequest {
 /// `cancellationId` as the cancellation's reference.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, CancelResponse)]
 #[serde(rename_all = "camelCase")]
-#[cancel(reference = cancellation_id)]
+#[cancel(reference = cancellation_id, id = reference_id)]
 pub struct CancellationResponse {
     /// The merchant's `referenceId` of the order.
     pub reference_id: String,
@@ -149,7 +157,12 @@ pub struct RefundRequest {
 /// PicPay's answer to a refund: the refund's id and the order's amounts after it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, CancelResponse)]
 #[serde(rename_all = "camelCase")]
-#[cancel(paid = summary.paid, refunded = summary.refunded, reference = id)]
+#[cancel(
+    paid = summary.paid,
+    refunded = summary.refunded,
+    reference = id,
+    id = reference_id
+)]
 pub struct RefundResponse {
     /// PicPay's id of this refund.
     pub id: String,
@@ -188,7 +201,8 @@ pub struct Summary {
     outcome = status,
     paid = summary.authorized,
     refunded = summary.refunded,
-    reference = authorization_id
+    reference = authorization_id,
+    id = reference_id
 )]
 pub struct StatusResponse {
     /// The merchant's `referenceId` of the order.

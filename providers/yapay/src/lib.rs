@@ -92,7 +92,12 @@ pub trait Yapay {
 /// and after a cancellation), so a cancellation reads only from `statusTransacao`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, CancelResponse)]
 #[serde(rename_all = "camelCase")]
-#[cancel(outcome = status_transacao, reference = numero_transacao)]
+#[cancel(
+    outcome = status_transacao,
+    amount = valor,
+    reference = numero_transacao,
+    id = numero_transacao
+)]
 pub struct Transaction {
     /// Yapay's number for the transaction, up to 19 digits.
     pub numero_transacao: u64,

@@ -56,7 +56,10 @@ use serde::{Deserialize, Serialize};
         total = void(
             field("marketplace_id"),
             payment,
-            VoidRequest { amount: remaining, on_behalf_of: field("on_behalf_of") },
+            VoidRequest {
+                amount: remaining,
+                on_behalf_of: field("on_behalf_of", len = 1..=64, chars = "A-Za-z0-9_-"),
+            },
         ),
         partial = void(
             field("marketplace_id"),
@@ -115,7 +118,8 @@ pub struct VoidRequest {
     outcome = status,
     remaining = amount,
     original = original_amount,
-    reference = id
+    reference = id,
+    id = id
 )]
 pub struct Transaction {
     /// Zoop's id of the transaction.

@@ -91,6 +91,7 @@ macro_rules! test_provider {
                     Self::__ENDPOINT_CHARGE,
                     Self::__ENDPOINT_LOOKUP,
                 ],
+                cancel: ::core::option::Option::None,
             };
 
             const __ENDPOINT_REFUND: ::estorno::spec::EndpointSpec =

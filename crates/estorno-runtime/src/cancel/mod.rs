@@ -13,11 +13,19 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::time::Duration;
 
-use crate::money::{Amount, Cents, Reais};
+use crate::Error;
+use crate::client::ClientCore;
+use crate::money::{Amount, Cents};
 use crate::outcome::Outcome;
 use crate::spec::ProviderSpec;
-use crate::{DomainStatus, Error};
+
+mod check;
+mod fields;
+
+pub use check::check_request;
+pub use fields::{AmountField, ReasonField, ReferenceField, StatusField};
 
 /// A boxed future, so that [`Cancel`] can be used as `dyn Cancel`.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -31,6 +39,7 @@ pub struct CancelRequest {
     fields: BTreeMap<String, String>,
     baseline_refunded: Option<Cents>,
     baseline_outcome: Option<Outcome>,
+    idempotency_key: Option<String>,
 }
 
 impl CancelRequest {
@@ -42,6 +51,7 @@ impl CancelRequest {
             fields: BTreeMap::new(),
             baseline_refunded: None,
             baseline_outcome: None,
+            idempotency_key: None,
         }
     }
 
@@ -53,11 +63,29 @@ impl CancelRequest {
         }
     }
 
-    /// Adds a provider field, named as the provider's catalogue names it.
+    /// Adds a provider field, named as the provider's catalogue names it. Only the fields
+    /// the provider's spec declares are accepted: [`Cancel::check`] (which every call runs
+    /// first) refuses any other, before anything is sent.
     #[must_use]
     pub fn field(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.fields.insert(name.into(), value.into());
         self
+    }
+
+    /// Carries the caller's own idempotency key for this cancellation, to be reused on every
+    /// resend of the same logical request (a caller that persists its requests stores it
+    /// before the first send, as the command line's journal does). Accepted only by a
+    /// provider whose spec declares that it honours one ([`crate::spec::ResendProof`]);
+    /// elsewhere [`Cancel::check`] refuses it rather than pretend it protects anything.
+    #[must_use]
+    pub fn with_idempotency_key(mut self, key: impl Into<String>) -> Self {
+        self.idempotency_key = Some(key.into());
+        self
+    }
+
+    /// The caller's idempotency key, when given.
+    pub fn idempotency_key(&self) -> Option<&str> {
+        self.idempotency_key.as_deref()
     }
 
     /// Records how much of the payment was already refunded before this cancellation was
@@ -146,6 +174,9 @@ pub struct Cancellation {
     pub refunded: Option<Cents>,
     /// What remains of the payment, as the provider reports it.
     pub remaining: Option<Cents>,
+    /// The payment's whole amount, as the provider reports it (what was paid or first
+    /// charged), when it does.
+    pub amount: Option<Cents>,
     /// The provider's own identifier of the payment or of the cancellation.
     pub reference: Option<String>,
     /// The provider's words when it rejected the cancellation.
@@ -155,6 +186,11 @@ pub struct Cancellation {
     pub review: Option<String>,
     /// `true` when nothing was sent because the payment was already cancelled or refunded.
     pub already_done: bool,
+    /// Set by [`Cancel::reconcile`] only when the provider's answers *prove* that the
+    /// cancellation did not land (per [`crate::spec::ResendProof`]), so sending it again cannot
+    /// refund twice. An [`Outcome::Active`] reconciliation without it means "no effect is
+    /// visible yet", never "safe to resend": a provider can apply a queued request late.
+    pub proven_not_landed: bool,
     request: CancelRequest,
     raw: Option<Arc<dyn RawResponse>>,
 }
@@ -171,6 +207,9 @@ pub enum Precheck {
     UnderWay,
     /// It cannot succeed, for this reason; nothing should be sent.
     Refuse(String),
+    /// The look-up cannot be trusted to decide (a status the spec does not know, an answer
+    /// about another payment): nothing should be sent until a person looks.
+    Review(String),
 }
 
 impl Cancellation {
@@ -187,6 +226,14 @@ impl Cancellation {
                     .unwrap_or_else(|| "the provider refuses to show this payment".to_owned()),
             );
         }
+        if let Some(review) = &self.review {
+            return Precheck::Review(format!("{review}; nothing was sent"));
+        }
+        if self.outcome == Outcome::Ambiguous {
+            return Precheck::Review(
+                "the look-up does not say what state the payment is in; nothing was sent".into(),
+            );
+        }
         // Nothing remains only counts when something was refunded: an unpaid order (PicPay's
         // `created`, with zero paid and zero refunded) still has a cancellation to send.
         let refunded_all = self.remaining == Some(Cents::ZERO)
@@ -194,7 +241,7 @@ impl Cancellation {
         if nothing_left(self.outcome) || refunded_all {
             return Precheck::AlreadyDone;
         }
-        if self.outcome == Outcome::Pending {
+        if matches!(self.outcome, Outcome::Pending | Outcome::Acknowledged) {
             return Precheck::UnderWay;
         }
         if matches!(self.outcome, Outcome::Failed | Outcome::Chargeback) {
@@ -203,14 +250,37 @@ impl Cancellation {
                 self.outcome
             ));
         }
-        if let (Some(amount), Some(remaining)) = (amount, self.remaining)
-            && amount > remaining
-        {
-            return Precheck::Refuse(format!(
-                "{amount} is more than the {remaining} that remains; nothing was sent"
-            ));
+        if let Some(amount) = amount {
+            if let Some(remaining) = self.remaining {
+                if amount > remaining {
+                    return Precheck::Refuse(format!(
+                        "{amount} is more than the {remaining} that remains; nothing was sent"
+                    ));
+                }
+            } else if let Some(whole) = self.amount
+                && amount > whole
+            {
+                // The provider reports the payment's amount but not what remains of it.
+                return Precheck::Refuse(format!(
+                    "{amount} is more than the payment's {whole}; nothing was sent"
+                ));
+            }
         }
         Precheck::Send
+    }
+
+    /// What was left to refund before this cancellation, as far as the look-up tells: what
+    /// remains, or the payment's amount less what was refunded.
+    fn left(&self) -> Option<Cents> {
+        self.remaining.or_else(|| {
+            let whole = self.amount?;
+            match self.refunded {
+                Some(refunded) => whole.checked_sub(refunded),
+                // Without a refunded amount, the whole is left only while nothing moved.
+                None if self.outcome == Outcome::Active => Some(whole),
+                None => None,
+            }
+        })
     }
 
     /// What was asked, including the refunded baseline, for [`Cancel::reconcile`].
@@ -235,10 +305,12 @@ impl Cancellation {
             requested: request.amount.map(Amount::cents),
             refunded: None,
             remaining: None,
+            amount: None,
             reference: None,
             reason: None,
             review: None,
             already_done: false,
+            proven_not_landed: false,
             request: request.clone(),
             raw: None,
         }
@@ -267,12 +339,42 @@ pub enum CancelError {
         provider: &'static str,
         reason: String,
     },
+    /// The provider (or its token endpoint) answered 429 on every attempt: it processed
+    /// nothing. Try again later, after `retry_after` when it said.
+    #[error(
+        "{provider}: the provider is throttling requests (429), nothing was processed; try again later"
+    )]
+    Throttled {
+        provider: &'static str,
+        /// How long the provider asked to wait, when it said (`Retry-After`).
+        retry_after: Option<Duration>,
+    },
+    /// A look-up failed in a way that says nothing about the payment (a 5xx, a timeout, an
+    /// unreadable answer): no cancellation was sent. Try again later.
+    #[error("{provider}: the provider is unavailable, nothing was sent: {reason}")]
+    Unavailable {
+        provider: &'static str,
+        reason: String,
+    },
     /// The provider answered the look-up in a way the spec cannot read; nothing was sent.
     #[error("{provider}: {reason}")]
     Provider {
         provider: &'static str,
         reason: String,
     },
+}
+
+impl CancelError {
+    /// Whether nothing was sent and the same call may succeed later: unreachable,
+    /// throttled, or unavailable. Never a refusal.
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            CancelError::Unreachable { .. }
+                | CancelError::Throttled { .. }
+                | CancelError::Unavailable { .. }
+        )
+    }
 }
 
 /// Cancels payments at one provider, with a normalised outcome. Implemented by every
@@ -283,6 +385,14 @@ pub trait Cancel: Send + Sync {
 
     /// Whether `CancelRequest::partial` is accepted.
     fn supports_partial(&self) -> bool;
+
+    /// Checks `request` against the provider's declared rules without sending anything: the
+    /// payment's id, every provider field (unknown, missing or breaking its rule), a partial
+    /// amount where none is declared, an idempotency key where the provider honours none.
+    /// Every other method runs it first.
+    fn check(&self, request: &CancelRequest) -> Result<(), CancelError> {
+        check_request(self.provider(), request)
+    }
 
     /// Cancels all or part of a payment.
     ///
@@ -312,9 +422,14 @@ pub trait Cancel: Send + Sync {
         request: &'a CancelRequest,
     ) -> BoxFuture<'a, Result<Cancellation, CancelError>>;
 
-    /// Resolves an ambiguous or pending cancellation through the status operation: the
-    /// outcome says whether this cancellation took effect ([`Outcome::Active`]: it did not,
-    /// and sending it again is safe).
+    /// Resolves an ambiguous, acknowledged or pending cancellation through the status
+    /// operation: the outcome says whether this cancellation's effect shows. An
+    /// [`Outcome::Active`] answer means the effect is *not visible yet*; it proves that the
+    /// cancellation did not land only when [`Cancellation::proven_not_landed`] is set (a
+    /// provider whose spec declares such a proof). Without it, sending again may refund twice:
+    /// keep the request unresolved and make a resend an explicit, recorded decision. An
+    /// [`Outcome::Rejected`] answer is a declared refusal state: the cancellation is over, and a
+    /// new attempt is a new request.
     fn reconcile<'a>(
         &'a self,
         request: &'a CancelRequest,
@@ -331,6 +446,16 @@ pub trait CancelResponse: fmt::Debug + Send + Sync + 'static {
     fn remaining(&self) -> Option<Cents>;
     /// The provider's identifier.
     fn reference(&self) -> Option<String>;
+    /// The payment's whole amount (what was paid or first charged), when the response
+    /// states it.
+    fn amount(&self) -> Option<Cents> {
+        None
+    }
+    /// The payment's own id as the request named it (`#[cancel(id = ...)]`), so an answer
+    /// about another payment is caught.
+    fn payment_id(&self) -> Option<String> {
+        None
+    }
 }
 
 /// How a typed error body explains a rejection. Derived with `#[derive(Rejection)]`.
@@ -351,7 +476,9 @@ pub struct Observed {
     outcome: Option<Outcome>,
     refunded: Option<Cents>,
     remaining: Option<Cents>,
+    amount: Option<Cents>,
     reference: Option<String>,
+    payment_id: Option<String>,
     raw: Arc<dyn RawResponse>,
 }
 
@@ -401,10 +528,12 @@ pub fn remaining_unknown(spec: &'static ProviderSpec) -> Failure {
     })
 }
 
-/// Reads a generated operation's result for the unified API.
+/// Reads a generated operation's result for the unified API. Every text the provider
+/// wrote (a rejection's reason, an error's sample) passes the client's redactor first.
 #[doc(hidden)]
 pub fn observe<T, E>(
-    provider: &'static str,
+    core: &ClientCore,
+    request: &CancelRequest,
     result: Result<T, Error<E>>,
 ) -> Result<Observed, Failure>
 where
@@ -418,18 +547,35 @@ where
                 outcome: response.outcome(),
                 refunded: response.refunded(),
                 remaining: response.remaining(),
+                amount: response.amount(),
                 reference: response.reference(),
+                payment_id: response.payment_id(),
                 raw: response,
             })
         }
-        Err(error) => Err(classify(provider, error)),
+        Err(error) => Err(classify(core, request, error)),
     }
 }
 
 /// Sorts a call's error into "no", "unknown" and "not an outcome".
-fn classify<E: Rejection>(provider: &'static str, error: Error<E>) -> Failure {
+///
+/// A 429 is "not processed" on any call; a 5xx, a timeout or an unreadable answer on a call
+/// that cannot have moved money (the idempotent look-up, or one that never left) is
+/// "unavailable". Only a provider's refusal is a rejection.
+fn classify<E: Rejection>(core: &ClientCore, request: &CancelRequest, error: Error<E>) -> Failure {
+    let provider = core.provider().name;
+    let keep: Vec<&str> = std::iter::once(request.payment())
+        .chain(request.fields().values().map(String::as_str))
+        .collect();
+    let redact = |text: String| core.redact(&text, &keep);
     if error.outcome_unknown() {
-        return Failure::Unknown(error.to_string());
+        return Failure::Unknown(redact(error.to_string()));
+    }
+    if error.is_throttled() {
+        return Failure::Error(CancelError::Throttled {
+            provider,
+            retry_after: error.retry_after(),
+        });
     }
     match error {
         Error::Api { status, .. }
@@ -442,10 +588,12 @@ fn classify<E: Rejection>(provider: &'static str, error: Error<E>) -> Failure {
                 reason: format!("the provider answered {status}"),
             })
         }
-        Error::Api { body, .. } => Failure::Rejected(body.reason()),
+        Error::Api { body, status, .. } if status < 500 && status != 408 => {
+            Failure::Rejected(redact(body.reason()))
+        }
         // A refusal whose body is not the declared one (an HTML 404 page) is still a refusal.
         Error::UnexpectedStatus { status, .. } | Error::Decode { status, .. }
-            if (400..500).contains(&status) =>
+            if (400..500).contains(&status) && status != 408 =>
         {
             Failure::Rejected(format!("the provider answered {status}"))
         }
@@ -455,16 +603,33 @@ fn classify<E: Rejection>(provider: &'static str, error: Error<E>) -> Failure {
                 reason,
             })
         }
-        Error::Auth { reason, .. } => Failure::Error(CancelError::Auth { provider, reason }),
+        Error::Auth { status, reason, .. } => match status {
+            // The token endpoint failing is not the credentials being wrong.
+            None => Failure::Error(CancelError::Unavailable {
+                provider,
+                reason: redact(reason),
+            }),
+            Some(status) if status >= 500 => Failure::Error(CancelError::Unavailable {
+                provider,
+                reason: redact(reason),
+            }),
+            Some(_) => Failure::Error(CancelError::Auth {
+                provider,
+                reason: redact(reason),
+            }),
+        },
         Error::Transport { sent: false, .. } | Error::Timeout { sent: false, .. } => {
             Failure::Error(CancelError::Unreachable {
                 provider,
                 reason: error.to_string(),
             })
         }
-        // A 2xx that did not decode, a 5xx on a retry-safe call that kept failing, a body
-        // over the limit: the call may or may not have taken effect.
-        other => Failure::Unknown(other.to_string()),
+        // A 5xx or 408, a timeout or reset, an unreadable or oversized answer, on a call that
+        // cannot have moved money (`outcome_unknown` said so above): nothing was cancelled.
+        other => Failure::Error(CancelError::Unavailable {
+            provider,
+            reason: redact(other.to_string()),
+        }),
     }
 }
 
@@ -506,7 +671,7 @@ impl<T: CancelOps> Cancel for T {
         request: &'a CancelRequest,
     ) -> BoxFuture<'a, Result<Cancellation, CancelError>> {
         Box::pin(async move {
-            check_partial(self, request)?;
+            self.check(request)?;
             let before = look_up(self, request).await?;
             run_cancel(self, request, before).await
         })
@@ -518,7 +683,7 @@ impl<T: CancelOps> Cancel for T {
         before: Cancellation,
     ) -> BoxFuture<'a, Result<Cancellation, CancelError>> {
         Box::pin(async move {
-            check_partial(self, request)?;
+            self.check(request)?;
             run_cancel(self, request, before).await
         })
     }
@@ -527,18 +692,25 @@ impl<T: CancelOps> Cancel for T {
         &'a self,
         request: &'a CancelRequest,
     ) -> BoxFuture<'a, Result<Cancellation, CancelError>> {
-        Box::pin(look_up(self, request))
+        Box::pin(async move {
+            self.check(request)?;
+            look_up(self, request).await
+        })
     }
 
     fn reconcile<'a>(
         &'a self,
         request: &'a CancelRequest,
     ) -> BoxFuture<'a, Result<Cancellation, CancelError>> {
-        Box::pin(run_reconcile(self, request))
+        Box::pin(async move {
+            self.check(request)?;
+            run_reconcile(self, request).await
+        })
     }
 }
 
 /// A status look-up as a cancellation: the outcome the status states, refined by amounts.
+/// An answer about another payment than the one asked is flagged for review.
 fn snapshot(provider: &'static str, request: &CancelRequest, observed: Observed) -> Cancellation {
     let mut cancellation = Cancellation::new(provider, request, Outcome::Ambiguous);
     cancellation.outcome = refine(observed.outcome, observed.refunded, observed.remaining)
@@ -546,11 +718,33 @@ fn snapshot(provider: &'static str, request: &CancelRequest, observed: Observed)
     if observed.outcome == Some(Outcome::Ambiguous) {
         cancellation.review = Some("the provider reported a status this spec does not know".into());
     }
+    if let Some(answered) = &observed.payment_id
+        && !same_id(answered, request.payment())
+    {
+        cancellation.review = Some(format!(
+            "the provider answered about payment `{answered}`, not `{}`",
+            request.payment()
+        ));
+        cancellation.outcome = Outcome::Ambiguous;
+    }
     cancellation.refunded = observed.refunded;
     cancellation.remaining = observed.remaining;
+    cancellation.amount = observed.amount;
     cancellation.reference = observed.reference;
     cancellation.raw = Some(observed.raw);
     cancellation
+}
+
+/// Whether two ids name the same payment: equal, or the same number written with or without
+/// leading zeros (Yapay answers `numeroTransacao` as a JSON number).
+fn same_id(answered: &str, asked: &str) -> bool {
+    if answered == asked {
+        return true;
+    }
+    let digits = |text: &str| !text.is_empty() && text.bytes().all(|byte| byte.is_ascii_digit());
+    digits(answered)
+        && digits(asked)
+        && answered.trim_start_matches('0') == asked.trim_start_matches('0')
 }
 
 /// The stated outcome, corrected by the amounts when they say more: a payment whose status
@@ -578,18 +772,6 @@ fn nothing_left(outcome: Outcome) -> bool {
     matches!(outcome, Outcome::Refunded | Outcome::Voided)
 }
 
-fn check_partial<T: CancelOps + ?Sized>(
-    ops: &T,
-    request: &CancelRequest,
-) -> Result<(), CancelError> {
-    if request.amount.is_some() && !ops.supports_partial() {
-        return Err(CancelError::PartialNotSupported {
-            provider: ops.spec().name,
-        });
-    }
-    Ok(())
-}
-
 /// The status look-up as a cancellation; a refusal to show the payment is a rejection.
 async fn look_up<T: CancelOps + ?Sized>(
     ops: &T,
@@ -603,13 +785,19 @@ async fn look_up<T: CancelOps + ?Sized>(
             rejected.reason = Some(reason);
             Ok(rejected)
         }
+        // An answer that may mean anything is no basis to send a cancellation on: the
+        // look-up moves no money, so this is "try later", not "unknown".
+        Err(Failure::Unknown(reason)) => Err(CancelError::Unavailable {
+            provider: ops.spec().name,
+            reason,
+        }),
         Err(failure) => Err(failure.into_error(slug)),
     }
 }
 
 /// Cancels after the look-up: `before` answers "already cancelled" without sending, rejects
-/// an amount beyond what remains, and holds the refunded baseline that reconciliation
-/// compares against.
+/// an amount beyond what remains, stops on a look-up it cannot trust, and holds the refunded
+/// baseline that reconciliation compares against.
 async fn run_cancel<T: CancelOps + ?Sized>(
     ops: &T,
     request: &CancelRequest,
@@ -634,7 +822,15 @@ async fn run_cancel<T: CancelOps + ?Sized>(
             rejected.reason = Some(reason);
             rejected.refunded = before.refunded;
             rejected.remaining = before.remaining;
+            rejected.amount = before.amount;
             return Ok(rejected);
+        }
+        Precheck::Review(why) => {
+            let mut review = before;
+            review.outcome = Outcome::Ambiguous;
+            review.review = Some(why);
+            review.requested = request.amount.map(Amount::cents);
+            return Ok(review);
         }
     }
 
@@ -645,7 +841,7 @@ async fn run_cancel<T: CancelOps + ?Sized>(
     if sent.baseline_refunded.is_none() {
         sent.baseline_refunded = Some(before.refunded.unwrap_or(Cents::ZERO));
     }
-    let requested = request.amount.map(Amount::cents).or(before.remaining);
+    let requested = request.amount.map(Amount::cents).or(before.left());
     let result = match request.amount {
         Some(amount) => ops.partial(&sent, amount).await,
         None => {
@@ -672,9 +868,15 @@ async fn run_cancel<T: CancelOps + ?Sized>(
         Err(Failure::Error(error)) => return Err(error),
     };
 
+    // From here on the provider accepted the cancellation: whatever follows, it is never
+    // "not sent".
     let stated = refine(observed.outcome, observed.refunded, observed.remaining);
     let mut after = snapshot(slug, &sent, observed);
     after.requested = requested;
+    if after.review.is_some() {
+        return Ok(after);
+    }
+    let mut from_look_up = false;
     if stated.is_none() {
         // The response states no outcome (PicPay E-commerce answers a cancellation with ids
         // only): the status operation tells what happened. The cancel's own response stays
@@ -687,22 +889,61 @@ async fn run_cancel<T: CancelOps + ?Sized>(
                 after.requested = requested;
                 after.reference = reference.or(after.reference);
                 after.raw = raw;
+                if after.review.is_some() {
+                    return Ok(after);
+                }
+                from_look_up = true;
             }
-            Err(_) => {
-                after.outcome = Outcome::Ambiguous;
-                after.reason = Some("accepted, but the status look-up that follows failed".into());
+            Err(failure) => {
+                after.outcome = Outcome::Acknowledged;
+                after.reason = Some(format!(
+                    "accepted; the status look-up that followed failed: {}",
+                    failure_text(failure)
+                ));
                 after.reference = reference;
                 after.raw = raw;
                 return Ok(after);
             }
         }
     }
-    check_amount(&mut after, before.refunded);
+    // Accepted, but the payment reads as before: the provider applies it later.
+    let unchanged = after.outcome == Outcome::Active
+        || (from_look_up
+            && Some(after.outcome) == sent.baseline_outcome
+            && !nothing_left(after.outcome)
+            && after.refunded == before.refunded);
+    if unchanged {
+        after.outcome = Outcome::Acknowledged;
+        after.reason = Some("accepted; the provider does not show it yet".into());
+        return Ok(after);
+    }
+    check_amount(&mut after, &before, request.amount.map(Amount::cents));
     Ok(after)
 }
 
-/// Flags a result whose refunded amount moved by something other than what was asked.
-fn check_amount(after: &mut Cancellation, before_refunded: Option<Cents>) {
+fn failure_text(failure: Failure) -> String {
+    match failure {
+        Failure::Rejected(reason) | Failure::Unknown(reason) => reason,
+        Failure::Error(error) => error.to_string(),
+    }
+}
+
+/// Flags a result whose amounts show a movement other than what was asked: a partial answered
+/// "cancelled in full", or a refunded amount that moved by something else. A partial whose
+/// amounts have not moved at all is accepted but not reflected yet.
+fn check_amount(after: &mut Cancellation, before: &Cancellation, partial: Option<Cents>) {
+    if let Some(partial) = partial
+        && matches!(after.outcome, Outcome::Refunded | Outcome::Voided)
+        && before.left().is_some_and(|left| partial < left)
+    {
+        after.review = Some(format!(
+            "asked to refund {partial} of the {} that remained, the provider answered {} in full",
+            before.left().unwrap_or(Cents::ZERO),
+            after.outcome
+        ));
+        after.outcome = Outcome::Ambiguous;
+        return;
+    }
     let (Some(requested), Some(now)) = (after.requested, after.refunded) else {
         return;
     };
@@ -712,8 +953,14 @@ fn check_amount(after: &mut Cancellation, before_refunded: Option<Cents>) {
     ) {
         return;
     }
-    let before = before_refunded.unwrap_or(Cents::ZERO);
-    let moved = now.checked_sub(before).unwrap_or(Cents::ZERO);
+    let moved = now
+        .checked_sub(before.refunded.unwrap_or(Cents::ZERO))
+        .unwrap_or(Cents::ZERO);
+    if moved.is_zero() && after.outcome == Outcome::PartiallyRefunded {
+        after.outcome = Outcome::Acknowledged;
+        after.reason = Some("accepted; the provider does not show it yet".into());
+        return;
+    }
     if moved != requested {
         after.review = Some(format!(
             "asked to refund {requested}, the provider reports {moved} refunded by this call"
@@ -726,17 +973,26 @@ async fn run_reconcile<T: CancelOps + ?Sized>(
     ops: &T,
     request: &CancelRequest,
 ) -> Result<Cancellation, CancelError> {
-    let slug = ops.spec().slug;
-    let observed = ops
-        .status(request)
-        .await
-        .map_err(|failure| failure.into_error(slug))?;
-    let mut now = snapshot(slug, request, observed);
+    let mut now = look_up(ops, request).await?;
+    now.requested = request.amount.map(Amount::cents);
+    // No declared proof exists yet for any look-up (`ResendProof::Unproven`): an unchanged
+    // payment is "not visible yet", never "did not land".
+    now.proven_not_landed = false;
+    if now.outcome == Outcome::Rejected && now.raw.is_none() {
+        // The look-up was refused (the payment is not found): that says nothing about this
+        // cancellation.
+        return Err(CancelError::Provider {
+            provider: ops.spec().name,
+            reason: now.reason.unwrap_or_default(),
+        });
+    }
+    if now.review.is_some() {
+        return Ok(now);
+    }
     let (Some(baseline), Some(refunded)) = (request.baseline_refunded, now.refunded) else {
         // Without amounts, compare states: a state that moved means the cancellation took
-        // effect; one that did not move means it did not, unless the payment was already
-        // partly refunded, where another partial refund would not show at all.
-        now.requested = request.amount.map(Amount::cents);
+        // effect; one that did not move means no effect is visible, unless the payment was
+        // already partly refunded, where another partial refund would not show at all.
         if let Some(before) = request.baseline_outcome
             && before == now.outcome
             && !nothing_left(now.outcome)
@@ -755,126 +1011,23 @@ async fn run_reconcile<T: CancelOps + ?Sized>(
     let moved = refunded.checked_sub(baseline).unwrap_or(Cents::ZERO);
     match request.amount {
         Some(amount) if moved >= amount.cents() => {}
-        Some(_) if moved.is_zero() => now.outcome = Outcome::Active,
+        Some(_) if moved.is_zero() && now.outcome != Outcome::Pending => {
+            now.outcome = Outcome::Active;
+        }
+        Some(_) if moved.is_zero() => {}
         Some(amount) => {
             now.review = Some(format!(
                 "asked to refund {amount}, {moved} was refunded since the request"
             ));
             now.outcome = Outcome::Ambiguous;
         }
-        None if moved.is_zero() && !nothing_left(now.outcome) => now.outcome = Outcome::Active,
+        None if moved.is_zero()
+            && !nothing_left(now.outcome)
+            && now.outcome != Outcome::Pending =>
+        {
+            now.outcome = Outcome::Active;
+        }
         None => {}
     }
-    now.requested = request.amount.map(Amount::cents);
     Ok(now)
-}
-
-/// Reads an outcome from a status field, plain or optional.
-#[doc(hidden)]
-pub trait StatusField {
-    fn status_outcome(&self) -> Option<Outcome>;
-}
-
-impl<T: DomainStatus> StatusField for T {
-    fn status_outcome(&self) -> Option<Outcome> {
-        Some(self.outcome())
-    }
-}
-
-impl<T: DomainStatus> StatusField for Option<T> {
-    fn status_outcome(&self) -> Option<Outcome> {
-        self.as_ref().map(DomainStatus::outcome)
-    }
-}
-
-/// Reads an amount field, whatever its money type.
-#[doc(hidden)]
-pub trait AmountField {
-    fn as_cents(&self) -> Option<Cents>;
-}
-
-impl AmountField for Cents {
-    fn as_cents(&self) -> Option<Cents> {
-        Some(*self)
-    }
-}
-
-impl AmountField for Reais {
-    fn as_cents(&self) -> Option<Cents> {
-        Some(self.cents())
-    }
-}
-
-impl AmountField for crate::money::CentsOrReais {
-    fn as_cents(&self) -> Option<Cents> {
-        Some(self.cents())
-    }
-}
-
-impl AmountField for Amount {
-    fn as_cents(&self) -> Option<Cents> {
-        Some(self.cents())
-    }
-}
-
-impl<T: AmountField> AmountField for Option<T> {
-    fn as_cents(&self) -> Option<Cents> {
-        self.as_ref().and_then(AmountField::as_cents)
-    }
-}
-
-/// Reads an identifier field as text.
-#[doc(hidden)]
-pub trait ReferenceField {
-    fn as_reference(&self) -> Option<String>;
-}
-
-macro_rules! reference_fields {
-    ($($ty:ty),*) => {$(
-        impl ReferenceField for $ty {
-            fn as_reference(&self) -> Option<String> {
-                Some(self.to_string())
-            }
-        }
-    )*};
-}
-
-reference_fields!(String, str, u64, i64, u32, i32, crate::wire::Identifier);
-
-impl<T: ReferenceField> ReferenceField for Option<T> {
-    fn as_reference(&self) -> Option<String> {
-        self.as_ref().and_then(ReferenceField::as_reference)
-    }
-}
-
-/// Reads a rejection's reason field as text.
-#[doc(hidden)]
-pub trait ReasonField {
-    fn as_reason(&self) -> String;
-}
-
-impl ReasonField for String {
-    fn as_reason(&self) -> String {
-        self.clone()
-    }
-}
-
-impl ReasonField for str {
-    fn as_reason(&self) -> String {
-        self.to_owned()
-    }
-}
-
-impl ReasonField for crate::wire::Identifier {
-    fn as_reason(&self) -> String {
-        self.as_str().to_owned()
-    }
-}
-
-impl<T: ReasonField> ReasonField for Option<T> {
-    fn as_reason(&self) -> String {
-        self.as_ref()
-            .map(ReasonField::as_reason)
-            .unwrap_or_default()
-    }
 }

@@ -8,6 +8,10 @@
 //! page, so JSON is scanned token by token rather than parsed, and anything that looks like a
 //! document number, card number or e-mail address is masked wherever it appears.
 
+mod provider;
+
+pub(crate) use provider::provider_text;
+
 /// Longest sample kept in an error, in characters.
 pub(crate) const SAMPLE_CHARS: usize = 256;
 

@@ -1,0 +1,521 @@
+//! The bulk engine: the shared state of a run, and the protocol each item goes through (see
+//! the module documentation of [`super`]).
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::IsTerminal;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+use estorno::{AnyProvider, Cancel, CancelError, CancelRequest, Cancellation, Cents, Outcome};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+use super::resolution::{
+    done, failed, in_doubt, invalid, invalid_input, rejected, request_for, request_of, review,
+    sent_request, transient_label, unix_ms, without_sending,
+};
+use super::{BulkError, Options, join_all};
+use crate::backend::{Backend, SetupError};
+use crate::follow::{self, Followed, Policy};
+use crate::journal::{Intent, Item, Resolution, State, Store};
+use crate::rate::TokenBucket;
+use crate::rows;
+
+/// Tries of a look-up or a send that failed without anything being processed (network down,
+/// a 429, a 5xx on the look-up) before the item waits for the next run.
+const TRANSIENT_TRIES: u32 = 3;
+
+/// Longest a `Retry-After` is waited out between two tries of an item.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(30);
+
+/// The provider clients a run uses, built once each.
+pub(super) struct Providers<'a> {
+    backend: &'a Backend,
+    built: Mutex<HashMap<String, Result<Arc<AnyProvider>, SetupError>>>,
+}
+
+impl<'a> Providers<'a> {
+    pub(super) fn new(backend: &'a Backend) -> Self {
+        Providers {
+            backend,
+            built: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub(super) fn get(&self, slug: &str) -> Result<Arc<AnyProvider>, SetupError> {
+        let mut built = self
+            .built
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner());
+        built
+            .entry(slug.to_owned())
+            .or_insert_with(|| self.backend.provider(slug).map(Arc::new))
+            .clone()
+    }
+
+    /// The row checks that need the provider: it exists and is configured, and the whole
+    /// request the row stands for passes the provider's declared rules (its fields, its id,
+    /// a partial amount). Answers the column at fault and why.
+    pub(super) fn check(&self, row: &rows::Row) -> Result<(), (String, String)> {
+        let provider = self
+            .get(&row.provider)
+            .map_err(|error| (rows::PROVIDER.to_owned(), error.to_string()))?;
+        let request = request_for(&row.payment, row.amount, &row.fields)
+            .map_err(|reason| (rows::AMOUNT.to_owned(), reason))?;
+        provider.check(&request).map_err(|error| {
+            invalid_input(&provider, &row.fields, &error)
+                .unwrap_or_else(|| (String::from("row"), error.to_string()))
+        })
+    }
+
+    fn into_map(self) -> HashMap<String, Result<Arc<AnyProvider>, SetupError>> {
+        self.built
+            .into_inner()
+            .unwrap_or_else(|poison| poison.into_inner())
+    }
+}
+
+/// What one item's processing lets its chain do next.
+enum Flow {
+    /// The next row of the same payment may go.
+    Continue,
+    /// This row is in doubt (or could not be sent): later rows of its payment wait.
+    Block,
+}
+
+/// The shared state of a run.
+pub(super) struct Engine {
+    journal: Option<Mutex<Box<dyn Store>>>,
+    providers: HashMap<String, Result<Arc<AnyProvider>, SetupError>>,
+    limits: HashMap<String, Arc<TokenBucket>>,
+    pub(super) slots: Semaphore,
+    pub(super) progress: ProgressBar,
+    /// Set when the journal cannot be written: nothing more may be sent.
+    stopped: AtomicBool,
+}
+
+impl Engine {
+    pub(super) fn new(
+        options: &Options,
+        providers: Providers<'_>,
+        work: usize,
+        journal: Option<Box<dyn Store>>,
+    ) -> Engine {
+        let limits = options
+            .rates
+            .iter()
+            .map(|rate| {
+                (
+                    rate.provider.clone(),
+                    Arc::new(TokenBucket::new(rate.per_second)),
+                )
+            })
+            .collect();
+        let progress = if options.quiet || !std::io::stderr().is_terminal() {
+            ProgressBar::hidden()
+        } else {
+            let bar =
+                ProgressBar::with_draw_target(Some(work as u64), ProgressDrawTarget::stderr());
+            if let Ok(style) = ProgressStyle::with_template(
+                "{spinner} {msg:12} [{bar:40}] {pos}/{len} rows ({eta} left)",
+            ) {
+                bar.set_style(style.progress_chars("=> "));
+            }
+            bar.enable_steady_tick(Duration::from_millis(200));
+            bar
+        };
+        Engine {
+            journal: journal.map(Mutex::new),
+            providers: providers.into_map(),
+            limits,
+            slots: Semaphore::new(options.concurrency.max(1)),
+            progress,
+            stopped: AtomicBool::new(false),
+        }
+    }
+
+    pub(super) fn journal(&self) -> Result<std::sync::MutexGuard<'_, Box<dyn Store>>, BulkError> {
+        self.journal
+            .as_ref()
+            .map(|journal| journal.lock().unwrap_or_else(|poison| poison.into_inner()))
+            .ok_or_else(|| BulkError::Internal(String::from("no journal in this run")))
+    }
+
+    /// Writes an item's resolution; a failure stops every further send.
+    fn record(&self, row: u64, resolution: &Resolution) -> Result<(), BulkError> {
+        let result = self.journal()?.resolve(row, resolution);
+        result.map_err(|error| {
+            self.stopped.store(true, Ordering::SeqCst);
+            BulkError::Journal(error)
+        })
+    }
+
+    /// Puts an item back to `pending` (nothing was processed for it), with why it waits.
+    fn wait_pending(
+        &self,
+        row: u64,
+        reason: Option<&str>,
+        label: Option<&str>,
+    ) -> Result<(), BulkError> {
+        let result = self.journal()?.set_pending(row, reason, label);
+        result.map_err(|error| {
+            self.stopped.store(true, Ordering::SeqCst);
+            BulkError::Journal(error)
+        })
+    }
+
+    pub(super) fn provider(&self, slug: &str) -> Result<Arc<AnyProvider>, String> {
+        match self.providers.get(slug) {
+            Some(Ok(provider)) => Ok(Arc::clone(provider)),
+            Some(Err(error)) => Err(error.to_string()),
+            None => Err(format!("provider `{slug}` was not set up")),
+        }
+    }
+
+    fn limiter(&self, slug: &str) -> Option<&TokenBucket> {
+        self.limits.get(slug).map(Arc::as_ref)
+    }
+
+    async fn wait_turn(&self, slug: &str) {
+        if let Some(limiter) = self.limiter(slug) {
+            limiter.acquire().await;
+        }
+    }
+
+    /// A look-up, tried again a few times when it failed without an answer about the
+    /// payment (waiting out a 429's `Retry-After`).
+    pub(super) async fn look_up(
+        &self,
+        provider: &AnyProvider,
+        slug: &str,
+        request: &CancelRequest,
+    ) -> Result<Cancellation, CancelError> {
+        let mut tries = 0;
+        loop {
+            self.wait_turn(slug).await;
+            match provider.status(request).await {
+                Err(error) if error.is_transient() && tries + 1 < TRANSIENT_TRIES => {
+                    tries += 1;
+                    tokio::time::sleep(pause(tries, &error)).await;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// Phase 1: an item that may have been sent, followed through the status operation.
+    pub(super) async fn resolve_in_doubt(&self, item: Item) -> Result<(), BulkError> {
+        let _slot = self
+            .slots
+            .acquire()
+            .await
+            .map_err(|error| BulkError::Internal(error.to_string()))?;
+        let provider = self.provider(&item.provider);
+        let request = sent_request(&item);
+        match (provider, request) {
+            (Ok(provider), Ok(request)) => {
+                self.follow_up(&provider, &item, item.state, &request, item.requested, None)
+                    .await?;
+            }
+            (Err(why), _) | (_, Err(why)) => {
+                let mut resolution = in_doubt(item.state, format!("cannot look it up: {why}"));
+                resolution.outcome = item.outcome.clone();
+                self.record(item.row, &resolution)?;
+            }
+        }
+        self.progress.inc(1);
+        Ok(())
+    }
+
+    /// Follows a sent cancellation (in `state`: sending, acknowledged or unresolved) and
+    /// writes what the look-ups show. `reference` is the payment's id from the look-up before
+    /// sending, when this run made it.
+    async fn follow_up(
+        &self,
+        provider: &AnyProvider,
+        item: &Item,
+        state: State,
+        request: &CancelRequest,
+        requested: Option<u64>,
+        reference: Option<String>,
+    ) -> Result<Flow, BulkError> {
+        tracing::info!(row = item.row, state = %state, "following");
+        let (followed, lookups) = follow::follow(
+            provider,
+            request,
+            requested,
+            Policy::DEFAULT,
+            self.limiter(&item.provider),
+        )
+        .await;
+        let (mut resolution, flow) = match followed {
+            Followed::Done(now) => (done(&now, reference, None), Flow::Continue),
+            Followed::Review(now, why) => (review(&now, why, reference), Flow::Continue),
+            Followed::Refused(now, why) => {
+                let mut refused = rejected(&now, format!("the provider refused it: {why}"));
+                refused.reference = reference.or(refused.reference);
+                (refused, Flow::Continue)
+            }
+            Followed::NotLanded(_) => {
+                // Only a declared proof gets here: the same request may go again.
+                let decision = "the provider's look-up proves the cancellation did not land";
+                if state == State::Unresolved {
+                    self.journal()?.decide_resend(item.row, decision)?;
+                } else {
+                    self.wait_pending(item.row, Some(decision), None)?;
+                }
+                return Ok(Flow::Block);
+            }
+            Followed::InDoubt(_, why) => {
+                let mut resolution = in_doubt(state, why);
+                resolution.outcome = Some(String::from(match resolution.state {
+                    State::Acknowledged => "acknowledged",
+                    _ => "ambiguous",
+                }));
+                (resolution, Flow::Block)
+            }
+        };
+        resolution.lookups = lookups;
+        self.record(item.row, &resolution)?;
+        Ok(flow)
+    }
+
+    /// Phase 2: every chain of rows (one per payment) that has pending rows.
+    pub(super) async fn run_chains(self: &Arc<Self>, items: Vec<Item>) -> Result<(), BulkError> {
+        let mut chains: BTreeMap<(String, String), Vec<Item>> = BTreeMap::new();
+        for item in items {
+            chains
+                .entry((item.provider.clone(), item.payment.clone()))
+                .or_default()
+                .push(item);
+        }
+        let mut chains: Vec<Vec<Item>> = chains
+            .into_values()
+            .filter(|chain| chain.iter().any(|item| item.state == State::Pending))
+            .collect();
+        chains.sort_by_key(|chain| chain.first().map_or(0, |item| item.row));
+        let mut tasks = JoinSet::new();
+        for chain in chains {
+            let engine = Arc::clone(self);
+            tasks.spawn(async move { engine.run_chain(chain).await });
+        }
+        join_all(&mut tasks).await
+    }
+
+    /// The rows of one payment, in row order.
+    async fn run_chain(&self, chain: Vec<Item>) -> Result<(), BulkError> {
+        let mut blocker: Option<(u64, State)> = None;
+        for item in chain {
+            match item.state {
+                state if state.is_final() => continue,
+                state if state.in_doubt() => {
+                    blocker.get_or_insert((item.row, state));
+                    continue;
+                }
+                _ => {}
+            }
+            if let Some((row, state)) = blocker {
+                let reason = format!(
+                    "not sent: row {row} of the same payment is {state}; it must be settled first"
+                );
+                self.wait_pending(item.row, Some(&reason), None)?;
+                self.progress.inc(1);
+                continue;
+            }
+            if self.stopped.load(Ordering::SeqCst) {
+                return Ok(());
+            }
+            let (flow, state) = {
+                let _slot = self
+                    .slots
+                    .acquire()
+                    .await
+                    .map_err(|error| BulkError::Internal(error.to_string()))?;
+                self.process(&item).await?
+            };
+            self.progress.inc(1);
+            if let Flow::Block = flow {
+                blocker = Some((item.row, state));
+            }
+        }
+        Ok(())
+    }
+
+    /// One pending item, through the protocol in the module documentation. Returns what the
+    /// chain may do next and the state the item was left in.
+    async fn process(&self, item: &Item) -> Result<(Flow, State), BulkError> {
+        let slug = item.provider.as_str();
+        let provider = match self.provider(slug) {
+            Ok(provider) => provider,
+            Err(why) => {
+                self.wait_pending(item.row, Some(&format!("not sent: {why}")), None)?;
+                return Ok((Flow::Block, State::Pending));
+            }
+        };
+        let request = match request_of(item) {
+            Ok(request) => request,
+            Err(why) => {
+                self.record(item.row, &invalid(rows::AMOUNT.into(), why))?;
+                return Ok((Flow::Continue, State::Invalid));
+            }
+        };
+        let mut failures = 0;
+        loop {
+            // 1. Look up.
+            let before = match self.look_up(&provider, slug, &request).await {
+                Ok(before) => before,
+                Err(error) => return self.not_sent(&provider, item, &error),
+            };
+            if let Some(resolution) = without_sending(&before, item.amount) {
+                self.record(item.row, &resolution)?;
+                return Ok((Flow::Continue, resolution.state));
+            }
+            // The look-up as it was before sending, for the journal and the report.
+            let snapshot = before.clone();
+
+            // 2. Intent, durably, before sending.
+            if self.stopped.load(Ordering::SeqCst) {
+                return Ok((Flow::Block, State::Pending));
+            }
+            let baseline = snapshot.refunded.map_or(0, Cents::get);
+            let requested = item
+                .amount
+                .or(snapshot.remaining.map(Cents::get))
+                .or_else(|| {
+                    let whole = snapshot.amount?.get();
+                    Some(whole.saturating_sub(baseline))
+                });
+            let intent = Intent {
+                baseline_refunded: baseline,
+                baseline_outcome: snapshot.outcome.name(),
+                requested,
+                reference: snapshot.reference.as_deref(),
+                sent_at_ms: unix_ms(SystemTime::now()),
+            };
+            self.journal()?
+                .mark_sending(item.row, &intent)
+                .inspect_err(|_| self.stopped.store(true, Ordering::SeqCst))?;
+
+            // 3. Send.
+            let sent = request
+                .clone()
+                .with_baseline_refunded(Cents::new(baseline))
+                .with_baseline_outcome(snapshot.outcome);
+            self.wait_turn(slug).await;
+            let result = provider.cancel_from(&sent, before).await;
+
+            // 4. The outcome.
+            let answered = match result {
+                Ok(now) => now,
+                Err(error) if error.is_transient() => {
+                    // A 429, a request that never left, a token endpoint down: nothing was
+                    // processed, so the item is safe to send again.
+                    failures += 1;
+                    if failures >= TRANSIENT_TRIES {
+                        return self.not_sent(&provider, item, &error);
+                    }
+                    self.wait_pending(item.row, None, None)?;
+                    tokio::time::sleep(pause(failures, &error)).await;
+                    continue;
+                }
+                Err(
+                    error @ (CancelError::InvalidRequest { .. }
+                    | CancelError::PartialNotSupported { .. }
+                    | CancelError::Auth { .. }
+                    | CancelError::Provider { .. }),
+                ) => return self.not_sent(&provider, item, &error),
+                Err(error) => {
+                    // An error this version does not know: it may have been sent.
+                    self.record(item.row, &in_doubt(State::Unresolved, error.to_string()))?;
+                    return Ok((Flow::Block, State::Unresolved));
+                }
+            };
+            let cancel_reference = answered.reference.clone();
+            let resolution = match answered.outcome {
+                _ if answered.review.is_some() => {
+                    let why = answered.review.clone().unwrap_or_default();
+                    let mut resolution = review(&answered, why, snapshot.reference.clone());
+                    resolution.cancel_reference = cancel_reference;
+                    resolution
+                }
+                Outcome::Refunded | Outcome::PartiallyRefunded | Outcome::Voided => {
+                    done(&answered, snapshot.reference.clone(), cancel_reference)
+                }
+                Outcome::Rejected => {
+                    let reason = answered
+                        .reason
+                        .clone()
+                        .unwrap_or_else(|| String::from("the provider refused the cancellation"));
+                    let mut resolution = rejected(&snapshot, reason);
+                    resolution.cancel_reference = cancel_reference;
+                    resolution
+                }
+                outcome => {
+                    // Accepted but not visible yet, or no answer at all: in doubt. Written
+                    // first, then followed.
+                    let state = if matches!(outcome, Outcome::Acknowledged | Outcome::Pending) {
+                        State::Acknowledged
+                    } else {
+                        State::Unresolved
+                    };
+                    let why = answered
+                        .reason
+                        .clone()
+                        .unwrap_or_else(|| format!("the provider answered {outcome}"));
+                    let mut resolution = in_doubt(state, why);
+                    resolution.outcome = Some(super::outcome_name(outcome).to_owned());
+                    resolution.cancel_reference = cancel_reference;
+                    self.record(item.row, &resolution)?;
+                    let flow = self
+                        .follow_up(
+                            &provider,
+                            item,
+                            state,
+                            &sent,
+                            requested,
+                            snapshot.reference.clone(),
+                        )
+                        .await?;
+                    return Ok((flow, state));
+                }
+            };
+            self.record(item.row, &resolution)?;
+            return Ok((Flow::Continue, resolution.state));
+        }
+    }
+
+    /// An item for which nothing was sent (or nothing processed), by why.
+    fn not_sent(
+        &self,
+        provider: &AnyProvider,
+        item: &Item,
+        error: &CancelError,
+    ) -> Result<(Flow, State), BulkError> {
+        if let Some((column, reason)) = invalid_input(provider, &item.fields, error) {
+            self.record(item.row, &invalid(column, reason))?;
+            return Ok((Flow::Continue, State::Invalid));
+        }
+        if error.is_transient() {
+            // Retried automatically by the next run; later rows of the payment wait for it.
+            let reason = format!("not sent, try later: {error}");
+            self.wait_pending(item.row, Some(&reason), Some(transient_label(error)))?;
+            return Ok((Flow::Block, State::Pending));
+        }
+        self.record(item.row, &failed(error.to_string()))?;
+        Ok((Flow::Continue, State::Failed))
+    }
+}
+
+/// The wait before try `attempt + 1`: what a 429 asked for (capped), or a doubling pause.
+fn pause(attempt: u32, error: &CancelError) -> Duration {
+    if let CancelError::Throttled {
+        retry_after: Some(wait),
+        ..
+    } = error
+    {
+        return (*wait).min(MAX_RETRY_AFTER);
+    }
+    Duration::from_millis(500).saturating_mul(1 << attempt.min(4))
+}

@@ -1,0 +1,488 @@
+//! `estorno bulk FILE.csv`: one refund per row, journaled so that a run killed at any point
+//! and resumed refunds every row at most once and loses none.
+//!
+//! The protocol, per item (a valid row):
+//!
+//! 1. Look the payment up (`Cancel::status`; safe to repeat). Already refunded or voided →
+//!    `done` without sending. Refused, failed, disputed, pending at the provider, or less
+//!    left than asked → `failed` without sending; a look-up that cannot be trusted (a status
+//!    the spec does not know, an answer about another payment) → `review` without sending; a
+//!    look-up that failed (a 5xx, a 429, a timeout) → back to `pending`, retried next run.
+//! 2. Write `sending` with the baseline (what the look-up reported as refunded, and its
+//!    outcome) and commit, synced, **before** sending.
+//! 3. Send (`Cancel::cancel_from` with that baseline and the look-up).
+//! 4. Write the outcome: refunded, partially refunded or voided → `done`; rejected →
+//!    `failed`; money moved but not as asked → `review`; accepted but not visible yet →
+//!    `acknowledged`; no answer (a timeout, a reset, a 5xx after sending) → `unresolved`.
+//!    A 429, or a request that never left, moved nothing: back to `pending`.
+//! 5. An `acknowledged` or `unresolved` item is followed with a few look-ups (see
+//!    [`crate::follow`]): its effect shows → `done`; the provider shows it refused →
+//!    `failed` (rejected); still nothing → it stays as it is.
+//!
+//! A run on an existing journal (`--resume`, or simply the same command again) first follows
+//! every item that may have been sent (`sending`, `acknowledged`, `unresolved`) — before
+//! sending anything — then carries on with the `pending` ones. Nothing is ever sent again for
+//! an item the provider acknowledged; an `unresolved` one is sent again only by an operator's
+//! recorded decision (`--resend-unresolved --older-than`), and only once it has been
+//! unresolved for longer than that. `done`, `invalid`, `failed` and `review` items are never
+//! sent again (`--retry-failed` puts `failed` ones back: they moved no money, and the new
+//! attempt is a new request).
+//!
+//! Rows of the same payment are never in flight together: they run one after the other in
+//! row order, because each one's baseline depends on the ones before; and a row waits behind
+//! an earlier row of its payment that is in doubt. Different payments run concurrently, up
+//! to `--concurrency`, within each provider's `--rate`.
+
+mod dry;
+mod engine;
+mod resolution;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use tokio::task::JoinSet;
+
+use crate::backend::Backend;
+use crate::exit;
+use crate::files;
+use crate::journal::{Item, JournalError, RunInfo, SqliteJournal, State, Store};
+use crate::rate::RateSpec;
+use crate::report::Report;
+use crate::rows::{self, BulkFile, FileError, Parsed};
+
+pub use resolution::outcome_name;
+
+use engine::{Engine, Providers};
+
+/// What `estorno bulk` was asked to do.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub file: PathBuf,
+    pub journal: Option<PathBuf>,
+    pub report: Option<PathBuf>,
+    pub concurrency: usize,
+    pub rates: Vec<RateSpec>,
+    pub dry_run: bool,
+    pub resume: bool,
+    pub allow_duplicates: bool,
+    pub retry_failed: bool,
+    /// `--resend-unresolved --older-than D`: send again the rows unresolved for longer than
+    /// `D`, recording the decision per row.
+    pub resend_unresolved: Option<Duration>,
+    pub quiet: bool,
+    pub json: bool,
+}
+
+/// Why a bulk run could not go on.
+#[derive(Debug, thiserror::Error)]
+pub enum BulkError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}: {source}")]
+    File {
+        path: PathBuf,
+        #[source]
+        source: FileError,
+    },
+    #[error(transparent)]
+    Journal(#[from] JournalError),
+    #[error("{0}")]
+    Refused(String),
+    #[error("cannot write the report {path}: {source}")]
+    Report {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl BulkError {
+    /// Bad input is 2; anything else that stops a run is 1.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            BulkError::Read { .. } | BulkError::File { .. } | BulkError::Refused(_) => {
+                exit::INVALID
+            }
+            BulkError::Journal(JournalError::InUse { .. }) => exit::INVALID,
+            _ => exit::FAILED,
+        }
+    }
+}
+
+/// Where the report goes and in which form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ReportFormat {
+    Csv,
+    Json,
+}
+
+fn report_target(options: &Options) -> Result<Option<(PathBuf, ReportFormat)>, BulkError> {
+    let path = match &options.report {
+        Some(path) => path.clone(),
+        // A dry run writes a report only when asked, so it never replaces a real run's.
+        None if options.dry_run => return Ok(None),
+        None => files::sibling(&options.file, ".report.csv"),
+    };
+    let format = match path.extension().and_then(|ext| ext.to_str()) {
+        Some(ext) if ext.eq_ignore_ascii_case("csv") => ReportFormat::Csv,
+        Some(ext) if ext.eq_ignore_ascii_case("json") => ReportFormat::Json,
+        _ => {
+            return Err(BulkError::Refused(format!(
+                "--report {}: the report's name must end in .csv or .json",
+                path.display()
+            )));
+        }
+    };
+    Ok(Some((path, format)))
+}
+
+/// Runs `estorno bulk`; returns the exit code.
+pub async fn run(options: Options, backend: &Backend) -> Result<u8, BulkError> {
+    let report_to = report_target(&options)?;
+    for rate in &options.rates {
+        if estorno::registry::find(&rate.provider).is_none() {
+            return Err(BulkError::Refused(format!(
+                "--rate {rate}: unknown provider `{}`; known providers: {}",
+                rate.provider,
+                crate::backend::known_providers()
+            )));
+        }
+    }
+    let bytes = fs::read(&options.file).map_err(|source| BulkError::Read {
+        path: options.file.clone(),
+        source,
+    })?;
+    let providers = Providers::new(backend);
+
+    if options.dry_run {
+        let file = parse(&options.file, &bytes, &providers, options.allow_duplicates)?;
+        print_invalid(&file);
+        let engine = Arc::new(Engine::new(&options, providers, count_valid(&file), None));
+        let items = Arc::clone(&engine).dry_run(&file).await?;
+        engine.progress.finish_and_clear();
+        return finish(&options, &items, report_to.as_ref());
+    }
+
+    let journal_path = options
+        .journal
+        .clone()
+        .unwrap_or_else(|| files::sibling(&options.file, ".journal.sqlite"));
+    if options.resume && !journal_path.exists() {
+        return Err(BulkError::Refused(format!(
+            "--resume: there is no journal at {}",
+            journal_path.display()
+        )));
+    }
+    // A first run checks the file before creating its journal, so a file with a bad header
+    // leaves nothing behind.
+    let mut parsed = if journal_path.exists() {
+        None
+    } else {
+        Some(parse(
+            &options.file,
+            &bytes,
+            &providers,
+            options.allow_duplicates,
+        )?)
+    };
+    let mut journal: Box<dyn Store> = Box::new(SqliteJournal::open(&journal_path)?);
+    if let Some(note) = journal.migration_note() {
+        eprintln!("estorno: {note}");
+    }
+    let run_info = RunInfo {
+        csv_sha256: rows::fingerprint(&bytes),
+        csv_bytes: bytes.len() as u64,
+        backend: backend.plan().journal_key(),
+    };
+    match journal.run()? {
+        Some(recorded) => check_run(&recorded, &run_info, journal.as_ref(), backend)?,
+        None if options.resume => {
+            return Err(BulkError::Refused(format!(
+                "--resume: the journal {} holds no run",
+                journal_path.display()
+            )));
+        }
+        None => {
+            let file = match parsed.take() {
+                Some(file) => file,
+                None => parse(&options.file, &bytes, &providers, options.allow_duplicates)?,
+            };
+            print_invalid(&file);
+            journal.start(&run_info, &initial_items(&file))?;
+        }
+    }
+    if options.retry_failed {
+        let count = journal.requeue_failed()?;
+        if count > 0 {
+            eprintln!(
+                "estorno: --retry-failed: {count} failed rows go back to pending (each is a new request)"
+            );
+        }
+    }
+
+    let items = journal.items()?;
+    let open = items.iter().filter(|item| !item.state.is_final()).count();
+    // A resumed run parsed nothing: set up every provider that still has work.
+    for item in items.iter().filter(|item| !item.state.is_final()) {
+        let _ = providers.get(&item.provider);
+    }
+    let lookups_before: u64 = items.iter().map(|item| item.lookups).sum();
+    let engine = Arc::new(Engine::new(&options, providers, open, Some(journal)));
+
+    // Phase 1: every item that may have been sent is followed before anything is sent.
+    let in_doubt: Vec<Item> = items
+        .iter()
+        .filter(|item| item.state.in_doubt())
+        .cloned()
+        .collect();
+    if !in_doubt.is_empty() {
+        engine.progress.set_message("reconciling");
+        let mut tasks = JoinSet::new();
+        for item in in_doubt {
+            let engine = Arc::clone(&engine);
+            tasks.spawn(async move { engine.resolve_in_doubt(item).await });
+        }
+        join_all(&mut tasks).await?;
+    }
+
+    // An operator's decision: rows still unresolved after that, and for longer than the
+    // threshold, are sent again (looked up first, like any pending row).
+    if let Some(older_than) = options.resend_unresolved {
+        let now = SystemTime::now();
+        let items = engine.journal()?.items()?;
+        let mut resent = 0;
+        for item in items.iter().filter(|item| item.state == State::Unresolved) {
+            let sent_at = resolution::from_unix_ms(item.sent_at_ms.unwrap_or(0));
+            let unresolved_for = now.duration_since(sent_at).unwrap_or(Duration::ZERO);
+            if unresolved_for < older_than {
+                continue;
+            }
+            let decision = format!(
+                "resent by operator decision (--resend-unresolved --older-than {}) after {} unresolved",
+                humanize(older_than),
+                humanize(unresolved_for)
+            );
+            engine.journal()?.decide_resend(item.row, &decision)?;
+            resent += 1;
+        }
+        eprintln!(
+            "estorno: --resend-unresolved: {resent} unresolved row(s) older than {} will be looked up and sent again",
+            humanize(older_than)
+        );
+    }
+
+    // Phase 2: the pending items, one chain per payment.
+    engine.progress.set_message("refunding");
+    let items = engine.journal()?.items()?;
+    engine.run_chains(items).await?;
+    engine.progress.finish_and_clear();
+
+    let items = engine.journal()?.items()?;
+    let lookups: u64 = items.iter().map(|item| item.lookups).sum::<u64>() - lookups_before;
+    let followed = items.iter().filter(|item| item.lookups > 0).count();
+    if lookups > 0 {
+        eprintln!(
+            "estorno: {lookups} look-up(s) made this run to follow sent cancellations; \
+             {followed} row(s) have been followed so far (the journal keeps each row's count)"
+        );
+    }
+    finish(&options, &items, report_to.as_ref())
+}
+
+/// A duration as an operator writes it: `90s`, `15m`, `24h`, `2d`.
+pub fn humanize(duration: Duration) -> String {
+    let seconds = duration.as_secs();
+    if seconds >= 86_400 && seconds.is_multiple_of(86_400) {
+        format!("{}d", seconds / 86_400)
+    } else if seconds >= 3_600 {
+        format!("{}h", seconds / 3_600)
+    } else if seconds >= 60 {
+        format!("{}m", seconds / 60)
+    } else {
+        format!("{seconds}s")
+    }
+}
+
+/// Reads `--older-than`: a whole number with a unit, `s`, `m`, `h` or `d` (`24h`).
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let split = text
+        .find(|ch: char| !ch.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration such as 30m, 24h or 2d"))?;
+    let seconds = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3_600,
+        "d" => 86_400,
+        _ => {
+            return Err(format!("`{text}`: give the unit, s, m, h or d (e.g. 24h)"));
+        }
+    };
+    Ok(Duration::from_secs(number.saturating_mul(seconds)))
+}
+
+/// Waits for every task; the first error (a journal that cannot be written) wins.
+async fn join_all(tasks: &mut JoinSet<Result<(), BulkError>>) -> Result<(), BulkError> {
+    let mut first = None;
+    while let Some(joined) = tasks.join_next().await {
+        let result = joined.unwrap_or_else(|error| Err(BulkError::Internal(error.to_string())));
+        if let Err(error) = result {
+            first.get_or_insert(error);
+        }
+    }
+    first.map_or(Ok(()), Err)
+}
+
+/// The start of a fingerprint, for messages.
+fn short(sha256: &str) -> String {
+    sha256.chars().take(12).collect()
+}
+
+/// Refuses a journal that belongs to another file or another backend.
+fn check_run(
+    recorded: &RunInfo,
+    now: &RunInfo,
+    journal: &dyn Store,
+    backend: &Backend,
+) -> Result<(), BulkError> {
+    if recorded.csv_sha256 != now.csv_sha256 || recorded.csv_bytes != now.csv_bytes {
+        return Err(BulkError::Refused(format!(
+            "the journal {} belongs to another version of this file (SHA-256 {}…, {} bytes); \
+             the file now has SHA-256 {}… and {} bytes. Restore the file, or give another \
+             --journal to start a new run",
+            journal.location(),
+            short(&recorded.csv_sha256),
+            recorded.csv_bytes,
+            short(&now.csv_sha256),
+            now.csv_bytes
+        )));
+    }
+    if recorded.backend != now.backend {
+        return Err(BulkError::Refused(format!(
+            "the journal {} was written against `{}`, and this run would use {} (`{}`): \
+             resuming it there would refund the wrong payments or skip the right ones",
+            journal.location(),
+            recorded.backend,
+            backend.plan().describe(),
+            now.backend
+        )));
+    }
+    Ok(())
+}
+
+fn parse(
+    path: &Path,
+    bytes: &[u8],
+    providers: &Providers<'_>,
+    allow_duplicates: bool,
+) -> Result<BulkFile, BulkError> {
+    let check = |row: &rows::Row| providers.check(row);
+    rows::parse(bytes, &check, allow_duplicates).map_err(|source| BulkError::File {
+        path: path.to_owned(),
+        source,
+    })
+}
+
+fn count_valid(file: &BulkFile) -> usize {
+    file.rows
+        .iter()
+        .filter(|row| matches!(row, Parsed::Valid(_)))
+        .count()
+}
+
+fn print_invalid(file: &BulkFile) {
+    for row in &file.rows {
+        if let Parsed::Invalid(invalid) = row {
+            eprintln!("estorno: {invalid} (nothing is sent for this row)");
+        }
+    }
+}
+
+/// The journal's first content: valid rows pending, invalid ones with their error.
+fn initial_items(file: &BulkFile) -> Vec<Item> {
+    file.rows
+        .iter()
+        .map(|parsed| match parsed {
+            Parsed::Valid(row) => Item {
+                row: row.line,
+                provider: row.provider.clone(),
+                payment: row.payment.clone(),
+                amount: row.amount,
+                fields: row.fields.clone(),
+                state: State::Pending,
+                ..Item::default()
+            },
+            Parsed::Invalid(row) => Item {
+                row: row.line,
+                provider: row.provider.clone(),
+                payment: row.payment.clone(),
+                amount: row.amount,
+                fields: row.fields.clone(),
+                state: State::Invalid,
+                field: Some(row.field.clone()),
+                reason: Some(row.reason.clone()),
+                ..Item::default()
+            },
+        })
+        .collect()
+}
+
+/// Writes the report and prints the summary (or the JSON report); returns the exit code.
+fn finish(
+    options: &Options,
+    items: &[Item],
+    report_to: Option<&(PathBuf, ReportFormat)>,
+) -> Result<u8, BulkError> {
+    let report = Report::from_items(items);
+    if let Some((path, format)) = report_to {
+        let contents = match format {
+            ReportFormat::Csv => report.to_csv(),
+            ReportFormat::Json => report.to_json().into_bytes(),
+        };
+        files::write_private(path, &contents).map_err(|source| BulkError::Report {
+            path: path.clone(),
+            source,
+        })?;
+    }
+    if options.json {
+        print!("{}", report.to_json());
+    } else {
+        print!("{}", report.summary());
+        if let Some((path, _)) = report_to {
+            println!("\nreport: {}", path.display());
+        }
+        if options.dry_run {
+            println!("dry run: nothing was sent");
+        }
+    }
+    Ok(report.exit_code())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_and_print_as_operators_write_them() {
+        assert_eq!(parse_duration("24h"), Ok(Duration::from_secs(86_400)));
+        assert_eq!(parse_duration("90s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("0s"), Ok(Duration::ZERO));
+        assert!(parse_duration("24").unwrap_err().contains("unit"));
+        assert!(parse_duration("h").is_err());
+        assert_eq!(humanize(Duration::from_secs(86_400)), "1d");
+        assert_eq!(humanize(Duration::from_secs(26 * 3_600 + 5)), "26h");
+        assert_eq!(humanize(Duration::from_secs(59)), "59s");
+    }
+}

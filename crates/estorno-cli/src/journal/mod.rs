@@ -1,0 +1,258 @@
+//! The bulk journal: what is known about every row of a run, written before each request is
+//! sent and after its answer, so a run killed at any point can be resumed without refunding
+//! anything twice.
+//!
+//! The engine talks to a [`Store`]; [`sqlite::SqliteJournal`] is the embedded one (a file
+//! beside the CSV). Another store (a database shared by several workers) implements the same
+//! trait with the same guarantees: a write returns only once it is durable, and an item is
+//! marked `sending` only from `pending`, so no two processes can both send it.
+//!
+//! The life of an item:
+//!
+//! ```text
+//! pending ──look-up──> done | failed | invalid | review     (nothing sent)
+//!    │
+//!    └─ intent written ─> sending ─> done | failed (rejected) | review
+//!                              │
+//!                              ├──> acknowledged  (accepted, effect not visible yet)
+//!                              └──> unresolved    (no answer: may or may not have landed)
+//!
+//! acknowledged ─look-ups─> done | failed (a declared refusal state) | review | acknowledged
+//! unresolved   ─look-ups─> done | review | unresolved
+//!              ─an operator's --resend-unresolved, recorded─> pending
+//! ```
+//!
+//! Nothing puts an `acknowledged` item back to `pending`, and only an operator's recorded
+//! decision does so for an `unresolved` one: a waiting period proves nothing.
+
+pub mod sqlite;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::PathBuf;
+use std::str::FromStr;
+
+pub use sqlite::SqliteJournal;
+
+/// Where an item stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub enum State {
+    /// Not sent yet: safe to send after a look-up.
+    #[default]
+    Pending,
+    /// Its request may have been sent: reconcile before anything else.
+    Sending,
+    /// Finished: refunded, voided, or found already so.
+    Done,
+    /// Refused before sending: a bad row.
+    Invalid,
+    /// The provider refused, or it failed without anything being sent.
+    Failed,
+    /// Sent, and nobody knows whether it landed. Never sent again without an operator's
+    /// recorded decision.
+    Unresolved,
+    /// Money moved, but not as asked, or the look-up cannot be trusted: a person must look.
+    /// Never sent again.
+    Review,
+    /// Sent and accepted by the provider, whose look-up does not show it yet. Never sent
+    /// again; each run looks again.
+    Acknowledged,
+}
+
+impl State {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            State::Pending => "pending",
+            State::Sending => "sending",
+            State::Done => "done",
+            State::Invalid => "invalid",
+            State::Failed => "failed",
+            State::Unresolved => "unresolved",
+            State::Review => "review",
+            State::Acknowledged => "acknowledged",
+        }
+    }
+
+    /// Whether the item is finished for good: nothing will ever be sent for it again.
+    pub const fn is_final(self) -> bool {
+        matches!(
+            self,
+            State::Done | State::Invalid | State::Failed | State::Review
+        )
+    }
+
+    /// Whether a request for the item may have reached the provider and its effect is still
+    /// to be seen: each run looks these up before sending anything.
+    pub const fn in_doubt(self) -> bool {
+        matches!(
+            self,
+            State::Sending | State::Unresolved | State::Acknowledged
+        )
+    }
+}
+
+impl fmt::Display for State {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for State {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        Ok(match text {
+            "pending" => State::Pending,
+            "sending" => State::Sending,
+            "done" => State::Done,
+            "invalid" => State::Invalid,
+            "failed" => State::Failed,
+            "unresolved" => State::Unresolved,
+            "review" => State::Review,
+            "acknowledged" => State::Acknowledged,
+            other => return Err(format!("unknown item state `{other}`")),
+        })
+    }
+}
+
+/// Which file and which backend a journal belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunInfo {
+    pub csv_sha256: String,
+    pub csv_bytes: u64,
+    pub backend: String,
+}
+
+/// One row of the bulk file and everything known about it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Item {
+    pub row: u64,
+    pub provider: String,
+    pub payment: String,
+    pub amount: Option<u64>,
+    pub fields: BTreeMap<String, String>,
+    pub state: State,
+    pub baseline_refunded: Option<u64>,
+    /// `Outcome::name()` of the payment before this item's request.
+    pub baseline_outcome: Option<String>,
+    pub requested: Option<u64>,
+    pub outcome: Option<String>,
+    pub already_done: bool,
+    pub refunded: Option<u64>,
+    pub remaining: Option<u64>,
+    pub reference: Option<String>,
+    pub cancel_reference: Option<String>,
+    pub reason: Option<String>,
+    pub review: Option<String>,
+    pub field: Option<String>,
+    /// Cancellations sent for this item, over every run.
+    pub sends: u64,
+    /// When the last one was sent (Unix ms).
+    pub sent_at_ms: Option<i64>,
+    /// Look-ups made to follow a sent cancellation, over every run.
+    pub lookups: u64,
+    /// An operator's recorded decision to send an unresolved item again.
+    pub resend_decision: Option<String>,
+}
+
+/// What is written before a cancellation is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Intent<'a> {
+    /// Refunded before the request, as the look-up reported it (0 if it reported none).
+    pub baseline_refunded: u64,
+    /// The look-up's outcome, `Outcome::name()`.
+    pub baseline_outcome: &'a str,
+    /// Cents asked for: the row's amount, or what the look-up said remains.
+    pub requested: Option<u64>,
+    /// The provider's id of the payment, from the look-up.
+    pub reference: Option<&'a str>,
+    /// When it is sent, Unix milliseconds.
+    pub sent_at_ms: i64,
+}
+
+/// What an item ends as (or goes back to), written in one statement.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Resolution {
+    pub state: State,
+    pub outcome: Option<String>,
+    pub already_done: bool,
+    /// Replaces the recorded amount asked for, when known.
+    pub requested: Option<u64>,
+    pub refunded: Option<u64>,
+    pub remaining: Option<u64>,
+    /// Replaces the recorded payment reference, when known.
+    pub reference: Option<String>,
+    /// Replaces the recorded cancellation reference, when known.
+    pub cancel_reference: Option<String>,
+    pub reason: Option<String>,
+    pub review: Option<String>,
+    pub field: Option<String>,
+    /// Look-ups made while reaching this resolution, added to the item's count.
+    pub lookups: u64,
+}
+
+/// Why the journal cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum JournalError {
+    #[error("journal {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("journal {path} is in use by another estorno process; wait for it to finish")]
+    InUse { path: PathBuf },
+    #[error("journal {path}: {reason}")]
+    Unusable { path: PathBuf, reason: String },
+    #[error("journal {path}: {source}")]
+    Sqlite {
+        path: PathBuf,
+        #[source]
+        source: rusqlite::Error,
+    },
+}
+
+/// Where a run's journal lives. Every write is durable when it returns.
+pub trait Store: Send + fmt::Debug {
+    /// Where the journal is, for messages.
+    fn location(&self) -> String;
+
+    /// What opening the journal changed, if anything (an older format migrated), for stderr.
+    fn migration_note(&self) -> Option<String>;
+
+    /// The file and backend this journal belongs to, once a run has started.
+    fn run(&self) -> Result<Option<RunInfo>, JournalError>;
+
+    /// Records the run and every item — valid ones `pending`, invalid ones `invalid` — at
+    /// once: a crash leaves either all of them or none.
+    fn start(&mut self, run: &RunInfo, items: &[Item]) -> Result<(), JournalError>;
+
+    /// Every item, by row.
+    fn items(&self) -> Result<Vec<Item>, JournalError>;
+
+    /// Durably records that `row`'s cancellation is about to be sent, with the baseline that
+    /// reconciliation compares against. Only a `pending` item can be sent.
+    fn mark_sending(&mut self, row: u64, intent: &Intent<'_>) -> Result<(), JournalError>;
+
+    /// Records what `row` ended as, or where it stands now.
+    fn resolve(&mut self, row: u64, resolution: &Resolution) -> Result<(), JournalError>;
+
+    /// Puts `row` back to `pending` — nothing was sent for it, or it was refused — with an
+    /// optional note on why it waits, and the outcome label the report shows meanwhile
+    /// (`throttled`, `unavailable`). Refused for an item that may have been sent.
+    fn set_pending(
+        &mut self,
+        row: u64,
+        reason: Option<&str>,
+        outcome: Option<&str>,
+    ) -> Result<(), JournalError>;
+
+    /// Puts every `failed` item back to `pending` (`--retry-failed`): a failed item moved no
+    /// money (refused or never sent), and it is looked up again before anything is sent; a
+    /// new attempt is a new request. Returns how many.
+    fn requeue_failed(&mut self) -> Result<usize, JournalError>;
+
+    /// Records an operator's decision to send an `unresolved` item again and puts it back to
+    /// `pending`. Refused for any other state.
+    fn decide_resend(&mut self, row: u64, decision: &str) -> Result<(), JournalError>;
+}

@@ -1,0 +1,249 @@
+//! The SQLite journal's tests: states, reopening, locking, file modes and migration.
+
+use std::collections::BTreeMap;
+
+use super::*;
+use crate::journal::State;
+
+fn run() -> RunInfo {
+    RunInfo {
+        csv_sha256: "ab".repeat(32),
+        csv_bytes: 42,
+        backend: "embedded-sandbox".into(),
+    }
+}
+
+fn item(row: u64, state: State) -> Item {
+    Item {
+        row,
+        provider: "zoop".into(),
+        payment: format!("txn-{row}"),
+        amount: Some(100),
+        fields: BTreeMap::from([("marketplace_id".into(), "mkt".into())]),
+        state,
+        reason: (state == State::Invalid).then(|| "bad".into()),
+        field: (state == State::Invalid).then(|| "amount".into()),
+        ..Item::default()
+    }
+}
+
+#[test]
+fn items_go_through_their_states_and_survive_reopening() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.sqlite");
+    {
+        let mut journal = SqliteJournal::open(&path).unwrap();
+        assert_eq!(journal.run().unwrap(), None);
+        journal
+            .start(&run(), &[item(2, State::Pending), item(3, State::Invalid)])
+            .unwrap();
+        let intent = Intent {
+            baseline_refunded: 50,
+            baseline_outcome: "PartiallyRefunded",
+            requested: Some(100),
+            reference: Some("ref-2"),
+            sent_at_ms: 1_700_000_000_000,
+        };
+        journal.mark_sending(2, &intent).unwrap();
+        // An item can be sent only from `pending`.
+        assert!(journal.mark_sending(2, &intent).is_err());
+        assert!(journal.mark_sending(3, &intent).is_err());
+    }
+    let mut journal = SqliteJournal::open(&path).unwrap();
+    assert_eq!(journal.run().unwrap(), Some(run()));
+    let items = journal.items().unwrap();
+    assert_eq!(items.len(), 2);
+    assert_eq!(items[0].state, State::Sending);
+    assert_eq!(items[0].baseline_refunded, Some(50));
+    assert_eq!(
+        items[0].baseline_outcome.as_deref(),
+        Some("PartiallyRefunded")
+    );
+    assert_eq!(items[0].reference.as_deref(), Some("ref-2"));
+    assert_eq!(items[0].sends, 1);
+    assert_eq!(
+        items[0].fields.get("marketplace_id").map(String::as_str),
+        Some("mkt")
+    );
+    assert_eq!(items[1].state, State::Invalid);
+    assert_eq!(items[1].field.as_deref(), Some("amount"));
+
+    journal
+        .resolve(
+            2,
+            &Resolution {
+                state: State::Done,
+                outcome: Some("partially_refunded".into()),
+                refunded: Some(150),
+                remaining: Some(850),
+                cancel_reference: Some("refund-1".into()),
+                ..Resolution::default()
+            },
+        )
+        .unwrap();
+    let done = &journal.items().unwrap()[0];
+    assert_eq!(done.state, State::Done);
+    assert_eq!(done.requested, Some(100), "kept from mark_sending");
+    assert_eq!(
+        done.reference.as_deref(),
+        Some("ref-2"),
+        "kept from mark_sending"
+    );
+    assert_eq!(done.remaining, Some(850));
+
+    journal
+        .resolve(
+            3,
+            &Resolution {
+                state: State::Failed,
+                ..Resolution::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(journal.requeue_failed().unwrap(), 1);
+    assert_eq!(journal.items().unwrap()[1].state, State::Pending);
+}
+
+#[test]
+fn a_second_process_is_refused_while_the_first_holds_the_journal() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.sqlite");
+    let _first = SqliteJournal::open(&path).unwrap();
+    match SqliteJournal::open(&path) {
+        Err(JournalError::InUse { .. }) => {}
+        other => panic!("expected InUse, got {other:?}"),
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn the_journal_and_its_wal_are_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.sqlite");
+    let mut journal = SqliteJournal::open(&path).unwrap();
+    journal.start(&run(), &[item(2, State::Pending)]).unwrap();
+    for suffix in ["", "-wal", "-shm"] {
+        let file = files::sibling(&path, suffix);
+        if let Ok(metadata) = std::fs::metadata(&file) {
+            assert_eq!(
+                metadata.permissions().mode() & 0o777,
+                0o600,
+                "{}",
+                file.display()
+            );
+        }
+    }
+    assert!(files::sibling(&path, "-wal").exists(), "WAL mode");
+}
+
+#[test]
+fn only_an_unresolved_row_can_be_resent_and_the_decision_is_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.sqlite");
+    let mut journal = SqliteJournal::open(&path).unwrap();
+    journal
+        .start(&run(), &[item(2, State::Pending), item(3, State::Pending)])
+        .unwrap();
+    let intent = Intent {
+        baseline_refunded: 0,
+        baseline_outcome: "Active",
+        requested: Some(100),
+        reference: None,
+        sent_at_ms: 1_700_000_000_000,
+    };
+    journal.mark_sending(2, &intent).unwrap();
+    journal.mark_sending(3, &intent).unwrap();
+    let left = |state| Resolution {
+        state,
+        lookups: 2,
+        ..Resolution::default()
+    };
+    journal.resolve(2, &left(State::Unresolved)).unwrap();
+    journal.resolve(3, &left(State::Acknowledged)).unwrap();
+    // Neither goes back to pending by the ordinary path.
+    assert!(journal.set_pending(2, None, None).is_err());
+    assert!(journal.set_pending(3, None, None).is_err());
+    // An acknowledged row is never resent, even by an operator's decision.
+    assert!(journal.decide_resend(3, "operator").is_err());
+    journal
+        .decide_resend(2, "resent by --resend-unresolved")
+        .unwrap();
+    let items = journal.items().unwrap();
+    assert_eq!(items[0].state, State::Pending);
+    assert_eq!(
+        items[0].resend_decision.as_deref(),
+        Some("resent by --resend-unresolved")
+    );
+    assert_eq!(items[0].lookups, 2);
+    assert_eq!(items[1].state, State::Acknowledged);
+}
+
+/// A journal as the previous release wrote it: format 1, with a row it sent three times and
+/// put back to `pending` after "did not take effect".
+fn format_1_journal(path: &std::path::Path) {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    conn.execute_batch(
+        "CREATE TABLE run (id INTEGER PRIMARY KEY CHECK (id = 1), csv_sha256 TEXT NOT NULL,
+             csv_bytes INTEGER NOT NULL, backend TEXT NOT NULL);
+         CREATE TABLE items (row INTEGER PRIMARY KEY, provider TEXT NOT NULL,
+             payment TEXT NOT NULL, amount INTEGER, fields TEXT NOT NULL,
+             state TEXT NOT NULL CHECK (state IN
+                 ('pending', 'sending', 'done', 'invalid', 'failed', 'unresolved', 'review')),
+             baseline_refunded INTEGER, baseline_outcome TEXT, requested INTEGER, outcome TEXT,
+             already_done INTEGER NOT NULL DEFAULT 0, refunded INTEGER, remaining INTEGER,
+             reference TEXT, cancel_reference TEXT, reason TEXT, review TEXT, field TEXT,
+             sends INTEGER NOT NULL DEFAULT 0, sent_at_ms INTEGER);
+         INSERT INTO run VALUES (1, 'abab', 42, 'embedded-sandbox');
+         INSERT INTO items (row, provider, payment, amount, fields, state, reason, sends,
+                            sent_at_ms)
+             VALUES (2, 'zoop', 'txn-2', 100, '{}', 'pending',
+                     'not sent: 3 cancellations did not take effect; rerun to try again', 3,
+                     1700000000000);
+         INSERT INTO items (row, provider, payment, amount, fields, state, sends)
+             VALUES (3, 'zoop', 'txn-3', NULL, '{}', 'pending', 0);
+         INSERT INTO items (row, provider, payment, amount, fields, state, outcome, sends)
+             VALUES (4, 'zoop', 'txn-4', NULL, '{}', 'done', 'refunded', 1);
+         PRAGMA user_version = 1;",
+    )
+    .unwrap();
+}
+
+#[test]
+fn a_format_1_journal_is_migrated_and_its_resent_rows_become_unresolved() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.sqlite");
+    format_1_journal(&path);
+    let journal = SqliteJournal::open(&path).unwrap();
+    let note = journal.migration_note().unwrap();
+    assert!(note.contains("1 row(s)"), "{note}");
+    let items = journal.items().unwrap();
+    assert_eq!(items.len(), 3);
+    assert_eq!(items[0].state, State::Unresolved);
+    assert_eq!(items[0].sends, 3);
+    assert_eq!(items[0].reason.as_deref(), Some(MIGRATED_REASON));
+    assert_eq!(items[1].state, State::Pending, "never sent: still pending");
+    assert_eq!(items[2].state, State::Done);
+    assert_eq!(journal.run().unwrap().unwrap().backend, "embedded-sandbox");
+    drop(journal);
+    // Opened again, it is format 2 and nothing more changes.
+    let journal = SqliteJournal::open(&path).unwrap();
+    assert_eq!(journal.migration_note(), None);
+    assert_eq!(journal.items().unwrap()[0].state, State::Unresolved);
+}
+
+#[test]
+fn a_journal_of_an_unknown_format_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.sqlite");
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute_batch("PRAGMA user_version = 9;")
+        .unwrap();
+    match SqliteJournal::open(&path) {
+        Err(JournalError::Unusable { reason, .. }) => {
+            assert!(reason.contains("format 9"), "{reason}")
+        }
+        other => panic!("expected Unusable, got {other:?}"),
+    }
+}

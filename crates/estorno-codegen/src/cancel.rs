@@ -1,0 +1,319 @@
+//! The unified cancellation's expansion: the `CancelOps` impl that drives a provider's
+//! declared calls, and the `CancelSpec` that says which fields and ids those calls take.
+
+use proc_macro2::{Literal, TokenStream};
+use quote::{ToTokens, quote, quote_spanned};
+use syn::{Ident, LitStr, Type};
+
+use crate::ast::{CancelCall, CancelDecl, CancelRole, Provider};
+
+/// The unified cancellation API's view of this provider: which calls cancel and look up.
+pub(crate) fn cancel_ops(provider: &Provider, cancel: &CancelDecl) -> TokenStream {
+    let total = cancel_call(provider, &cancel.total, CancelRole::Total);
+    let status = cancel_call(provider, &cancel.status, CancelRole::Status);
+    let supports_partial = cancel.partial.is_some();
+    let partial = match &cancel.partial {
+        Some(call) => cancel_call(provider, call, CancelRole::Partial),
+        None => quote! {
+            ::std::boxed::Box::pin(async move {
+                ::core::result::Result::Err(::estorno::__private::partial_unsupported(&SPEC))
+            })
+        },
+    };
+    let future = quote! {
+        ::estorno::BoxFuture<
+            'a,
+            ::core::result::Result<::estorno::__private::Observed, ::estorno::__private::Failure>,
+        >
+    };
+    quote! {
+        #[automatically_derived]
+        impl ::estorno::__private::CancelOps for Client {
+            fn spec(&self) -> &'static ::estorno::spec::ProviderSpec {
+                &SPEC
+            }
+
+            fn supports_partial(&self) -> bool {
+                #supports_partial
+            }
+
+            fn total<'a>(
+                &'a self,
+                __request: &'a ::estorno::CancelRequest,
+                __remaining: ::core::option::Option<::estorno::Amount>,
+            ) -> #future {
+                #total
+            }
+
+            fn partial<'a>(
+                &'a self,
+                __request: &'a ::estorno::CancelRequest,
+                __amount: ::estorno::Amount,
+            ) -> #future {
+                #partial
+            }
+
+            fn status<'a>(&'a self, __request: &'a ::estorno::CancelRequest) -> #future {
+                #status
+            }
+        }
+    }
+}
+
+/// One declared call, with the inputs it names bound as locals.
+fn cancel_call(provider: &Provider, call: &CancelCall, role: CancelRole) -> TokenStream {
+    let Some(endpoint) = provider
+        .endpoints
+        .iter()
+        .find(|endpoint| endpoint.ident == call.operation)
+    else {
+        return quote!(::core::unreachable!());
+    };
+    let mut fields = Vec::new();
+    let mut used = Vec::new();
+    let arguments: Vec<TokenStream> = call
+        .args
+        .iter()
+        .zip(&endpoint.inputs)
+        .map(|(argument, (_, ty))| {
+            let tokens = rewrite_fields(argument.to_token_stream(), &mut fields);
+            used.extend(idents_in(tokens.clone()).map(|ident| ident.to_string()));
+            // Reference parameters borrow the value built here.
+            if matches!(ty, Type::Reference(_)) {
+                quote!(&(#tokens))
+            } else {
+                tokens
+            }
+        })
+        .collect();
+    let uses = |name: &str| used.iter().any(|ident| ident == name);
+
+    let mut bindings = Vec::new();
+    if uses("payment") {
+        bindings.push(quote!(let payment: &str = __request.payment();));
+    }
+    if role == CancelRole::Partial && uses("amount") {
+        bindings.push(quote!(let amount: ::estorno::Amount = __amount;));
+    }
+    if role == CancelRole::Total && uses("remaining") {
+        bindings.push(quote! {
+            let remaining: ::estorno::Amount = match __remaining {
+                ::core::option::Option::Some(remaining) => remaining,
+                ::core::option::Option::None => {
+                    return ::core::result::Result::Err(
+                        ::estorno::__private::remaining_unknown(&SPEC),
+                    );
+                }
+            };
+        });
+    }
+    for (binding, name, optional) in &fields {
+        bindings.push(if *optional {
+            quote! {
+                let #binding: ::core::option::Option<::std::string::String> =
+                    __request.get(#name).map(::std::borrow::ToOwned::to_owned);
+            }
+        } else {
+            quote!(let #binding: ::std::string::String = __request.require(#name)?;)
+        });
+    }
+    let operation = &call.operation;
+    let call_tokens = quote_spanned! {operation.span()=>
+        ::estorno::__private::observe(&self.__core, __request, self.#operation(#(#arguments),*).await)
+    };
+    quote! {
+        ::std::boxed::Box::pin(async move {
+            #(#bindings)*
+            #call_tokens
+        })
+    }
+}
+
+/// Replaces `field("name")` and `optional_field("name")` with locals bound before the call,
+/// so a missing required field is reported (and nothing sent) before the call is made.
+fn rewrite_fields(tokens: TokenStream, fields: &mut Vec<(Ident, LitStr, bool)>) -> TokenStream {
+    use proc_macro2::{Delimiter, Group, TokenTree};
+    let mut output = Vec::new();
+    let mut trees = tokens.into_iter().peekable();
+    while let Some(tree) = trees.next() {
+        match tree {
+            TokenTree::Ident(ident) if ident == "field" || ident == "optional_field" => {
+                let literal = match trees.peek() {
+                    Some(TokenTree::Group(group))
+                        if group.delimiter() == Delimiter::Parenthesis =>
+                    {
+                        syn::parse::Parser::parse2(crate::attr::field_args, group.stream())
+                            .ok()
+                            .map(|(name, _)| name)
+                    }
+                    _ => None,
+                };
+                match literal {
+                    Some(name) => {
+                        trees.next();
+                        let optional = ident == "optional_field";
+                        let binding = crate::derive::field_binding(fields.len(), optional);
+                        let binding = Ident::new(&binding.to_string(), ident.span());
+                        fields.push((binding.clone(), name, optional));
+                        output.push(TokenTree::Ident(binding));
+                    }
+                    None => output.push(TokenTree::Ident(ident)),
+                }
+            }
+            TokenTree::Group(group) => {
+                let mut rewritten =
+                    Group::new(group.delimiter(), rewrite_fields(group.stream(), fields));
+                rewritten.set_span(group.span());
+                output.push(TokenTree::Group(rewritten));
+            }
+            other => output.push(other),
+        }
+    }
+    output.into_iter().collect()
+}
+
+/// Every identifier used as a value in a token stream, nested groups included: struct
+/// literal labels (`amount:` in `Body { amount: remaining }`) and field accesses (`.amount`)
+/// are names of something else and are skipped.
+pub(crate) fn idents_in(tokens: TokenStream) -> impl Iterator<Item = Ident> {
+    use proc_macro2::{Spacing, TokenTree};
+    let mut found = Vec::new();
+    let mut stack = vec![tokens];
+    while let Some(tokens) = stack.pop() {
+        let trees: Vec<TokenTree> = tokens.into_iter().collect();
+        for (index, tree) in trees.iter().enumerate() {
+            match tree {
+                TokenTree::Ident(ident) => {
+                    let label = matches!(
+                        (trees.get(index + 1), trees.get(index + 2)),
+                        (Some(TokenTree::Punct(colon)), next)
+                            if colon.as_char() == ':'
+                                && colon.spacing() == Spacing::Alone
+                                && !matches!(next, Some(TokenTree::Punct(p)) if p.as_char() == ':')
+                    );
+                    let accessed = index > 0
+                        && matches!(&trees[index - 1], TokenTree::Punct(dot) if dot.as_char() == '.');
+                    if !label && !accessed {
+                        found.push(ident.clone());
+                    }
+                }
+                TokenTree::Group(group) => stack.push(group.stream()),
+                _ => {}
+            }
+        }
+    }
+    found.into_iter()
+}
+
+/// The `CancelSpec` value of `SPEC.cancel`: the parameters the payment's id fills, every
+/// provider field with how each call uses it and the rules it must meet, and the resend proof.
+pub(crate) fn cancel_spec(provider: &Provider, cancel: &CancelDecl) -> TokenStream {
+    // (endpoint, parameter) pairs, each once: total and partial often call the same operation.
+    let mut payment: Vec<(usize, usize)> = Vec::new();
+    let mut field_params: Vec<(String, (usize, usize))> = Vec::new();
+    for (_, call) in cancel.calls() {
+        let Some(endpoint_index) = provider
+            .endpoints
+            .iter()
+            .position(|endpoint| endpoint.ident == call.operation)
+        else {
+            continue;
+        };
+        let endpoint = &provider.endpoints[endpoint_index];
+        for (argument, (input, _)) in call.args.iter().zip(&endpoint.inputs) {
+            let Some(param_index) = endpoint
+                .params
+                .iter()
+                .position(|param| param.ident == *input)
+            else {
+                continue;
+            };
+            let reference = (endpoint_index, param_index);
+            match plain_input(argument) {
+                Some(PlainInput::Payment) if !payment.contains(&reference) => {
+                    payment.push(reference);
+                }
+                Some(PlainInput::Field(name))
+                    if !field_params.contains(&(name.clone(), reference)) =>
+                {
+                    field_params.push((name, reference));
+                }
+                _ => {}
+            }
+        }
+    }
+    let param_ref = |&(endpoint, param): &(usize, usize)| {
+        let (endpoint, param) = (
+            Literal::usize_unsuffixed(endpoint),
+            Literal::usize_unsuffixed(param),
+        );
+        quote!(::estorno::spec::ParamRef { endpoint: #endpoint, param: #param })
+    };
+    let fields = cancel.fields.iter().map(|field| {
+        let name = &field.name;
+        let uses = |role| match field.use_in(role) {
+            Some(true) => quote!(::estorno::spec::FieldUse::Required),
+            Some(false) => quote!(::estorno::spec::FieldUse::Optional),
+            None => quote!(::estorno::spec::FieldUse::Unused),
+        };
+        let (total, partial, status) = (
+            uses(CancelRole::Total),
+            uses(CancelRole::Partial),
+            uses(CancelRole::Status),
+        );
+        let rule = crate::expand::rule(&field.rule);
+        let params = field_params
+            .iter()
+            .filter(|(filled, _)| *filled == name.value())
+            .map(|(_, reference)| param_ref(reference));
+        quote! {
+            ::estorno::spec::CancelFieldSpec {
+                name: #name,
+                total: #total,
+                partial: #partial,
+                status: #status,
+                rule: #rule,
+                params: &[#(#params),*],
+            }
+        }
+    });
+    let payment = payment.iter().map(param_ref);
+    let partial = cancel.partial.is_some();
+    quote! {
+        ::core::option::Option::Some(::estorno::spec::CancelSpec {
+            payment: &[#(#payment),*],
+            fields: &[#(#fields),*],
+            partial: #partial,
+            resend: ::estorno::spec::ResendProof::Unproven,
+        })
+    }
+}
+
+/// An argument that is one input as it stands, so the parameter it fills takes its value
+/// unchanged and the parameter's rule applies to it.
+enum PlainInput {
+    Payment,
+    Field(String),
+}
+
+fn plain_input(argument: &syn::Expr) -> Option<PlainInput> {
+    match argument {
+        syn::Expr::Path(path) if path.path.is_ident("payment") => Some(PlainInput::Payment),
+        syn::Expr::Call(call) => {
+            let syn::Expr::Path(function) = &*call.func else {
+                return None;
+            };
+            if !(function.path.is_ident("field") || function.path.is_ident("optional_field")) {
+                return None;
+            }
+            match call.args.first() {
+                Some(syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(name),
+                    ..
+                })) => Some(PlainInput::Field(name.value())),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}

@@ -1,0 +1,116 @@
+//! How generated code reads a response's fields for the unified cancellation, whatever their
+//! Rust type: status enums (plain or optional), every money type, identifiers and reasons.
+
+use crate::DomainStatus;
+use crate::money::{Amount, Cents, Reais};
+use crate::outcome::Outcome;
+
+/// Reads an outcome from a status field, plain or optional.
+#[doc(hidden)]
+pub trait StatusField {
+    fn status_outcome(&self) -> Option<Outcome>;
+}
+
+impl<T: DomainStatus> StatusField for T {
+    fn status_outcome(&self) -> Option<Outcome> {
+        Some(self.outcome())
+    }
+}
+
+impl<T: DomainStatus> StatusField for Option<T> {
+    fn status_outcome(&self) -> Option<Outcome> {
+        self.as_ref().map(DomainStatus::outcome)
+    }
+}
+
+/// Reads an amount field, whatever its money type.
+#[doc(hidden)]
+pub trait AmountField {
+    fn as_cents(&self) -> Option<Cents>;
+}
+
+impl AmountField for Cents {
+    fn as_cents(&self) -> Option<Cents> {
+        Some(*self)
+    }
+}
+
+impl AmountField for Reais {
+    fn as_cents(&self) -> Option<Cents> {
+        Some(self.cents())
+    }
+}
+
+impl AmountField for crate::money::CentsOrReais {
+    fn as_cents(&self) -> Option<Cents> {
+        Some(self.cents())
+    }
+}
+
+impl AmountField for Amount {
+    fn as_cents(&self) -> Option<Cents> {
+        Some(self.cents())
+    }
+}
+
+impl<T: AmountField> AmountField for Option<T> {
+    fn as_cents(&self) -> Option<Cents> {
+        self.as_ref().and_then(AmountField::as_cents)
+    }
+}
+
+/// Reads an identifier field as text.
+#[doc(hidden)]
+pub trait ReferenceField {
+    fn as_reference(&self) -> Option<String>;
+}
+
+macro_rules! reference_fields {
+    ($($ty:ty),*) => {$(
+        impl ReferenceField for $ty {
+            fn as_reference(&self) -> Option<String> {
+                Some(self.to_string())
+            }
+        }
+    )*};
+}
+
+reference_fields!(String, str, u64, i64, u32, i32, crate::wire::Identifier);
+
+impl<T: ReferenceField> ReferenceField for Option<T> {
+    fn as_reference(&self) -> Option<String> {
+        self.as_ref().and_then(ReferenceField::as_reference)
+    }
+}
+
+/// Reads a rejection's reason field as text.
+#[doc(hidden)]
+pub trait ReasonField {
+    fn as_reason(&self) -> String;
+}
+
+impl ReasonField for String {
+    fn as_reason(&self) -> String {
+        self.clone()
+    }
+}
+
+impl ReasonField for str {
+    fn as_reason(&self) -> String {
+        self.to_owned()
+    }
+}
+
+impl ReasonField for crate::wire::Identifier {
+    fn as_reason(&self) -> String {
+        self.as_str().to_owned()
+    }
+}
+
+impl<T: ReasonField> ReasonField for Option<T> {
+    fn as_reason(&self) -> String {
+        self.as_ref()
+            .map(ReasonField::as_reason)
+            .unwrap_or_default()
+    }
+}
