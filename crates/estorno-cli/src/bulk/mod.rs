@@ -35,7 +35,7 @@
 
 mod dry;
 mod engine;
-mod resolution;
+pub(crate) mod resolution;
 
 use std::fs;
 use std::path::{Path, PathBuf};

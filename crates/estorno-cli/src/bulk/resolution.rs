@@ -26,7 +26,7 @@ pub fn outcome_name(outcome: Outcome) -> &'static str {
     }
 }
 
-pub(super) fn unix_ms(time: SystemTime) -> i64 {
+pub(crate) fn unix_ms(time: SystemTime) -> i64 {
     time.duration_since(UNIX_EPOCH).map_or(0, |elapsed| {
         i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX)
     })
@@ -37,7 +37,7 @@ pub(super) fn from_unix_ms(ms: i64) -> SystemTime {
 }
 
 /// The request a row or an item stands for.
-pub(super) fn request_for(
+pub(crate) fn request_for(
     payment: &str,
     amount: Option<u64>,
     fields: &std::collections::BTreeMap<String, String>,
@@ -68,7 +68,7 @@ fn outcome_from_name(name: &str) -> Option<Outcome> {
 }
 
 /// The request as it was sent: with the baseline the journal recorded before sending.
-pub(super) fn sent_request(item: &Item) -> Result<CancelRequest, String> {
+pub(crate) fn sent_request(item: &Item) -> Result<CancelRequest, String> {
     let mut request =
         request_of(item)?.with_baseline_refunded(Cents::new(item.baseline_refunded.unwrap_or(0)));
     if let Some(outcome) = item.baseline_outcome.as_deref().and_then(outcome_from_name) {

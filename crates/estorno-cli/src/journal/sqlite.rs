@@ -228,6 +228,17 @@ impl SqliteJournal {
         Ok(())
     }
 
+    /// Empties the journal (its run and every item) in one transaction, for a journal that is
+    /// reused for a new run once the old one is settled.
+    pub fn clear(&mut self) -> Result<(), JournalError> {
+        let path = self.path.clone();
+        let sqlite = |source| classify(&path, source);
+        let tx = self.conn.transaction().map_err(sqlite)?;
+        tx.execute_batch("DELETE FROM items; DELETE FROM run;")
+            .map_err(sqlite)?;
+        tx.commit().map_err(sqlite)
+    }
+
     fn changed_one(
         &self,
         changed: usize,

@@ -67,6 +67,11 @@ fn scrub(command: &mut std::process::Command) {
         }
     }
     command.env("NO_COLOR", "1");
+    // What `estorno cancel` remembers between runs stays with this test process.
+    command.env(
+        "ESTORNO_STATE_DIR",
+        std::env::temp_dir().join(format!("estorno-test-state-{}", std::process::id())),
+    );
 }
 
 /// `estorno` with no provider settings: the embedded sandbox.
