@@ -434,3 +434,56 @@ fn estorno_cancel_remembers_a_cancellation_in_doubt_and_never_sends_it_twice() {
     assert_eq!(again.status.code(), Some(3));
     cancel.assert_calls(2);
 }
+
+#[test]
+fn a_journal_of_the_previous_format_is_migrated_and_its_resent_row_is_not_sent_again() {
+    let server = MockServer::start();
+    status_mock(&server, "paid");
+    let cancel = cancellations_mock(&server, 200);
+    let dir = tempfile::tempdir().unwrap();
+    let file = bulk_file(dir.path());
+    let bytes = std::fs::read(&file).unwrap();
+    // What the previous release left after "3 cancellations did not take effect".
+    let conn = rusqlite::Connection::open(dir.path().join("refunds.csv.journal.sqlite")).unwrap();
+    conn.execute_batch(
+        "CREATE TABLE run (id INTEGER PRIMARY KEY CHECK (id = 1), csv_sha256 TEXT NOT NULL,
+             csv_bytes INTEGER NOT NULL, backend TEXT NOT NULL);
+         CREATE TABLE items (row INTEGER PRIMARY KEY, provider TEXT NOT NULL,
+             payment TEXT NOT NULL, amount INTEGER, fields TEXT NOT NULL,
+             state TEXT NOT NULL CHECK (state IN
+                 ('pending', 'sending', 'done', 'invalid', 'failed', 'unresolved', 'review')),
+             baseline_refunded INTEGER, baseline_outcome TEXT, requested INTEGER, outcome TEXT,
+             already_done INTEGER NOT NULL DEFAULT 0, refunded INTEGER, remaining INTEGER,
+             reference TEXT, cancel_reference TEXT, reason TEXT, review TEXT, field TEXT,
+             sends INTEGER NOT NULL DEFAULT 0, sent_at_ms INTEGER);
+         PRAGMA user_version = 1;",
+    )
+    .unwrap();
+    conn.execute(
+        "INSERT INTO run VALUES (1, ?1, ?2, 'providers')",
+        rusqlite::params![estorno_cli::rows::fingerprint(&bytes), bytes.len() as i64],
+    )
+    .unwrap();
+    conn.execute(
+        "INSERT INTO items (row, provider, payment, amount, fields, state, reason, sends,
+                            sent_at_ms, baseline_refunded, baseline_outcome)
+         VALUES (2, 'picpay-ecommerce', ?1, NULL, ?2, 'pending',
+                 'not sent: 3 cancellations did not take effect; rerun to try again', 3,
+                 1700000000000, 0, 'Active')",
+        rusqlite::params![ORDER, format!(r#"{{"authorizationId":"{AUTHORIZATION}"}}"#)],
+    )
+    .unwrap();
+    drop(conn);
+
+    let run = estorno(&server).arg("bulk").arg(&file).output().unwrap();
+    let stderr = common::text(&run.stderr);
+    assert_eq!(run.status.code(), Some(3), "{stderr}");
+    assert!(
+        stderr.contains(
+            "migrated; 1 row(s) it had sent and would have sent again are now unresolved"
+        ),
+        "{stderr}"
+    );
+    assert_eq!(report_row(dir.path()).0, "unresolved");
+    cancel.assert_calls(0);
+}
