@@ -15,7 +15,7 @@ use std::collections::BTreeSet;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use estorno_codegen::ast::{Auth, CancelRole, Provider, StatusEnum};
+use estorno_codegen::ast::{Auth, Provider, StatusEnum};
 use proc_macro2::{Delimiter, TokenStream, TokenTree};
 use quote::ToTokens;
 
@@ -37,6 +37,8 @@ pub(crate) struct Spec<'a> {
     pub source: &'a ProviderSource,
     pub provider: Provider,
     pub statuses: Vec<StatusEnum>,
+    /// The `#[derive(CancelResponse)]` types, with what each declares.
+    pub responses: Vec<estorno_codegen::ResponseDecl>,
 }
 
 impl Spec<'_> {
@@ -225,6 +227,7 @@ fn read_spec(source: &ProviderSource) -> Result<Spec<'_>> {
         source,
         provider,
         statuses: spec.statuses,
+        responses: spec.responses,
     })
 }
 
@@ -355,89 +358,12 @@ fn write_tokens(tokens: TokenStream, text: &mut String) {
     }
 }
 
-/// A provider field a unified cancellation reads from `CancelRequest`.
-pub(crate) struct CancelField {
-    pub name: String,
-    /// Each call (`total`, `partial`, `status`) that reads it, and whether it requires it.
-    pub uses: Vec<(CancelRole, bool)>,
-}
-
-impl CancelField {
-    /// `required`, `optional`, or which calls require it when they differ.
-    pub fn requirement(&self) -> String {
-        let roles = |required: bool| {
-            self.uses
-                .iter()
-                .filter(|(_, use_required)| *use_required == required)
-                .map(|(role, _)| role.keyword())
-                .collect::<Vec<_>>()
-                .join(" and ")
-        };
-        match (roles(true), roles(false)) {
-            (_, optional) if optional.is_empty() => "required".to_owned(),
-            (required, _) if required.is_empty() => "optional".to_owned(),
-            (required, optional) => format!("required by {required}, optional for {optional}"),
-        }
-    }
-}
-
-/// The provider fields a unified cancellation reads: each `field("name")` (required) and
-/// `optional_field("name")` in the `cancel(...)` calls, in order of first use.
-pub(crate) fn cancel_fields(provider: &Provider) -> Vec<CancelField> {
-    let mut fields: Vec<CancelField> = Vec::new();
-    let Some(cancel) = &provider.cancel else {
-        return fields;
-    };
-    let calls = [
-        (CancelRole::Total, Some(&cancel.total)),
-        (CancelRole::Partial, cancel.partial.as_ref()),
-        (CancelRole::Status, Some(&cancel.status)),
-    ];
-    for (role, call) in calls {
-        let Some(call) = call else { continue };
-        let mut found = Vec::new();
-        for argument in &call.args {
-            collect_fields(argument.to_token_stream(), &mut found);
-        }
-        for (name, required) in found {
-            let position = match fields.iter().position(|field| field.name == name) {
-                Some(position) => position,
-                None => {
-                    fields.push(CancelField {
-                        name,
-                        uses: Vec::new(),
-                    });
-                    fields.len() - 1
-                }
-            };
-            let uses = &mut fields[position].uses;
-            match uses.iter_mut().find(|(seen, _)| *seen == role) {
-                // Required anywhere in the call makes it required by the call.
-                Some((_, seen_required)) => *seen_required |= required,
-                None => uses.push((role, required)),
-            }
-        }
-    }
-    fields
-}
-
-/// Every `field("name")` and `optional_field("name")` in `tokens`, nested groups included.
-fn collect_fields(tokens: TokenStream, fields: &mut Vec<(String, bool)>) {
-    let trees: Vec<TokenTree> = tokens.into_iter().collect();
-    for (index, tree) in trees.iter().enumerate() {
-        match tree {
-            TokenTree::Ident(ident) if ident == "field" || ident == "optional_field" => {
-                let Some(TokenTree::Group(group)) = trees.get(index + 1) else {
-                    continue;
-                };
-                if let Ok(name) = syn::parse2::<syn::LitStr>(group.stream()) {
-                    fields.push((name.value(), ident == "field"));
-                }
-            }
-            TokenTree::Group(group) => collect_fields(group.stream(), fields),
-            _ => {}
-        }
-    }
+/// The provider fields a unified cancellation reads, as the spec model has them.
+pub(crate) fn cancel_fields(provider: &Provider) -> &[estorno_codegen::ast::CancelField] {
+    provider
+        .cancel
+        .as_ref()
+        .map_or(&[][..], |cancel| cancel.fields.as_slice())
 }
 
 #[cfg(test)]
@@ -501,7 +427,7 @@ mod tests {
         let fields = cancel_fields(&spec.providers[0]);
         let described: Vec<(String, String)> = fields
             .iter()
-            .map(|field| (field.name.clone(), field.requirement()))
+            .map(|field| (field.name.value(), field.requirement()))
             .collect();
         assert_eq!(
             described,

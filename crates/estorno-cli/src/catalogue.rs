@@ -1,12 +1,13 @@
 //! `estorno providers`: the registered providers, their operations, whether they refund part
-//! of a payment, and the environment variables each reads — with whether each is set, never
-//! its value.
+//! of a payment, the fields a cancellation takes, what makes a resend safe after an unknown
+//! outcome, and the environment variables each reads — with whether each is set, never its
+//! value.
 
 use std::fmt::Write as _;
 
+use estorno::ProviderConfig;
 use estorno::registry::{self, Entry};
-use estorno::spec::AuthScheme;
-use estorno::{AnyProvider, Cancel, ProviderConfig};
+use estorno::spec::{AuthScheme, FieldUse};
 use serde::Serialize;
 
 use crate::backend::{self, Plan};
@@ -23,8 +24,12 @@ struct ProviderInfo {
     name: &'static str,
     slug: &'static str,
     operations: Vec<Operation>,
-    /// Whether a partial amount can be refunded; `None` if it could not be told.
+    /// Whether a partial amount can be refunded; `None` without a unified cancellation.
     partial: Option<bool>,
+    /// The provider fields a cancellation takes (a bulk file's extra columns).
+    fields: Vec<Field>,
+    /// What makes sending a cancellation again safe after its outcome was unknown.
+    resend_after_unknown: Option<&'static str>,
     /// Whether every credential variable is set.
     configured: bool,
     credentials: Vec<Variable>,
@@ -39,32 +44,26 @@ struct Operation {
 }
 
 #[derive(Debug, Serialize)]
+struct Field {
+    name: &'static str,
+    /// `required`, `optional` or `unused`, for a total cancellation.
+    total: &'static str,
+    /// The same for a partial one.
+    partial: &'static str,
+}
+
+fn use_name(field_use: FieldUse) -> &'static str {
+    match field_use {
+        FieldUse::Required => "required",
+        FieldUse::Optional => "optional",
+        FieldUse::Unused => "unused",
+    }
+}
+
+#[derive(Debug, Serialize)]
 struct Variable {
     name: String,
     set: bool,
-}
-
-/// Whether the provider refunds part of a payment, asked of a client that is never used to
-/// send anything (placeholder settings on a closed loopback port).
-fn supports_partial(entry: &Entry) -> Option<bool> {
-    let parts = backend::sandbox_credentials(entry.spec.slug)
-        .map(<[_]>::to_vec)
-        .unwrap_or_else(|| {
-            entry
-                .credential_fields
-                .iter()
-                .map(|part| (*part, "x"))
-                .collect()
-        });
-    let mut config = ProviderConfig::new()
-        .base_url("http://127.0.0.1:9/")
-        .token_url("http://127.0.0.1:9/token");
-    for (part, value) in parts {
-        config = config.credential(part, value);
-    }
-    AnyProvider::from_config(entry.spec.slug, &config)
-        .ok()
-        .map(|provider| provider.supports_partial())
 }
 
 fn describe(entry: &Entry, env: &[(String, String)]) -> ProviderInfo {
@@ -102,7 +101,32 @@ fn describe(entry: &Entry, env: &[(String, String)]) -> ProviderInfo {
                 path: endpoint.path,
             })
             .collect(),
-        partial: supports_partial(entry),
+        partial: entry.spec.cancel.as_ref().map(|cancel| cancel.partial),
+        fields: entry
+            .spec
+            .cancel
+            .iter()
+            .flat_map(|cancel| cancel.fields)
+            .map(|field| Field {
+                name: field.name,
+                // A field the look-up needs is needed by every cancellation.
+                total: use_name(if field.status == FieldUse::Required {
+                    FieldUse::Required
+                } else {
+                    field.total
+                }),
+                partial: use_name(if field.status == FieldUse::Required {
+                    FieldUse::Required
+                } else {
+                    field.partial
+                }),
+            })
+            .collect(),
+        resend_after_unknown: entry
+            .spec
+            .cancel
+            .as_ref()
+            .map(|cancel| cancel.resend.describe()),
         configured: credentials.iter().all(|variable| variable.set),
         credentials,
         settings,
@@ -163,6 +187,24 @@ pub fn print(plan: &Plan, json: bool) -> u8 {
             None => "unknown",
         };
         let _ = writeln!(out, "  partial refunds: {partial}");
+        if !provider.fields.is_empty() {
+            let fields: Vec<String> = provider
+                .fields
+                .iter()
+                .map(|field| {
+                    let need = if field.total == field.partial {
+                        field.total.to_owned()
+                    } else {
+                        format!("{} in full, {} in part", field.total, field.partial)
+                    };
+                    format!("{} ({need})", field.name)
+                })
+                .collect();
+            let _ = writeln!(out, "  fields: {}", fields.join(", "));
+        }
+        if let Some(resend) = provider.resend_after_unknown {
+            let _ = writeln!(out, "  after an unknown outcome: {resend}");
+        }
         let _ = writeln!(
             out,
             "  credentials: {}",

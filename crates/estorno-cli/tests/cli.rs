@@ -92,7 +92,38 @@ fn providers_lists_each_provider_its_operations_and_variables_without_values() {
         assert_eq!(provider["configured"], false);
         assert!(provider["partial"].is_boolean(), "{provider}");
         assert!(!provider["operations"].as_array().unwrap().is_empty());
+        // Every seed provider says what an unknown outcome leaves to do: no proof.
+        assert!(
+            provider["resend_after_unknown"]
+                .as_str()
+                .unwrap()
+                .starts_with("no proof"),
+            "{provider}"
+        );
     }
+    let zoop = providers
+        .iter()
+        .find(|provider| provider["slug"] == "zoop")
+        .unwrap();
+    assert_eq!(
+        zoop["fields"],
+        serde_json::json!([
+            {"name": "marketplace_id", "total": "required", "partial": "required"},
+            {"name": "on_behalf_of", "total": "required", "partial": "required"},
+        ])
+    );
+    let ecommerce = providers
+        .iter()
+        .find(|provider| provider["slug"] == "picpay-ecommerce")
+        .unwrap();
+    assert_eq!(
+        ecommerce["fields"],
+        serde_json::json!([{"name": "authorizationId", "total": "optional", "partial": "required"}])
+    );
+    assert!(
+        stdout.contains("  fields: authorizationId (optional in full, required in part)"),
+        "{stdout}"
+    );
 }
 
 #[test]

@@ -91,6 +91,37 @@ pub fn parse_status(args: TokenStream, item: &ItemEnum) -> syn::Result<StatusEnu
 pub struct SpecFile {
     pub providers: Vec<Provider>,
     pub statuses: Vec<StatusEnum>,
+    /// Every `#[derive(CancelResponse)]` type, with what its `#[cancel(...)]` declares.
+    pub responses: Vec<ResponseDecl>,
+}
+
+/// A `#[derive(CancelResponse)]` type as the catalogue describes it: which of `outcome`,
+/// `refunded`, `remaining`, `paid`, `original`, `amount`, `reference` and `id` it declares.
+pub struct ResponseDecl {
+    pub ident: String,
+    pub keys: Vec<String>,
+}
+
+impl ResponseDecl {
+    /// Whether it states the refunded amount (directly, or from what was first charged and
+    /// what remains).
+    pub fn reports_refunded(&self) -> bool {
+        self.has("refunded") || (self.has("original") && self.has("remaining"))
+    }
+
+    /// Whether it states what remains (directly, or from what was paid and refunded).
+    pub fn reports_remaining(&self) -> bool {
+        self.has("remaining") || (self.has("paid") && self.has("refunded"))
+    }
+
+    /// Whether it states the payment's whole amount.
+    pub fn reports_amount(&self) -> bool {
+        self.has("amount") || self.has("paid") || self.has("original")
+    }
+
+    fn has(&self, key: &str) -> bool {
+        self.keys.iter().any(|seen| seen == key)
+    }
 }
 
 /// Reads a provider crate's `lib.rs`, finding items marked `#[estorno::provider(...)]` or
@@ -100,6 +131,7 @@ pub fn read_file(source: &str) -> syn::Result<SpecFile> {
     let mut spec = SpecFile {
         providers: Vec::new(),
         statuses: Vec::new(),
+        responses: Vec::new(),
     };
     for item in file.items {
         match item {
@@ -113,10 +145,61 @@ pub fn read_file(source: &str) -> syn::Result<SpecFile> {
                     spec.statuses.push(parse_status(args, &item)?);
                 }
             }
+            Item::Struct(item) => {
+                if let Some(keys) = cancel_keys(&item)? {
+                    spec.responses.push(ResponseDecl {
+                        ident: item.ident.to_string(),
+                        keys,
+                    });
+                }
+            }
             _ => {}
         }
     }
     Ok(spec)
+}
+
+/// The keys of a `#[derive(CancelResponse)]` struct's `#[cancel(...)]`, or `None` when it
+/// derives no `CancelResponse`.
+fn cancel_keys(item: &syn::ItemStruct) -> syn::Result<Option<Vec<String>>> {
+    let derives = item
+        .attrs
+        .iter()
+        .filter(|attr| attr.path().is_ident("derive"));
+    let mut derived = false;
+    for attr in derives {
+        attr.parse_nested_meta(|meta| {
+            if meta
+                .path
+                .segments
+                .last()
+                .is_some_and(|last| last.ident == "CancelResponse")
+            {
+                derived = true;
+            }
+            Ok(())
+        })?;
+    }
+    if !derived {
+        return Ok(None);
+    }
+    let mut keys = Vec::new();
+    for attr in item
+        .attrs
+        .iter()
+        .filter(|attr| attr.path().is_ident("cancel"))
+    {
+        attr.parse_nested_meta(|meta| {
+            if let Some(key) = meta.path.get_ident() {
+                keys.push(key.to_string());
+            }
+            // The value is a field path (`summary.refunded`): skip it.
+            let value = meta.value()?;
+            let _: syn::Expr = value.parse()?;
+            Ok(())
+        })?;
+    }
+    Ok(Some(keys))
 }
 
 /// Removes `#[estorno::NAME(...)]` from the attributes and returns its arguments.

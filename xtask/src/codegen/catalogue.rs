@@ -287,7 +287,15 @@ fn cancellation_section(out: &mut String, spec: &Spec) {
     } else {
         fields
             .iter()
-            .map(|field| format!("`{}` ({})", field.name, field.requirement()))
+            .map(|field| {
+                let rule = value_rules(&field.rule);
+                let rule = if rule.is_empty() {
+                    String::new()
+                } else {
+                    format!("; {rule}")
+                };
+                format!("`{}` ({}{rule})", field.name.value(), field.requirement())
+            })
             .collect::<Vec<_>>()
             .join(", ")
     };
@@ -295,8 +303,53 @@ fn cancellation_section(out: &mut String, spec: &Spec) {
         out,
         "\nIn these calls `payment` is the request's payment id, `amount` the partial amount and \
          `remaining` what the status call says remains. Provider fields a `CancelRequest` \
-         carries: {fields}."
+         carries (any other is refused before sending): {fields}."
     );
+    let _ = writeln!(out, "\n{}", amounts_text(spec, cancel));
+    let _ = writeln!(
+        out,
+        "\nAfter an unknown outcome (a timeout or 5xx after sending): no proof. {} has no \
+         idempotency key on cancellations and no look-up by the merchant's own key, so such a \
+         cancellation stays unresolved until a look-up shows its effect, and is sent again only \
+         by an operator's decision (`estorno bulk --resend-unresolved --older-than`).",
+        spec.provider.name.value()
+    );
+}
+
+/// What the answers of the unified cancellation's calls say about amounts, which decides how
+/// a refund is checked and reconciled.
+fn amounts_text(spec: &Spec, cancel: &estorno_codegen::ast::CancelDecl) -> String {
+    let response = |call: &estorno_codegen::ast::CancelCall| {
+        let endpoint = spec
+            .provider
+            .endpoints
+            .iter()
+            .find(|endpoint| endpoint.ident == call.operation)?;
+        let ty = estorno_codegen::type_text(endpoint.output.as_ref()?);
+        spec.responses.iter().find(|response| response.ident == ty)
+    };
+    let describe = |response: Option<&estorno_codegen::ResponseDecl>| match response {
+        Some(response) if response.reports_refunded() && response.reports_remaining() => {
+            "the refunded and remaining amounts"
+        }
+        Some(response) if response.reports_refunded() => "the refunded amount",
+        Some(response) if response.reports_amount() => {
+            "the payment's amount only, no refunded amount"
+        }
+        _ => "no amounts",
+    };
+    let status = describe(response(&cancel.status));
+    let total = describe(response(&cancel.total));
+    let mut text = format!(
+        "Amounts: the status look-up reports {status}; the cancellation's answer reports {total}."
+    );
+    if status == "no amounts" || status.starts_with("the payment's amount") {
+        text.push_str(
+            " Without a refunded amount, a cancellation is reconciled by comparing states, and a \
+             second partial refund of a payment already partly refunded is flagged for review.",
+        );
+    }
+    text
 }
 
 /// A scheme's short name, for the summary table.
@@ -417,13 +470,25 @@ fn mappings_text(mappings: &[StatusMapping], output: Option<&str>) -> String {
 
 /// A parameter's validation, in words; checked before anything is sent.
 fn rule_text(param: &Param) -> String {
+    let mut rules = vec![value_rules(&param.rule)]
+        .into_iter()
+        .filter(|text| !text.is_empty())
+        .collect::<Vec<_>>();
+    if param.location == estorno_codegen::ast::Location::Path {
+        rules.push("percent-encoded; empty, `.` and `..` refused".to_owned());
+    }
+    rules.join("; ")
+}
+
+/// A declared rule in words: length, characters, range; empty when none is declared.
+fn value_rules(rule: &Rule) -> String {
     let Rule {
         min_len,
         max_len,
         chars,
         min,
         max,
-    } = &param.rule;
+    } = rule;
     let mut rules = Vec::new();
     match (min_len, max_len) {
         (Some(low), Some(high)) if low == high => rules.push(format!("length {low}")),
@@ -440,9 +505,6 @@ fn rule_text(param: &Param) -> String {
         (Some(low), None) => rules.push(format!("≥ {low}")),
         (None, Some(high)) => rules.push(format!("≤ {high}")),
         (None, None) => {}
-    }
-    if param.location == estorno_codegen::ast::Location::Path {
-        rules.push("percent-encoded; empty, `.` and `..` refused".to_owned());
     }
     rules.join("; ")
 }

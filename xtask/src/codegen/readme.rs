@@ -39,7 +39,7 @@ fn providers_table(specs: &[Spec]) -> String {
         };
         let fields = cancel_fields(&spec.provider)
             .iter()
-            .map(|field| format!("`{}`", field.name))
+            .map(|field| format!("`{}`", field.name.value()))
             .collect::<Vec<_>>()
             .join(", ");
         let _ = writeln!(
@@ -100,8 +100,11 @@ fn outcome_table(specs: &[Spec]) -> String {
     }
     out.push_str(
         "\nA value a spec does not know decodes to `Unknown` and reads as `Ambiguous`, never as \
-         success or `Pending`. `Rejected` comes from a provider's refusal (a declared error), \
-         `Ambiguous` also from a timeout or 5xx after a cancellation was sent.\n",
+         success or `Pending`; met before sending, it stops the cancellation for review. \
+         `Rejected` comes from a provider's refusal (a declared error, or a declared refusal \
+         state), `Ambiguous` also from a timeout or 5xx after a cancellation was sent. A \
+         cancellation the provider accepted but does not show yet reads `Acknowledged`, which no \
+         status maps to.\n",
     );
     out
 }
