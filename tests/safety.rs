@@ -181,13 +181,7 @@ mod acknowledged {
     async fn a_look_up_showing_a_declared_refusal_state_ends_it() {
         // Yapay's 24, "refund not authorised", is a refusal state.
         let server = MockServer::start_async().await;
-        server.mock(|when, then| {
-            when.method(GET)
-                .path(format!("/transacao/{ESTABLISHMENT}/{NUMBER}"));
-            then.status(200)
-                .header("content-type", "application/json")
-                .body(super::yapay_body(24, 2000));
-        });
+        yapay_lookup(&server, 24, 2000);
         let request = CancelRequest::total(NUMBER)
             .field("codigoEstabelecimento", ESTABLISHMENT)
             .with_baseline_outcome(Outcome::Active);
@@ -197,6 +191,18 @@ mod acknowledged {
             .expect("looks up");
         assert_eq!(now.outcome, Outcome::Rejected);
     }
+}
+
+/// Yapay's look-up of the test transaction, answering `status` and `valor`.
+fn yapay_lookup(server: &MockServer, status: u32, valor: u64) -> httpmock::Mock<'_> {
+    let body = yapay_body(status, valor);
+    server.mock(move |when, then| {
+        when.method(GET)
+            .path(format!("/transacao/{ESTABLISHMENT}/{NUMBER}"));
+        then.status(200)
+            .header("content-type", "application/json")
+            .body(body);
+    })
 }
 
 fn yapay_body(status: u32, valor: u64) -> String {
@@ -334,13 +340,7 @@ mod amounts {
     #[tokio::test]
     async fn an_amount_beyond_the_payment_is_refused_before_sending() {
         let server = MockServer::start_async().await;
-        server.mock(|when, then| {
-            when.method(GET)
-                .path(format!("/transacao/{ESTABLISHMENT}/{NUMBER}"));
-            then.status(200)
-                .header("content-type", "application/json")
-                .body(yapay_body(1, 2000));
-        });
+        yapay_lookup(&server, 1, 2000);
         let cancel = server.mock(|when, then| {
             when.method(PUT).path_includes("/cancelar");
             then.status(200);
@@ -367,13 +367,7 @@ mod amounts {
     #[tokio::test]
     async fn a_partial_answered_cancelled_in_full_is_review() {
         let server = MockServer::start_async().await;
-        server.mock(|when, then| {
-            when.method(GET)
-                .path(format!("/transacao/{ESTABLISHMENT}/{NUMBER}"));
-            then.status(200)
-                .header("content-type", "application/json")
-                .body(yapay_body(1, 2000));
-        });
+        yapay_lookup(&server, 1, 2000);
         let cancel = server.mock(|when, then| {
             when.method(PUT)
                 .path(format!("/transacao/{ESTABLISHMENT}/{NUMBER}/cancelar"))
@@ -571,13 +565,7 @@ mod leaks {
     #[tokio::test]
     async fn an_echoed_request_loses_the_credentials_and_personal_data() {
         let server = MockServer::start_async().await;
-        server.mock(|when, then| {
-            when.method(GET)
-                .path(format!("/transacao/{ESTABLISHMENT}/{NUMBER}"));
-            then.status(200)
-                .header("content-type", "application/json")
-                .body(yapay_body(1, 2000));
-        });
+        yapay_lookup(&server, 1, 2000);
         // base64("loja@exemplo.com:canary-senha-123")
         let basic = "bG9qYUBleGVtcGxvLmNvbTpjYW5hcnktc2VuaGEtMTIz";
         let message = format!(

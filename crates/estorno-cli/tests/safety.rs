@@ -57,6 +57,22 @@ fn cancellations_mock(server: &MockServer, status: u16) -> httpmock::Mock<'_> {
     })
 }
 
+/// `estorno cancel --json` of the test order; asserts the exit code, returns what it printed.
+fn cancel_json(server: &MockServer, code: i32) -> Value {
+    let output = estorno(server)
+        .args(["cancel", "picpay-ecommerce", ORDER, "--json"])
+        .args(["--field", &format!("authorizationId={AUTHORIZATION}")])
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(code),
+        "{}",
+        common::text(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
 fn bulk_file(dir: &Path) -> std::path::PathBuf {
     common::write(
         dir,
@@ -208,18 +224,7 @@ fn a_status_the_spec_does_not_know_stops_the_cancel_before_sending() {
         .output()
         .unwrap();
     assert_eq!(status.status.code(), Some(3));
-    let output = estorno(&server)
-        .args(["cancel", "picpay-ecommerce", ORDER, "--json"])
-        .args(["--field", &format!("authorizationId={AUTHORIZATION}")])
-        .output()
-        .unwrap();
-    assert_eq!(
-        output.status.code(),
-        Some(3),
-        "{}",
-        common::text(&output.stderr)
-    );
-    let shown: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let shown = cancel_json(&server, 3);
     assert_eq!(shown["outcome"], "review");
     assert_eq!(
         shown["review"],
@@ -277,18 +282,7 @@ fn throttling_is_try_later_with_retry_after_honoured() {
             .path(format!("/payments/{ORDER}/cancellations"));
         then.status(429).header("retry-after", "0");
     });
-    let output = estorno(&server)
-        .args(["cancel", "picpay-ecommerce", ORDER, "--json"])
-        .args(["--field", &format!("authorizationId={AUTHORIZATION}")])
-        .output()
-        .unwrap();
-    assert_eq!(
-        output.status.code(),
-        Some(4),
-        "{}",
-        common::text(&output.stderr)
-    );
-    let shown: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let shown = cancel_json(&server, 4);
     assert_eq!(shown["error"]["kind"], "throttled");
     // Not processed, so retried even though a cancellation is not idempotent.
     cancel.assert_calls(3);

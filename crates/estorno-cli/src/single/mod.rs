@@ -393,6 +393,43 @@ pub async fn cancel(backend: &Backend, target: &Target, json: bool) -> u8 {
     code
 }
 
+/// What a follow leaves: the cancellation settled, or still in doubt.
+enum Settled {
+    /// The outcome, its name and the exit code.
+    Final(Cancellation, &'static str, u8),
+    /// The last look-up, if any answered, and why it is still in doubt.
+    InDoubt(Option<Cancellation>, String),
+}
+
+fn settled(followed: Followed) -> Settled {
+    let (now, name, code) = match followed {
+        Followed::Done(now) => {
+            let name = outcome_name(now.outcome);
+            (now, name, exit::OK)
+        }
+        Followed::Refused(mut now, why) => {
+            now.reason = Some(why);
+            (now, "rejected", exit::FAILED)
+        }
+        Followed::NotLanded(now) => (now, "not_landed", exit::FAILED),
+        Followed::Review(mut now, why) => {
+            now.review = Some(why);
+            (now, "review", exit::UNRESOLVED)
+        }
+        Followed::InDoubt(now, why) => return Settled::InDoubt(now, why),
+    };
+    Settled::Final(now, name, code)
+}
+
+/// The outcome name of a cancellation still in doubt.
+fn in_doubt_name(state: State) -> &'static str {
+    if state == State::Unresolved {
+        "unresolved"
+    } else {
+        "acknowledged"
+    }
+}
+
 /// Follows a cancellation that was sent and whose effect is unknown: the outcome, its name
 /// and exit code, and how many look-ups were made.
 async fn settle(
@@ -409,34 +446,17 @@ async fn settle(
         None,
     )
     .await;
-    let settled = match followed {
-        Followed::Done(now) => {
-            let name = outcome_name(now.outcome);
-            (now, name, exit::OK)
-        }
-        Followed::Refused(mut now, why) => {
-            now.reason = Some(why);
-            (now, "rejected", exit::FAILED)
-        }
-        Followed::NotLanded(now) => (now, "not_landed", exit::FAILED),
-        Followed::Review(mut now, why) => {
-            now.review = Some(why);
-            (now, "review", exit::UNRESOLVED)
-        }
-        Followed::InDoubt(_, why) => {
-            let name = if state == State::Unresolved {
-                "unresolved"
-            } else {
-                "acknowledged"
-            };
+    let outcome = match settled(followed) {
+        Settled::Final(now, name, code) => (now, name, code),
+        Settled::InDoubt(_, why) => {
             let mut now = answered;
             now.reason = Some(format!(
                 "{why}; never sent again: rerun `estorno cancel` or `estorno status` to look again"
             ));
-            (now, name, exit::UNRESOLVED)
+            (now, in_doubt_name(state), exit::UNRESOLVED)
         }
     };
-    (settled, lookups)
+    (outcome, lookups)
 }
 
 /// `estorno cancel` on a payment whose earlier cancellation is still in doubt: looks it up
@@ -462,21 +482,9 @@ async fn follow_earlier(
         follow::follow(provider, &request, item.requested, Policy::DEFAULT, None).await;
     let total = item.lookups + lookups;
     eprintln!("estorno: {lookups} look-up(s) made, {total} for this cancellation so far");
-    let (now, outcome, code) = match followed {
-        Followed::Done(now) => {
-            let name = outcome_name(now.outcome);
-            (now, name, exit::OK)
-        }
-        Followed::Refused(mut now, why) => {
-            now.reason = Some(why);
-            (now, "rejected", exit::FAILED)
-        }
-        Followed::NotLanded(now) => (now, "not_landed", exit::FAILED),
-        Followed::Review(mut now, why) => {
-            now.review = Some(why);
-            (now, "review", exit::UNRESOLVED)
-        }
-        Followed::InDoubt(now, why) => {
+    let (now, outcome, code) = match settled(followed) {
+        Settled::Final(now, name, code) => (now, name, code),
+        Settled::InDoubt(now, why) => {
             let resolution = Resolution {
                 state: item.state,
                 outcome: item.outcome.clone(),
@@ -487,11 +495,7 @@ async fn follow_earlier(
             if let Err(error) = memory.resolve(&resolution) {
                 return Failure::failed(error.to_string()).print(json);
             }
-            let name = if item.state == State::Unresolved {
-                "unresolved"
-            } else {
-                "acknowledged"
-            };
+            let name = in_doubt_name(item.state);
             let mut shown_now = match now {
                 Some(now) => shown(backend, target, &now, name),
                 None => Shown {
