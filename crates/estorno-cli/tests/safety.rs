@@ -481,3 +481,110 @@ fn a_journal_of_the_previous_format_is_migrated_and_its_resent_row_is_not_sent_a
     assert_eq!(report_row(dir.path()).0, "unresolved");
     cancel.assert_calls(0);
 }
+
+#[test]
+fn cancellations_the_sandbox_applies_late_are_followed_never_doubled() {
+    use estorno_sandbox::{Fault, FaultKind, Payment, picpay_ecommerce, zoop};
+    use std::time::{Duration, Instant};
+
+    let hosted = common::Hosted::start();
+    let order: Payment = picpay_ecommerce::Order::paid("late-order-1", "late-auth-1", 5_000).into();
+    let txn: Payment = zoop::Transaction::succeeded("late-txn-1", 7_000).into();
+    hosted.sandbox.add_payment(order.clone());
+    hosted.sandbox.add_payment(txn.clone());
+    let (order, txn) = (order.describe(), txn.describe());
+    // Accepted now, applied eight seconds later; and a void that times out and lands later
+    // still: well after every look-up of the two runs below.
+    hosted.sandbox.inject(
+        Fault::new(
+            "picpay-ecommerce",
+            "cancel",
+            FaultKind::AcceptThenApplyLater(Duration::from_secs(8)),
+        )
+        .payment("late-order-1"),
+    );
+    hosted.sandbox.inject(
+        Fault::new(
+            "zoop",
+            "void",
+            FaultKind::TimeoutThenApplyLater(Duration::from_secs(9)),
+        )
+        .payment("late-txn-1"),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let text = |value: &Option<String>| value.clone().unwrap_or_default();
+    let file = common::write(
+        dir.path(),
+        "refunds.csv",
+        &format!(
+            "provider,payment,amount,authorizationId,marketplace_id,on_behalf_of\n\
+             picpay-ecommerce,late-order-1,,{},,\n\
+             zoop,late-txn-1,,,{},{}\n",
+            text(&order.authorization_id),
+            text(&txn.marketplace_id),
+            text(&txn.on_behalf_of)
+        ),
+    );
+    let run = || {
+        common::estorno_at(&hosted.url())
+            .env("ESTORNO_ZOOP_TIMEOUT_SECS", "1")
+            .arg("bulk")
+            .arg(&file)
+            .output()
+            .unwrap()
+    };
+    let outcomes = || {
+        let report = std::fs::read_to_string(dir.path().join("refunds.csv.report.csv")).unwrap();
+        report
+            .lines()
+            .skip(1)
+            .take(2)
+            .map(|line| line.split(',').nth(4).unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    let sends = || hosted.count("picpay-ecommerce", "cancel") + hosted.count("zoop", "void");
+
+    let first = run();
+    assert_eq!(
+        first.status.code(),
+        Some(3),
+        "{}",
+        common::text(&first.stderr)
+    );
+    assert_eq!(outcomes(), ["acknowledged", "unresolved"]);
+    assert_eq!(sends(), 2);
+    // Rerun before the provider has applied them: looked up, not sent again.
+    let second = run();
+    assert_eq!(second.status.code(), Some(3));
+    assert_eq!(outcomes(), ["acknowledged", "unresolved"]);
+    assert_eq!(sends(), 2);
+
+    let started = Instant::now();
+    while hosted.sandbox.delayed_effects() > 0 && started.elapsed() < Duration::from_secs(20) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let last = run();
+    assert_eq!(
+        last.status.code(),
+        Some(0),
+        "{}",
+        common::text(&last.stderr)
+    );
+    assert_eq!(outcomes(), ["refunded", "refunded"]);
+    assert_eq!(sends(), 2);
+    // The ledger: each refunded exactly once.
+    let mut effects: Vec<(String, i64)> = hosted
+        .sandbox
+        .ledger()
+        .into_iter()
+        .map(|entry| (entry.payment, entry.amount_cents))
+        .collect();
+    effects.sort();
+    assert_eq!(
+        effects,
+        [
+            ("late-order-1".to_owned(), 5_000),
+            ("late-txn-1".to_owned(), 7_000)
+        ]
+    );
+}

@@ -1,8 +1,11 @@
 //! Fault injection: rules that make chosen requests slow, fail, drop the connection, or apply
 //! their effect and then never answer, plus a seeded random plan for chaos tests.
 //!
-//! The last kind, [`FaultKind::ApplyThenTimeout`], is the one a refund client must survive: the
-//! money moved, the client saw only a timeout, and it must not refund again.
+//! [`FaultKind::ApplyThenTimeout`] is the one a refund client must survive: the money moved,
+//! the client saw only a timeout, and it must not refund again. The two delayed kinds are
+//! harder still: the provider accepts a cancellation (or leaves the client to time out) and
+//! applies it only later, as card networks and Pix do, so a look-up right after shows nothing
+//! and only a client that never resends without proof refunds once.
 
 use std::time::Duration;
 
@@ -27,6 +30,13 @@ pub enum FaultKind {
     /// Apply the effect and record it, then never answer: the connection is held open for
     /// [`HOLD`] or until the client disconnects, whichever comes first.
     ApplyThenTimeout,
+    /// Answer as the provider would once the request is applied, but apply the effect (and
+    /// record it) only this long after: a provider that queues accepted cancellations, whose
+    /// look-ups lag behind its answers.
+    AcceptThenApplyLater(Duration),
+    /// Never answer (as [`FaultKind::ApplyThenTimeout`]), and apply the effect only this long
+    /// after the request arrived: a queued request that lands after the client gave up on it.
+    TimeoutThenApplyLater(Duration),
 }
 
 /// How long [`FaultKind::ApplyThenTimeout`] holds a connection: longer than any sane client
@@ -35,7 +45,8 @@ pub const HOLD: Duration = Duration::from_secs(30);
 
 /// The JSON form of a fault kind, as the control API takes it:
 /// `{"kind":"latency","latency_ms":250}`, `{"kind":"status","status":503}`, `{"kind":"reset"}`,
-/// `{"kind":"apply_then_timeout"}`.
+/// `{"kind":"apply_then_timeout"}`, `{"kind":"accept_then_apply_later","delay_ms":5000}`,
+/// `{"kind":"timeout_then_apply_later","delay_ms":5000}`.
 #[derive(Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 enum KindWire {
@@ -43,6 +54,12 @@ enum KindWire {
     Status { status: u16 },
     Reset,
     ApplyThenTimeout,
+    AcceptThenApplyLater { delay_ms: u64 },
+    TimeoutThenApplyLater { delay_ms: u64 },
+}
+
+fn millis(delay: Duration) -> u64 {
+    u64::try_from(delay.as_millis()).unwrap_or(u64::MAX)
 }
 
 impl TryFrom<KindWire> for FaultKind {
@@ -61,6 +78,12 @@ impl TryFrom<KindWire> for FaultKind {
             }
             KindWire::Reset => FaultKind::Reset,
             KindWire::ApplyThenTimeout => FaultKind::ApplyThenTimeout,
+            KindWire::AcceptThenApplyLater { delay_ms } => {
+                FaultKind::AcceptThenApplyLater(Duration::from_millis(delay_ms))
+            }
+            KindWire::TimeoutThenApplyLater { delay_ms } => {
+                FaultKind::TimeoutThenApplyLater(Duration::from_millis(delay_ms))
+            }
         })
     }
 }
@@ -69,11 +92,17 @@ impl From<FaultKind> for KindWire {
     fn from(kind: FaultKind) -> Self {
         match kind {
             FaultKind::Latency(delay) => KindWire::Latency {
-                latency_ms: u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
+                latency_ms: millis(delay),
             },
             FaultKind::Status(status) => KindWire::Status { status },
             FaultKind::Reset => KindWire::Reset,
             FaultKind::ApplyThenTimeout => KindWire::ApplyThenTimeout,
+            FaultKind::AcceptThenApplyLater(delay) => KindWire::AcceptThenApplyLater {
+                delay_ms: millis(delay),
+            },
+            FaultKind::TimeoutThenApplyLater(delay) => KindWire::TimeoutThenApplyLater {
+                delay_ms: millis(delay),
+            },
         }
     }
 }
@@ -201,7 +230,7 @@ pub struct FaultPlan {
 }
 
 /// The active rules and plan, kept inside the sandbox's state lock.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub(crate) struct FaultBook {
     rules: Vec<Fault>,
     plan: Option<(FaultPlan, u64)>,
@@ -298,6 +327,23 @@ mod tests {
         assert_eq!(minimal, Fault::new(ANY, ANY, FaultKind::Reset));
         assert!(serde_json::from_str::<Fault>(r#"{"kind":"status","status":42}"#).is_err());
         assert!(serde_json::from_str::<Fault>(r#"{"kind":"reset","times":0}"#).is_err());
+    }
+
+    #[test]
+    fn delayed_kinds_read_and_write_their_delay() {
+        for (kind, json) in [
+            (
+                FaultKind::AcceptThenApplyLater(Duration::from_millis(5_000)),
+                r#"{"kind":"accept_then_apply_later","delay_ms":5000}"#,
+            ),
+            (
+                FaultKind::TimeoutThenApplyLater(Duration::from_millis(250)),
+                r#"{"kind":"timeout_then_apply_later","delay_ms":250}"#,
+            ),
+        ] {
+            assert_eq!(serde_json::to_string(&kind).unwrap(), json);
+            assert_eq!(serde_json::from_str::<FaultKind>(json).unwrap(), kind);
+        }
     }
 
     #[test]

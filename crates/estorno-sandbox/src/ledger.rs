@@ -62,7 +62,7 @@ pub struct RequestCount {
 }
 
 /// The ledger and the request counters, kept inside the sandbox's state lock.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub(crate) struct Ledger {
     entries: Vec<LedgerEntry>,
     requests: BTreeMap<(String, String), u64>,

@@ -155,6 +155,13 @@ impl Sandbox {
         Provider::from_slug(slug).and_then(|provider| token_url_for(&self.url(), provider))
     }
 
+    /// How many effects accepted (or timed out) under a delayed fault are still to be applied.
+    pub fn delayed_effects(&self) -> usize {
+        self.shared
+            .delayed
+            .load(std::sync::atomic::Ordering::SeqCst)
+    }
+
     /// Every applied effect, in order.
     pub fn ledger(&self) -> Vec<LedgerEntry> {
         self.shared.lock().ledger.entries()

@@ -151,13 +151,14 @@ pub(crate) fn route_auth(method: &Method, segments: &[String]) -> Routed<Call> {
     }
 }
 
+#[derive(Clone)]
 struct Record {
     charge: Charge,
     created_at: i64,
     final_status_at: Option<i64>,
 }
 
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub(crate) struct Store {
     charges: BTreeMap<String, Record>,
 }

@@ -147,13 +147,14 @@ pub(crate) fn route(method: &Method, segments: &[String]) -> Routed<Call> {
     }
 }
 
+#[derive(Clone)]
 struct Record {
     charge: Charge,
     created_at: i64,
     updated_at: i64,
 }
 
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub(crate) struct Store {
     charges: BTreeMap<String, Record>,
 }

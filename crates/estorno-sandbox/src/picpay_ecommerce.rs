@@ -155,6 +155,7 @@ pub(crate) fn route(method: &Method, segments: &[String]) -> Routed<Call> {
     }
 }
 
+#[derive(Clone)]
 struct Record {
     order: Order,
     /// Whether money was ever captured: an authorised order that is voided becomes `refunded`
@@ -162,7 +163,7 @@ struct Record {
     captured: bool,
 }
 
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub(crate) struct Store {
     orders: BTreeMap<String, Record>,
 }

@@ -85,6 +85,7 @@ pub(crate) struct Ctx<'a> {
 }
 
 /// Bearer tokens issued by the two OAuth2 token endpoints.
+#[derive(Clone)]
 pub(crate) struct Tokens {
     issued: HashMap<String, (Provider, Instant)>,
     next: u64,

@@ -5,7 +5,7 @@ use std::fmt;
 use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -36,6 +36,8 @@ pub(crate) const MAX_BODY: usize = 1024 * 1024;
 pub(crate) struct Shared {
     state: Mutex<State>,
     pub(crate) addr: SocketAddr,
+    /// Effects accepted or timed out and still waiting to be applied (the delayed faults).
+    pub(crate) delayed: AtomicUsize,
 }
 
 impl Shared {
@@ -43,6 +45,7 @@ impl Shared {
         Shared {
             state: Mutex::new(state),
             addr,
+            delayed: AtomicUsize::new(0),
         }
     }
 
@@ -232,7 +235,7 @@ async fn respond(
     // future) cannot cancel an effect the server has started, just as with a real provider.
     let task_shared = Arc::clone(&shared);
     let outcome =
-        tokio::spawn(async move { execute(&task_shared, &call, &request, fault).await }).await;
+        tokio::spawn(async move { execute(task_shared, call, request, fault).await }).await;
     match outcome {
         Ok(Outcome::Reply(reply)) => Ok(reply.into_response()),
         Ok(Outcome::Reset) => {
@@ -260,16 +263,16 @@ fn map<C, D>(routed: Routed<C>, wrap: impl FnOnce(C) -> D) -> Routed<D> {
 }
 
 async fn execute(
-    shared: &Shared,
-    call: &Call,
-    request: &Request,
+    shared: Arc<Shared>,
+    call: Call,
+    request: Request,
     fault: Option<FaultKind>,
 ) -> Outcome {
     match fault {
-        None => Outcome::Reply(shared.lock().handle(call, request)),
+        None => Outcome::Reply(shared.lock().handle(&call, &request)),
         Some(FaultKind::Latency(delay)) => {
             tokio::time::sleep(delay).await;
-            Outcome::Reply(shared.lock().handle(call, request))
+            Outcome::Reply(shared.lock().handle(&call, &request))
         }
         // An informational or otherwise impossible final status would confuse HTTP itself.
         Some(FaultKind::Status(status)) if status == 500 || !(200..=599).contains(&status) => {
@@ -286,10 +289,34 @@ async fn execute(
         }
         Some(FaultKind::Reset) => Outcome::Reset,
         Some(FaultKind::ApplyThenTimeout) => {
-            let _applied = shared.lock().handle(call, request);
+            let _applied = shared.lock().handle(&call, &request);
+            Outcome::Hold
+        }
+        Some(FaultKind::AcceptThenApplyLater(delay)) => {
+            // The answer the request would get, worked out on a copy of the state, so nothing
+            // changes (and no look-up shows anything) until the delay is over.
+            let answer = {
+                let mut copy = shared.lock().clone();
+                copy.handle(&call, &request)
+            };
+            apply_later(shared, call, request, delay);
+            Outcome::Reply(answer)
+        }
+        Some(FaultKind::TimeoutThenApplyLater(delay)) => {
+            apply_later(shared, call, request, delay);
             Outcome::Hold
         }
     }
+}
+
+/// Applies a call's effect `delay` from now, whatever the client does meanwhile.
+fn apply_later(shared: Arc<Shared>, call: Call, request: Request, delay: Duration) {
+    shared.delayed.fetch_add(1, Ordering::SeqCst);
+    tokio::spawn(async move {
+        tokio::time::sleep(delay).await;
+        let _applied = shared.lock().handle(&call, &request);
+        shared.delayed.fetch_sub(1, Ordering::SeqCst);
+    });
 }
 
 fn not_found() -> Reply {

@@ -72,6 +72,7 @@ pub(crate) fn unknown_path(provider: Provider) -> Reply {
     }
 }
 
+#[derive(Clone)]
 pub(crate) struct State {
     picpay_ecommerce: picpay_ecommerce::Store,
     yapay: yapay::Store,

@@ -194,11 +194,13 @@ pub(crate) fn route(method: &Method, segments: &[String]) -> Routed<Call> {
     }
 }
 
+#[derive(Clone)]
 struct Pending {
     amount: i64,
     queries: u32,
 }
 
+#[derive(Clone)]
 struct Record {
     tx: Transaction,
     /// A D+1 cancel waiting for the acquirer.
@@ -220,7 +222,7 @@ impl Record {
     }
 }
 
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub(crate) struct Store {
     transactions: BTreeMap<(String, u64), Record>,
 }

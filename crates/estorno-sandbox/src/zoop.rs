@@ -187,6 +187,7 @@ pub(crate) fn route(method: &Method, segments: &[String]) -> Routed<Call> {
     }
 }
 
+#[derive(Clone)]
 struct HistoryEntry {
     amount: i64,
     operation_type: &'static str,
@@ -195,6 +196,7 @@ struct HistoryEntry {
     created_at: i64,
 }
 
+#[derive(Clone)]
 struct Record {
     tx: Transaction,
     history: Vec<HistoryEntry>,
@@ -202,7 +204,7 @@ struct Record {
     updated_at: i64,
 }
 
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub(crate) struct Store {
     transactions: BTreeMap<String, Record>,
 }
