@@ -420,6 +420,11 @@ fn estorno_cancel_remembers_a_cancellation_in_doubt_and_never_sends_it_twice() {
     assert_eq!(looked.status.code(), Some(0));
     let shown: Value = serde_json::from_slice(&looked.stdout).unwrap();
     assert!(shown["sent_earlier"].is_null());
+    // Settled and looked up: nothing is left in the state directory.
+    let left: Vec<_> = std::fs::read_dir(state.path().join("cancellations"))
+        .unwrap()
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
 
     // A new cancellation of a payment whose earlier one settled is a new request.
     status.delete();

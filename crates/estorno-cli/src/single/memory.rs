@@ -29,10 +29,11 @@ pub fn state_dir() -> Option<PathBuf> {
         .or_else(|| from("HOME").map(|home| PathBuf::from(home).join(".local/state/estorno")))
 }
 
-/// One payment's memory.
+/// One payment's memory. Its journal is opened when it exists and created only when a
+/// cancellation is about to be sent, so looking a payment up leaves no file behind.
 #[derive(Debug)]
 pub struct Memory {
-    journal: SqliteJournal,
+    journal: Option<SqliteJournal>,
     path: PathBuf,
     backend: String,
 }
@@ -59,7 +60,11 @@ impl Memory {
         let backend = plan.journal_key();
         let name = rows::fingerprint(format!("{backend}\n{provider}\n{payment}").as_bytes());
         let path = dir.join(format!("{}.sqlite", &name[..32]));
-        let journal = SqliteJournal::open(&path).map_err(|error| error.to_string())?;
+        let journal = if path.exists() {
+            Some(SqliteJournal::open(&path).map_err(|error| error.to_string())?)
+        } else {
+            None
+        };
         Ok(Some(Memory {
             journal,
             path,
@@ -69,8 +74,10 @@ impl Memory {
 
     /// The cancellation sent earlier that is still in doubt, if any.
     pub fn in_doubt(&self) -> Result<Option<Item>, JournalError> {
-        Ok(self
-            .journal
+        let Some(journal) = &self.journal else {
+            return Ok(None);
+        };
+        Ok(journal
             .items()?
             .into_iter()
             .find(|item| item.row == ROW && item.state.in_doubt()))
@@ -78,9 +85,13 @@ impl Memory {
 
     /// Durably records, before sending, that `item`'s cancellation goes out with `intent`.
     pub fn record_intent(&mut self, item: &Item, intent: &Intent<'_>) -> Result<(), JournalError> {
-        if self.journal.run()?.is_some() {
+        let journal = match &mut self.journal {
+            Some(journal) => journal,
+            slot => slot.insert(SqliteJournal::open(&self.path)?),
+        };
+        if journal.run()?.is_some() {
             // A settled cancellation of this payment from before: start afresh.
-            self.journal.clear()?;
+            journal.clear()?;
         }
         let run = RunInfo {
             csv_sha256: String::new(),
@@ -92,19 +103,25 @@ impl Memory {
             state: State::Pending,
             ..item.clone()
         };
-        self.journal.start(&run, &[item])?;
-        self.journal.mark_sending(ROW, intent)
+        journal.start(&run, &[item])?;
+        journal.mark_sending(ROW, intent)
     }
 
     /// Records where the cancellation stands.
     pub fn resolve(&mut self, resolution: &Resolution) -> Result<(), JournalError> {
-        self.journal.resolve(ROW, resolution)
+        match &mut self.journal {
+            Some(journal) => journal.resolve(ROW, resolution),
+            None => Ok(()),
+        }
     }
 
     /// Forgets a settled cancellation: its journal is removed.
     pub fn forget(self) {
-        let path = self.path.clone();
-        drop(self);
+        let Memory { journal, path, .. } = self;
+        if journal.is_none() {
+            return;
+        }
+        drop(journal);
         for suffix in ["", "-wal", "-shm"] {
             let _ = std::fs::remove_file(files::sibling(&path, suffix));
         }
