@@ -3,20 +3,27 @@
 //! Syntax errors inside one attribute stop that attribute only; the rest of the spec is still
 //! read so that all mistakes surface together.
 
-use proc_macro2::{Span, TokenStream};
-use quote::ToTokens;
+use proc_macro2::TokenStream;
 use syn::parse::{ParseStream, Parser};
 use syn::{
-    Attribute, Expr, ExprLit, FnArg, GenericArgument, Ident, ItemEnum, ItemTrait, Lit, LitInt,
-    LitStr, Meta, Pat, PathArguments, ReturnType, Token, TraitItem, Type,
+    Attribute, Expr, ExprLit, FnArg, GenericArgument, Ident, ItemTrait, Lit, LitInt, LitStr, Meta,
+    Pat, PathArguments, ReturnType, Token, TraitItem, Type,
 };
 
 use crate::ast::{
-    Auth, Body, BodyKind, CancelCall, CancelDecl, CancelField, ConstHeader, Endpoint, Location,
-    Method, OUTCOMES, Param, Provider, Rule, StatusEnum, StatusMapping, StatusMatch, StatusPattern,
-    StatusVariant, TokenRequest, WireKind,
+    Auth, Body, BodyKind, CancelDecl, ConstHeader, Endpoint, Location, Method, Param, Provider,
+    Rule, StatusMapping, StatusMatch, StatusPattern,
 };
 use crate::ctxt::Ctxt;
+
+mod auth;
+mod cancel;
+mod status;
+
+use auth::auth_scheme;
+use cancel::cancel_decl;
+pub(crate) use cancel::field_args;
+pub(crate) use status::status_enum;
 
 mod kw {
     syn::custom_keyword!(name);
@@ -206,156 +213,6 @@ fn provider_args(cx: &Ctxt, args: TokenStream, item: &ItemTrait) -> Option<Provi
     })
 }
 
-/// `total = op(args), partial = op(args), status = op(args)`
-fn cancel_decl(input: ParseStream, keyword: Span) -> syn::Result<CancelDecl> {
-    let mut total = None;
-    let mut partial = None;
-    let mut status = None;
-    while !input.is_empty() {
-        let lookahead = input.lookahead1();
-        let slot = if lookahead.peek(kw::total) {
-            input.parse::<kw::total>()?;
-            &mut total
-        } else if lookahead.peek(kw::partial) {
-            input.parse::<kw::partial>()?;
-            &mut partial
-        } else if lookahead.peek(kw::status) {
-            input.parse::<kw::status>()?;
-            &mut status
-        } else {
-            return Err(lookahead.error());
-        };
-        input.parse::<Token![=]>()?;
-        let call: syn::ExprCall = input.parse()?;
-        let operation = match &*call.func {
-            Expr::Path(path) if path.path.get_ident().is_some() => path.path.get_ident().cloned(),
-            _ => None,
-        };
-        let Some(operation) = operation else {
-            return Err(syn::Error::new_spanned(
-                &call.func,
-                "expected an operation of this spec, called like `refund(payment, ...)`",
-            ));
-        };
-        if slot.is_some() {
-            return Err(syn::Error::new_spanned(
-                &operation,
-                "this role is already declared",
-            ));
-        }
-        *slot = Some(CancelCall {
-            operation,
-            args: call.args.into_iter().collect(),
-        });
-        if !input.is_empty() {
-            input.parse::<Token![,]>()?;
-        }
-    }
-    let Some(total) = total else {
-        return Err(syn::Error::new(
-            keyword,
-            "`cancel(...)` needs `total = operation(...)`, the call that cancels a payment in full",
-        ));
-    };
-    let Some(status) = status else {
-        return Err(syn::Error::new(
-            keyword,
-            "`cancel(...)` needs `status = operation(...)`, the look-up that tells a payment's state",
-        ));
-    };
-    let mut decl = CancelDecl {
-        total,
-        partial,
-        status,
-        fields: Vec::new(),
-    };
-    decl.fields = cancel_fields(&decl)?;
-    Ok(decl)
-}
-
-/// Every `field("name", rule...)` and `optional_field("name", rule...)` in the calls, merged by
-/// name: a field required anywhere in a call is required by that call.
-fn cancel_fields(decl: &CancelDecl) -> syn::Result<Vec<CancelField>> {
-    let mut fields: Vec<CancelField> = Vec::new();
-    for (role, call) in decl.calls() {
-        let mut found = Vec::new();
-        for argument in &call.args {
-            field_mentions(argument.to_token_stream(), &mut found)?;
-        }
-        for (name, required, rule) in found {
-            let position = match fields
-                .iter()
-                .position(|field| field.name.value() == name.value())
-            {
-                Some(position) => position,
-                None => {
-                    fields.push(CancelField {
-                        name: name.clone(),
-                        uses: Vec::new(),
-                        rule: Rule::default(),
-                    });
-                    fields.len() - 1
-                }
-            };
-            let field = &mut fields[position];
-            if !rule.is_empty() {
-                if !field.rule.is_empty() {
-                    return Err(syn::Error::new_spanned(
-                        &name,
-                        format!(
-                            "the rule of `{}` is already declared; declare it once, at any use",
-                            name.value()
-                        ),
-                    ));
-                }
-                field.rule = rule;
-            }
-            match field.uses.iter_mut().find(|(seen, _)| *seen == role) {
-                Some((_, seen_required)) => *seen_required |= required,
-                None => field.uses.push((role, required)),
-            }
-        }
-    }
-    Ok(fields)
-}
-
-/// The `field(...)` and `optional_field(...)` mentions in `tokens`, nested groups included.
-fn field_mentions(tokens: TokenStream, found: &mut Vec<(LitStr, bool, Rule)>) -> syn::Result<()> {
-    use proc_macro2::{Delimiter, TokenTree};
-    let trees: Vec<TokenTree> = tokens.into_iter().collect();
-    for (index, tree) in trees.iter().enumerate() {
-        match tree {
-            TokenTree::Ident(ident) if ident == "field" || ident == "optional_field" => {
-                let Some(TokenTree::Group(group)) = trees.get(index + 1) else {
-                    continue;
-                };
-                if group.delimiter() != Delimiter::Parenthesis {
-                    continue;
-                }
-                let (name, rule) = field_args.parse2(group.stream())?;
-                found.push((name, ident == "field", rule));
-            }
-            TokenTree::Group(group) => field_mentions(group.stream(), found)?,
-            _ => {}
-        }
-    }
-    Ok(())
-}
-
-/// `"name"` or `"name", len = 1..=64, chars = "A-Za-z0-9"`.
-pub(crate) fn field_args(input: ParseStream) -> syn::Result<(LitStr, Rule)> {
-    let name: LitStr = input.parse()?;
-    if name.value().is_empty() {
-        return Err(syn::Error::new_spanned(&name, "a field needs a name"));
-    }
-    if input.is_empty() {
-        return Ok((name, Rule::default()));
-    }
-    input.parse::<Token![,]>()?;
-    let rule = rule(input, Location::Header, &mut None)?;
-    Ok((name, rule))
-}
-
 fn set_once<T>(cx: &Ctxt, slot: &mut Option<T>, value: T, key: &str)
 where
     T: quote::ToTokens,
@@ -380,104 +237,6 @@ fn const_header(input: ParseStream) -> syn::Result<ConstHeader> {
     input.parse::<Token![=]>()?;
     let value: LitStr = input.parse()?;
     Ok(ConstHeader { name, value })
-}
-
-fn auth_scheme(input: ParseStream) -> syn::Result<Auth> {
-    let lookahead = input.lookahead1();
-    if lookahead.peek(kw::header) {
-        input.parse::<kw::header>()?;
-        let content;
-        syn::parenthesized!(content in input);
-        Ok(Auth::Header {
-            name: content.parse()?,
-        })
-    } else if lookahead.peek(kw::bearer_with_api_key) {
-        input.parse::<kw::bearer_with_api_key>()?;
-        let content;
-        syn::parenthesized!(content in input);
-        content.parse::<kw::header>()?;
-        content.parse::<Token![=]>()?;
-        Ok(Auth::BearerWithApiKey {
-            api_key_header: content.parse()?,
-        })
-    } else if lookahead.peek(kw::bearer) {
-        input.parse::<kw::bearer>()?;
-        Ok(Auth::Bearer)
-    } else if lookahead.peek(kw::basic_key) {
-        input.parse::<kw::basic_key>()?;
-        Ok(Auth::BasicKeyAsUser)
-    } else if lookahead.peek(kw::basic) {
-        input.parse::<kw::basic>()?;
-        Ok(Auth::Basic)
-    } else if lookahead.peek(kw::headers) {
-        input.parse::<kw::headers>()?;
-        let content;
-        syn::parenthesized!(content in input);
-        let first = content.parse()?;
-        content.parse::<Token![,]>()?;
-        let second = content.parse()?;
-        Ok(Auth::HeaderPair { first, second })
-    } else if lookahead.peek(kw::oauth2_client_credentials) {
-        let keyword: kw::oauth2_client_credentials = input.parse()?;
-        let content;
-        syn::parenthesized!(content in input);
-        oauth2(&content, keyword.span)
-    } else {
-        Err(lookahead.error())
-    }
-}
-
-fn oauth2(input: ParseStream, keyword: Span) -> syn::Result<Auth> {
-    let mut token_url = None;
-    let mut sandbox_token_url = None;
-    let mut request = None;
-    let mut api_key_header = None;
-    while !input.is_empty() {
-        let lookahead = input.lookahead1();
-        if lookahead.peek(kw::token_url) {
-            token_url = Some(key_value::<kw::token_url>(input)?);
-        } else if lookahead.peek(kw::sandbox_token_url) {
-            sandbox_token_url = Some(key_value::<kw::sandbox_token_url>(input)?);
-        } else if lookahead.peek(kw::api_key_header) {
-            api_key_header = Some(key_value::<kw::api_key_header>(input)?);
-        } else if lookahead.peek(kw::request) {
-            input.parse::<kw::request>()?;
-            input.parse::<Token![=]>()?;
-            let lookahead = input.lookahead1();
-            request = Some(if lookahead.peek(kw::json) {
-                input.parse::<kw::json>()?;
-                TokenRequest::Json
-            } else if lookahead.peek(kw::form) {
-                input.parse::<kw::form>()?;
-                TokenRequest::Form
-            } else {
-                return Err(lookahead.error());
-            });
-        } else {
-            return Err(lookahead.error());
-        }
-        if !input.is_empty() {
-            input.parse::<Token![,]>()?;
-        }
-    }
-    let Some(token_url) = token_url else {
-        return Err(syn::Error::new(
-            keyword,
-            "`oauth2_client_credentials` needs a `token_url` (a path like \"/oauth2/token\" or a full URL)",
-        ));
-    };
-    let Some(request) = request else {
-        return Err(syn::Error::new(
-            keyword,
-            "`oauth2_client_credentials` needs `request = json` or `request = form`",
-        ));
-    };
-    Ok(Auth::OAuth2 {
-        token_url,
-        sandbox_token_url,
-        request,
-        api_key_header,
-    })
 }
 
 /// Reads one operation. Returns `None` when it is too broken to model.
@@ -980,146 +739,6 @@ fn char_ranges(pattern: &LitStr) -> syn::Result<Vec<(char, char)>> {
         }
     }
     Ok(ranges)
-}
-
-/// Reads a status enum: `#[estorno::status] enum X { #[status("PAID" => Active)] Paid, ... }`.
-pub(crate) fn status_enum(cx: &Ctxt, args: TokenStream, item: &ItemEnum) -> Option<StatusEnum> {
-    if !args.is_empty() {
-        cx.error_spanned_by(
-            &args,
-            "`#[estorno::status]` takes no arguments; the wire type follows from the values",
-        );
-    }
-    if !item.generics.params.is_empty() {
-        cx.error_spanned_by(&item.generics, "a status enum cannot be generic");
-    }
-    let mut variants = Vec::new();
-    let mut wire_kind: Option<(WireKind, Span)> = None;
-    for variant in &item.variants {
-        if variant.ident == "Unknown" {
-            cx.error_spanned_by(
-                &variant.ident,
-                "`Unknown` is added by `#[estorno::status]` to hold values the spec does not know; remove it",
-            );
-            continue;
-        }
-        if !matches!(variant.fields, syn::Fields::Unit) {
-            cx.error_spanned_by(
-                &variant.fields,
-                "status variants carry no data; the wire value goes in `#[status(...)]`",
-            );
-        }
-        if let Some((_, discriminant)) = &variant.discriminant {
-            cx.error_spanned_by(
-                discriminant,
-                "put the wire value in `#[status(13 => ...)]`, not in a discriminant",
-            );
-        }
-        let mut mapping = None;
-        for attr in &variant.attrs {
-            if attr.path().is_ident("doc") {
-                continue;
-            }
-            if !attr.path().is_ident("status") {
-                cx.error_spanned_by(
-                    attr.path(),
-                    "unknown attribute on a status variant; expected `#[status(\"VALUE\" => Outcome)]`",
-                );
-                continue;
-            }
-            match attr.parse_args_with(status_value) {
-                Ok(parsed) if mapping.is_none() => mapping = Some(parsed),
-                Ok(_) => cx.error_spanned_by(attr, "a variant has one `#[status(...)]`"),
-                Err(error) => cx.syn_error(error),
-            }
-        }
-        let Some((wire, kind, wire_span, outcome)) = mapping else {
-            cx.error_spanned_by(
-                &variant.ident,
-                format!(
-                    "status `{}` has no outcome; every value must be mapped: add `#[status(\"VALUE\" => Refunded)]` (one of {})",
-                    variant.ident,
-                    outcome_list()
-                ),
-            );
-            continue;
-        };
-        match wire_kind {
-            None => wire_kind = Some((kind, wire_span)),
-            Some((first, _)) if first != kind => cx.error_at(
-                wire_span,
-                "mixed wire values: use all text (\"PAID\") or all numbers (13)",
-            ),
-            Some(_) => {}
-        }
-        if !OUTCOMES.contains(&outcome.to_string().as_str()) {
-            cx.error_spanned_by(
-                &outcome,
-                format!(
-                    "unknown outcome `{outcome}`; expected one of {}",
-                    outcome_list()
-                ),
-            );
-        }
-        if variants
-            .iter()
-            .any(|seen: &StatusVariant| seen.wire == wire)
-        {
-            cx.error_at(
-                wire_span,
-                format!("the wire value `{wire}` is mapped twice"),
-            );
-        }
-        variants.push(StatusVariant {
-            ident: variant.ident.clone(),
-            docs: docs(&variant.attrs),
-            wire,
-            outcome,
-        });
-    }
-    if item.variants.is_empty() {
-        cx.error_spanned_by(&item.ident, "a status enum needs at least one value");
-    }
-    let attrs = item
-        .attrs
-        .iter()
-        .filter(|attr| !attr.path().is_ident("doc"))
-        .cloned()
-        .collect();
-    Some(StatusEnum {
-        ident: item.ident.clone(),
-        vis: item.vis.clone(),
-        docs: docs(&item.attrs),
-        attrs,
-        wire: wire_kind.map_or(WireKind::Text, |(kind, _)| kind),
-        variants,
-    })
-}
-
-/// `"PAID" => Active` or `13 => Voided`.
-fn status_value(input: ParseStream) -> syn::Result<(String, WireKind, Span, Ident)> {
-    let lookahead = input.lookahead1();
-    let (wire, kind, span) = if lookahead.peek(LitStr) {
-        let text: LitStr = input.parse()?;
-        (text.value(), WireKind::Text, text.span())
-    } else if lookahead.peek(LitInt) {
-        let code: LitInt = input.parse()?;
-        let value: i64 = code.base10_parse()?;
-        (value.to_string(), WireKind::Code, code.span())
-    } else {
-        return Err(lookahead.error());
-    };
-    input.parse::<Token![=>]>()?;
-    let outcome: Ident = input.parse()?;
-    Ok((wire, kind, span, outcome))
-}
-
-fn outcome_list() -> String {
-    OUTCOMES
-        .iter()
-        .map(|outcome| format!("`{outcome}`"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// The `///` lines of an item, trimmed of the single leading space rustdoc adds.

@@ -1,0 +1,160 @@
+//! Parses the `cancel(...)` argument of `#[estorno::provider]`: the three calls, and every
+//! provider field they name with the rule declared beside it.
+
+use proc_macro2::{Span, TokenStream};
+use quote::ToTokens;
+use syn::parse::{ParseStream, Parser};
+use syn::{Expr, LitStr, Token};
+
+use super::{kw, rule};
+use crate::ast::{CancelCall, CancelDecl, CancelField, Location, Rule};
+
+/// `total = op(args), partial = op(args), status = op(args)`
+pub(super) fn cancel_decl(input: ParseStream, keyword: Span) -> syn::Result<CancelDecl> {
+    let mut total = None;
+    let mut partial = None;
+    let mut status = None;
+    while !input.is_empty() {
+        let lookahead = input.lookahead1();
+        let slot = if lookahead.peek(kw::total) {
+            input.parse::<kw::total>()?;
+            &mut total
+        } else if lookahead.peek(kw::partial) {
+            input.parse::<kw::partial>()?;
+            &mut partial
+        } else if lookahead.peek(kw::status) {
+            input.parse::<kw::status>()?;
+            &mut status
+        } else {
+            return Err(lookahead.error());
+        };
+        input.parse::<Token![=]>()?;
+        let call: syn::ExprCall = input.parse()?;
+        let operation = match &*call.func {
+            Expr::Path(path) if path.path.get_ident().is_some() => path.path.get_ident().cloned(),
+            _ => None,
+        };
+        let Some(operation) = operation else {
+            return Err(syn::Error::new_spanned(
+                &call.func,
+                "expected an operation of this spec, called like `refund(payment, ...)`",
+            ));
+        };
+        if slot.is_some() {
+            return Err(syn::Error::new_spanned(
+                &operation,
+                "this role is already declared",
+            ));
+        }
+        *slot = Some(CancelCall {
+            operation,
+            args: call.args.into_iter().collect(),
+        });
+        if !input.is_empty() {
+            input.parse::<Token![,]>()?;
+        }
+    }
+    let Some(total) = total else {
+        return Err(syn::Error::new(
+            keyword,
+            "`cancel(...)` needs `total = operation(...)`, the call that cancels a payment in full",
+        ));
+    };
+    let Some(status) = status else {
+        return Err(syn::Error::new(
+            keyword,
+            "`cancel(...)` needs `status = operation(...)`, the look-up that tells a payment's state",
+        ));
+    };
+    let mut decl = CancelDecl {
+        total,
+        partial,
+        status,
+        fields: Vec::new(),
+    };
+    decl.fields = cancel_fields(&decl)?;
+    Ok(decl)
+}
+
+/// Every `field("name", rule...)` and `optional_field("name", rule...)` in the calls, merged by
+/// name: a field required anywhere in a call is required by that call.
+fn cancel_fields(decl: &CancelDecl) -> syn::Result<Vec<CancelField>> {
+    let mut fields: Vec<CancelField> = Vec::new();
+    for (role, call) in decl.calls() {
+        let mut found = Vec::new();
+        for argument in &call.args {
+            field_mentions(argument.to_token_stream(), &mut found)?;
+        }
+        for (name, required, rule) in found {
+            let position = match fields
+                .iter()
+                .position(|field| field.name.value() == name.value())
+            {
+                Some(position) => position,
+                None => {
+                    fields.push(CancelField {
+                        name: name.clone(),
+                        uses: Vec::new(),
+                        rule: Rule::default(),
+                    });
+                    fields.len() - 1
+                }
+            };
+            let field = &mut fields[position];
+            if !rule.is_empty() {
+                if !field.rule.is_empty() {
+                    return Err(syn::Error::new_spanned(
+                        &name,
+                        format!(
+                            "the rule of `{}` is already declared; declare it once, at any use",
+                            name.value()
+                        ),
+                    ));
+                }
+                field.rule = rule;
+            }
+            match field.uses.iter_mut().find(|(seen, _)| *seen == role) {
+                Some((_, seen_required)) => *seen_required |= required,
+                None => field.uses.push((role, required)),
+            }
+        }
+    }
+    Ok(fields)
+}
+
+/// The `field(...)` and `optional_field(...)` mentions in `tokens`, nested groups included.
+fn field_mentions(tokens: TokenStream, found: &mut Vec<(LitStr, bool, Rule)>) -> syn::Result<()> {
+    use proc_macro2::{Delimiter, TokenTree};
+    let trees: Vec<TokenTree> = tokens.into_iter().collect();
+    for (index, tree) in trees.iter().enumerate() {
+        match tree {
+            TokenTree::Ident(ident) if ident == "field" || ident == "optional_field" => {
+                let Some(TokenTree::Group(group)) = trees.get(index + 1) else {
+                    continue;
+                };
+                if group.delimiter() != Delimiter::Parenthesis {
+                    continue;
+                }
+                let (name, rule) = field_args.parse2(group.stream())?;
+                found.push((name, ident == "field", rule));
+            }
+            TokenTree::Group(group) => field_mentions(group.stream(), found)?,
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// `"name"` or `"name", len = 1..=64, chars = "A-Za-z0-9"`.
+pub(crate) fn field_args(input: ParseStream) -> syn::Result<(LitStr, Rule)> {
+    let name: LitStr = input.parse()?;
+    if name.value().is_empty() {
+        return Err(syn::Error::new_spanned(&name, "a field needs a name"));
+    }
+    if input.is_empty() {
+        return Ok((name, Rule::default()));
+    }
+    input.parse::<Token![,]>()?;
+    let rule = rule(input, Location::Header, &mut None)?;
+    Ok((name, rule))
+}

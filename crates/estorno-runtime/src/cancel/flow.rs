@@ -1,0 +1,333 @@
+//! The unified cancellation's protocol, written once for every provider: look up, decide
+//! before sending, send, read the answer (acknowledged, ambiguous, review), and reconcile.
+
+use super::{CancelError, CancelOps, CancelRequest, Cancellation, Failure, Observed, Precheck};
+use crate::money::{Amount, Cents};
+use crate::outcome::Outcome;
+
+/// A status look-up as a cancellation: the outcome the status states, refined by amounts.
+/// An answer about another payment than the one asked is flagged for review.
+pub(super) fn snapshot(
+    provider: &'static str,
+    request: &CancelRequest,
+    observed: Observed,
+) -> Cancellation {
+    let mut cancellation = Cancellation::new(provider, request, Outcome::Ambiguous);
+    cancellation.outcome = refine(observed.outcome, observed.refunded, observed.remaining)
+        .unwrap_or(Outcome::Ambiguous);
+    if observed.outcome == Some(Outcome::Ambiguous) {
+        cancellation.review = Some("the provider reported a status this spec does not know".into());
+    }
+    if let Some(answered) = &observed.payment_id
+        && !same_id(answered, request.payment())
+    {
+        cancellation.review = Some(format!(
+            "the provider answered about payment `{answered}`, not `{}`",
+            request.payment()
+        ));
+        cancellation.outcome = Outcome::Ambiguous;
+    }
+    cancellation.refunded = observed.refunded;
+    cancellation.remaining = observed.remaining;
+    cancellation.amount = observed.amount;
+    cancellation.reference = observed.reference;
+    cancellation.raw = Some(observed.raw);
+    cancellation
+}
+
+/// Whether two ids name the same payment: equal, or the same number written with or without
+/// leading zeros (Yapay answers `numeroTransacao` as a JSON number).
+fn same_id(answered: &str, asked: &str) -> bool {
+    if answered == asked {
+        return true;
+    }
+    let digits = |text: &str| !text.is_empty() && text.bytes().all(|byte| byte.is_ascii_digit());
+    digits(answered)
+        && digits(asked)
+        && answered.trim_start_matches('0') == asked.trim_start_matches('0')
+}
+
+/// The stated outcome, corrected by the amounts when they say more: a payment whose status
+/// still reads "paid" after part of it was refunded (Zoop keeps `succeeded`) is partially
+/// refunded; a response with no status but amounts is read from the amounts.
+fn refine(
+    stated: Option<Outcome>,
+    refunded: Option<Cents>,
+    remaining: Option<Cents>,
+) -> Option<Outcome> {
+    let refunded_some = refunded.is_some_and(|cents| !cents.is_zero());
+    match (stated, remaining) {
+        (Some(Outcome::Active), Some(remaining)) if refunded_some && !remaining.is_zero() => {
+            Some(Outcome::PartiallyRefunded)
+        }
+        (Some(outcome), _) => Some(outcome),
+        (None, Some(remaining)) if remaining.is_zero() && refunded_some => Some(Outcome::Refunded),
+        (None, Some(_)) if refunded_some => Some(Outcome::PartiallyRefunded),
+        (None, _) => None,
+    }
+}
+
+/// Outcomes after which nothing is left to cancel.
+pub(super) fn nothing_left(outcome: Outcome) -> bool {
+    matches!(outcome, Outcome::Refunded | Outcome::Voided)
+}
+
+/// The status look-up as a cancellation; a refusal to show the payment is a rejection.
+pub(super) async fn look_up<T: CancelOps + ?Sized>(
+    ops: &T,
+    request: &CancelRequest,
+) -> Result<Cancellation, CancelError> {
+    let slug = ops.spec().slug;
+    match ops.status(request).await {
+        Ok(observed) => Ok(snapshot(slug, request, observed)),
+        Err(Failure::Rejected(reason)) => {
+            let mut rejected = Cancellation::new(slug, request, Outcome::Rejected);
+            rejected.reason = Some(reason);
+            Ok(rejected)
+        }
+        // An answer that may mean anything is no basis to send a cancellation on: the
+        // look-up moves no money, so this is "try later", not "unknown".
+        Err(Failure::Unknown(reason)) => Err(CancelError::Unavailable {
+            provider: ops.spec().name,
+            reason,
+        }),
+        Err(failure) => Err(failure.into_error(slug)),
+    }
+}
+
+/// Cancels after the look-up: `before` answers "already cancelled" without sending, rejects
+/// an amount beyond what remains, stops on a look-up it cannot trust, and holds the refunded
+/// baseline that reconciliation compares against.
+pub(super) async fn run_cancel<T: CancelOps + ?Sized>(
+    ops: &T,
+    request: &CancelRequest,
+    before: Cancellation,
+) -> Result<Cancellation, CancelError> {
+    let slug = ops.spec().slug;
+    match before.precheck(request.amount.map(Amount::cents)) {
+        Precheck::Send => {}
+        // A cancellation already under way is reported, not sent again (it would be refused
+        // at best); reconciliation follows it to the end.
+        Precheck::AlreadyDone | Precheck::UnderWay => {
+            let mut done = before;
+            done.already_done = true;
+            done.requested = request.amount.map(Amount::cents);
+            return Ok(done);
+        }
+        Precheck::Refuse(_) if before.outcome == Outcome::Rejected && before.raw.is_none() => {
+            return Ok(before);
+        }
+        Precheck::Refuse(reason) => {
+            let mut rejected = Cancellation::new(slug, request, Outcome::Rejected);
+            rejected.reason = Some(reason);
+            rejected.refunded = before.refunded;
+            rejected.remaining = before.remaining;
+            rejected.amount = before.amount;
+            return Ok(rejected);
+        }
+        Precheck::Review(why) => {
+            let mut review = before;
+            review.outcome = Outcome::Ambiguous;
+            review.review = Some(why);
+            review.requested = request.amount.map(Amount::cents);
+            return Ok(review);
+        }
+    }
+
+    let mut sent = request.clone();
+    if sent.baseline_outcome.is_none() {
+        sent.baseline_outcome = Some(before.outcome);
+    }
+    if sent.baseline_refunded.is_none() {
+        sent.baseline_refunded = Some(before.refunded.unwrap_or(Cents::ZERO));
+    }
+    let requested = request.amount.map(Amount::cents).or(before.left());
+    let result = match request.amount {
+        Some(amount) => ops.partial(&sent, amount).await,
+        None => {
+            let remaining = before
+                .remaining
+                .and_then(|cents| Amount::try_from(cents).ok());
+            ops.total(&sent, remaining).await
+        }
+    };
+    let observed = match result {
+        Ok(observed) => observed,
+        Err(Failure::Rejected(reason)) => {
+            let mut rejected = Cancellation::new(slug, &sent, Outcome::Rejected);
+            rejected.reason = Some(reason);
+            rejected.requested = requested;
+            return Ok(rejected);
+        }
+        Err(Failure::Unknown(reason)) => {
+            let mut ambiguous = Cancellation::new(slug, &sent, Outcome::Ambiguous);
+            ambiguous.reason = Some(reason);
+            ambiguous.requested = requested;
+            return Ok(ambiguous);
+        }
+        Err(Failure::Error(error)) => return Err(error),
+    };
+
+    // From here on the provider accepted the cancellation: whatever follows, it is never
+    // "not sent".
+    let stated = refine(observed.outcome, observed.refunded, observed.remaining);
+    let mut after = snapshot(slug, &sent, observed);
+    after.requested = requested;
+    if after.review.is_some() {
+        return Ok(after);
+    }
+    let mut from_look_up = false;
+    if stated.is_none() {
+        // The response states no outcome (PicPay E-commerce answers a cancellation with ids
+        // only): the status operation tells what happened. The cancel's own response stays
+        // the raw one, with its reference.
+        let reference = after.reference.take();
+        let raw = after.raw.take();
+        match ops.status(&sent).await {
+            Ok(observed) => {
+                after = snapshot(slug, &sent, observed);
+                after.requested = requested;
+                after.reference = reference.or(after.reference);
+                after.raw = raw;
+                if after.review.is_some() {
+                    return Ok(after);
+                }
+                from_look_up = true;
+            }
+            Err(failure) => {
+                after.outcome = Outcome::Acknowledged;
+                after.reason = Some(format!(
+                    "accepted; the status look-up that followed failed: {}",
+                    failure_text(failure)
+                ));
+                after.reference = reference;
+                after.raw = raw;
+                return Ok(after);
+            }
+        }
+    }
+    // Accepted, but the payment reads as before: the provider applies it later.
+    let unchanged = after.outcome == Outcome::Active
+        || (from_look_up
+            && Some(after.outcome) == sent.baseline_outcome
+            && !nothing_left(after.outcome)
+            && after.refunded == before.refunded);
+    if unchanged {
+        after.outcome = Outcome::Acknowledged;
+        after.reason = Some("accepted; the provider does not show it yet".into());
+        return Ok(after);
+    }
+    check_amount(&mut after, &before, request.amount.map(Amount::cents));
+    Ok(after)
+}
+
+fn failure_text(failure: Failure) -> String {
+    match failure {
+        Failure::Rejected(reason) | Failure::Unknown(reason) => reason,
+        Failure::Error(error) => error.to_string(),
+    }
+}
+
+/// Flags a result whose amounts show a movement other than what was asked: a partial answered
+/// "cancelled in full", or a refunded amount that moved by something else. A partial whose
+/// amounts have not moved at all is accepted but not reflected yet.
+fn check_amount(after: &mut Cancellation, before: &Cancellation, partial: Option<Cents>) {
+    if let Some(partial) = partial
+        && matches!(after.outcome, Outcome::Refunded | Outcome::Voided)
+        && before.left().is_some_and(|left| partial < left)
+    {
+        after.review = Some(format!(
+            "asked to refund {partial} of the {} that remained, the provider answered {} in full",
+            before.left().unwrap_or(Cents::ZERO),
+            after.outcome
+        ));
+        after.outcome = Outcome::Ambiguous;
+        return;
+    }
+    let (Some(requested), Some(now)) = (after.requested, after.refunded) else {
+        return;
+    };
+    if !matches!(
+        after.outcome,
+        Outcome::Refunded | Outcome::PartiallyRefunded
+    ) {
+        return;
+    }
+    let moved = now
+        .checked_sub(before.refunded.unwrap_or(Cents::ZERO))
+        .unwrap_or(Cents::ZERO);
+    if moved.is_zero() && after.outcome == Outcome::PartiallyRefunded {
+        after.outcome = Outcome::Acknowledged;
+        after.reason = Some("accepted; the provider does not show it yet".into());
+        return;
+    }
+    if moved != requested {
+        after.review = Some(format!(
+            "asked to refund {requested}, the provider reports {moved} refunded by this call"
+        ));
+        after.outcome = Outcome::Ambiguous;
+    }
+}
+
+pub(super) async fn run_reconcile<T: CancelOps + ?Sized>(
+    ops: &T,
+    request: &CancelRequest,
+) -> Result<Cancellation, CancelError> {
+    let mut now = look_up(ops, request).await?;
+    now.requested = request.amount.map(Amount::cents);
+    // No declared proof exists yet for any look-up (`ResendProof::Unproven`): an unchanged
+    // payment is "not visible yet", never "did not land".
+    now.proven_not_landed = false;
+    if now.outcome == Outcome::Rejected && now.raw.is_none() {
+        // The look-up was refused (the payment is not found): that says nothing about this
+        // cancellation.
+        return Err(CancelError::Provider {
+            provider: ops.spec().name,
+            reason: now.reason.unwrap_or_default(),
+        });
+    }
+    if now.review.is_some() {
+        return Ok(now);
+    }
+    let (Some(baseline), Some(refunded)) = (request.baseline_refunded, now.refunded) else {
+        // Without amounts, compare states: a state that moved means the cancellation took
+        // effect; one that did not move means no effect is visible, unless the payment was
+        // already partly refunded, where another partial refund would not show at all.
+        if let Some(before) = request.baseline_outcome
+            && before == now.outcome
+            && !nothing_left(now.outcome)
+        {
+            if before == Outcome::PartiallyRefunded {
+                now.review = Some(
+                    "the provider reports no amounts and the payment was already partly refunded; check this refund by hand".into(),
+                );
+                now.outcome = Outcome::Ambiguous;
+            } else if now.outcome != Outcome::Pending {
+                now.outcome = Outcome::Active;
+            }
+        }
+        return Ok(now);
+    };
+    let moved = refunded.checked_sub(baseline).unwrap_or(Cents::ZERO);
+    match request.amount {
+        Some(amount) if moved >= amount.cents() => {}
+        Some(_) if moved.is_zero() && now.outcome != Outcome::Pending => {
+            now.outcome = Outcome::Active;
+        }
+        Some(_) if moved.is_zero() => {}
+        Some(amount) => {
+            now.review = Some(format!(
+                "asked to refund {amount}, {moved} was refunded since the request"
+            ));
+            now.outcome = Outcome::Ambiguous;
+        }
+        None if moved.is_zero()
+            && !nothing_left(now.outcome)
+            && now.outcome != Outcome::Pending =>
+        {
+            now.outcome = Outcome::Active;
+        }
+        None => {}
+    }
+    Ok(now)
+}

@@ -1,0 +1,211 @@
+//! How one provider call reads for the unified cancellation: the traits response and error
+//! types derive, and the classification of a call's result into an observation, a refusal,
+//! an unknown outcome, or an error that is not about the payment.
+
+use std::convert::Infallible;
+use std::fmt;
+use std::sync::Arc;
+
+use super::{CancelError, CancelRequest, RawResponse};
+use crate::Error;
+use crate::client::ClientCore;
+use crate::money::Cents;
+use crate::outcome::Outcome;
+use crate::spec::ProviderSpec;
+
+/// How a response type reads as a cancellation. Derived with `#[derive(CancelResponse)]`.
+pub trait CancelResponse: fmt::Debug + Send + Sync + 'static {
+    /// The outcome the response states, if it states one.
+    fn outcome(&self) -> Option<Outcome>;
+    /// Everything refunded so far.
+    fn refunded(&self) -> Option<Cents>;
+    /// What remains.
+    fn remaining(&self) -> Option<Cents>;
+    /// The provider's identifier.
+    fn reference(&self) -> Option<String>;
+    /// The payment's whole amount (what was paid or first charged), when the response
+    /// states it.
+    fn amount(&self) -> Option<Cents> {
+        None
+    }
+    /// The payment's own id as the request named it (`#[cancel(id = ...)]`), so an answer
+    /// about another payment is caught.
+    fn payment_id(&self) -> Option<String> {
+        None
+    }
+}
+
+/// How a typed error body explains a rejection. Derived with `#[derive(Rejection)]`.
+pub trait Rejection {
+    /// The provider's words.
+    fn reason(&self) -> String;
+}
+
+impl Rejection for Infallible {
+    fn reason(&self) -> String {
+        match *self {}
+    }
+}
+
+/// What one provider call told the unified API.
+#[doc(hidden)]
+pub struct Observed {
+    pub(super) outcome: Option<Outcome>,
+    pub(super) refunded: Option<Cents>,
+    pub(super) remaining: Option<Cents>,
+    pub(super) amount: Option<Cents>,
+    pub(super) reference: Option<String>,
+    pub(super) payment_id: Option<String>,
+    pub(super) raw: Arc<dyn RawResponse>,
+}
+
+/// How one provider call failed, classified for cancellation.
+#[doc(hidden)]
+pub enum Failure {
+    /// The provider said no; nothing moved.
+    Rejected(String),
+    /// The call may have taken effect; nobody knows.
+    Unknown(String),
+    /// Nothing was sent, or the failure is not about the payment.
+    Error(CancelError),
+}
+
+impl From<CancelError> for Failure {
+    fn from(error: CancelError) -> Self {
+        Failure::Error(error)
+    }
+}
+
+impl Failure {
+    pub(super) fn into_error(self, provider: &'static str) -> CancelError {
+        match self {
+            Failure::Error(error) => error,
+            Failure::Rejected(reason) | Failure::Unknown(reason) => {
+                CancelError::Provider { provider, reason }
+            }
+        }
+    }
+}
+
+/// The provider declares no partial operation (never reached: [`Cancel::cancel`] checks
+/// first).
+#[doc(hidden)]
+pub fn partial_unsupported(spec: &'static ProviderSpec) -> Failure {
+    Failure::Error(CancelError::PartialNotSupported {
+        provider: spec.name,
+    })
+}
+
+/// A total cancellation needs the remaining amount and the status look-up did not state it.
+#[doc(hidden)]
+pub fn remaining_unknown(spec: &'static ProviderSpec) -> Failure {
+    Failure::Error(CancelError::Provider {
+        provider: spec.name,
+        reason: "the status look-up does not report what remains; give an amount".to_owned(),
+    })
+}
+
+/// Reads a generated operation's result for the unified API. Every text the provider
+/// wrote (a rejection's reason, an error's sample) passes the client's redactor first.
+#[doc(hidden)]
+pub fn observe<T, E>(
+    core: &ClientCore,
+    request: &CancelRequest,
+    result: Result<T, Error<E>>,
+) -> Result<Observed, Failure>
+where
+    T: CancelResponse,
+    E: Rejection,
+{
+    match result {
+        Ok(response) => {
+            let response = Arc::new(response);
+            Ok(Observed {
+                outcome: response.outcome(),
+                refunded: response.refunded(),
+                remaining: response.remaining(),
+                amount: response.amount(),
+                reference: response.reference(),
+                payment_id: response.payment_id(),
+                raw: response,
+            })
+        }
+        Err(error) => Err(classify(core, request, error)),
+    }
+}
+
+/// Sorts a call's error into "no", "unknown" and "not an outcome".
+///
+/// A 429 is "not processed" on any call; a 5xx, a timeout or an unreadable answer on a call
+/// that cannot have moved money (the idempotent look-up, or one that never left) is
+/// "unavailable". Only a provider's refusal is a rejection.
+fn classify<E: Rejection>(core: &ClientCore, request: &CancelRequest, error: Error<E>) -> Failure {
+    let provider = core.provider().name;
+    let keep: Vec<&str> = std::iter::once(request.payment())
+        .chain(request.fields().values().map(String::as_str))
+        .collect();
+    let redact = |text: String| core.redact(&text, &keep);
+    if error.outcome_unknown() {
+        return Failure::Unknown(redact(error.to_string()));
+    }
+    if error.is_throttled() {
+        return Failure::Error(CancelError::Throttled {
+            provider,
+            retry_after: error.retry_after(),
+        });
+    }
+    match error {
+        Error::Api { status, .. }
+        | Error::UnexpectedStatus { status, .. }
+        | Error::Decode { status, .. }
+            if status == 401 || status == 403 =>
+        {
+            Failure::Error(CancelError::Auth {
+                provider,
+                reason: format!("the provider answered {status}"),
+            })
+        }
+        Error::Api { body, status, .. } if status < 500 && status != 408 => {
+            Failure::Rejected(redact(body.reason()))
+        }
+        // A refusal whose body is not the declared one (an HTML 404 page) is still a refusal.
+        Error::UnexpectedStatus { status, .. } | Error::Decode { status, .. }
+            if (400..500).contains(&status) && status != 408 =>
+        {
+            Failure::Rejected(format!("the provider answered {status}"))
+        }
+        Error::InvalidRequest { field, reason, .. } => {
+            Failure::Error(CancelError::InvalidRequest {
+                field: field.to_owned(),
+                reason,
+            })
+        }
+        Error::Auth { status, reason, .. } => match status {
+            // The token endpoint failing is not the credentials being wrong.
+            None => Failure::Error(CancelError::Unavailable {
+                provider,
+                reason: redact(reason),
+            }),
+            Some(status) if status >= 500 => Failure::Error(CancelError::Unavailable {
+                provider,
+                reason: redact(reason),
+            }),
+            Some(_) => Failure::Error(CancelError::Auth {
+                provider,
+                reason: redact(reason),
+            }),
+        },
+        Error::Transport { sent: false, .. } | Error::Timeout { sent: false, .. } => {
+            Failure::Error(CancelError::Unreachable {
+                provider,
+                reason: error.to_string(),
+            })
+        }
+        // A 5xx or 408, a timeout or reset, an unreadable or oversized answer, on a call that
+        // cannot have moved money (`outcome_unknown` said so above): nothing was cancelled.
+        other => Failure::Error(CancelError::Unavailable {
+            provider,
+            reason: redact(other.to_string()),
+        }),
+    }
+}
