@@ -453,12 +453,15 @@ async fn invalid_ids_and_amounts_are_rejected_before_anything_is_sent() {
 
 // --- Unified cancellation -----------------------------------------------------------------
 
+/// The seed's transaction with status `code`, approved today: the seed's own date (2017)
+/// is long past Cielo's cancellation window.
 fn lookup_mock<'a>(server: &'a MockServer, code: i64) -> Mock<'a> {
-    server.mock(|when, then| {
+    let body = with_status(code).replace("24/05/2017", &approved_days_ago(0));
+    server.mock(move |when, then| {
         when.method(GET)
             .path(LOOKUP_PATH)
             .header("authorization", AUTHORIZATION);
-        then.status(200).body(with_status(code));
+        then.status(200).body(body);
     })
 }
 
@@ -894,57 +897,91 @@ fn the_production_and_sandbox_urls_are_v3_by_default() {
 }
 
 #[test]
-fn cancellation_windows_are_found_by_payment_method() {
-    use yapay::{CANCELLATION_WINDOWS, WindowStart, cancellation_window};
-    const DAY: u64 = 24 * 60 * 60;
-    let window = |code| cancellation_window(code).map(|window| window.acquirer);
-
-    // The seed's example pays with 170, Visa through Cielo API 3.0.
-    let cielo = cancellation_window(170).expect("Cielo");
-    assert_eq!(cielo.acquirer, "Cielo");
-    assert_eq!(cielo.limit, Duration::from_secs(300 * DAY));
-    assert_eq!(cielo.counted_from, WindowStart::Order);
-
-    for (code, acquirer) in [
-        (168, "Cielo"),
-        (180, "Cielo"),
-        (184, "Rede"),
-        (199, "Rede"),
-        (270, "GETNET"),
-        (277, "GETNET"),
-        (350, "Stone"),
-        (354, "Stone"),
-        (380, "Bin"),
-        (386, "Bin"),
-    ] {
-        assert_eq!(window(code), Some(acquirer), "codigoFormaPagamento {code}");
-    }
-    for code in [0, 167, 181, 183, 200, 269, 278, 355, 379, 387, 997, 999] {
-        assert_eq!(window(code), None, "codigoFormaPagamento {code}");
-    }
-
-    let bin = cancellation_window(380).expect("Bin");
-    assert_eq!(
-        (bin.limit, bin.counted_from),
-        (Duration::from_secs(90 * DAY), WindowStart::Capture)
-    );
-    assert_eq!(
-        cancellation_window(270).map(|getnet| getnet.limit),
-        Some(Duration::from_secs(DAY))
-    );
-    let table: Vec<_> = CANCELLATION_WINDOWS
+fn cancellation_windows_are_declared_by_payment_method() {
+    let windows: Vec<_> = yapay::SPEC
+        .cancel
+        .as_ref()
+        .expect("a unified cancellation")
+        .windows
         .iter()
-        .map(|window| (window.acquirer, window.limit.as_secs() / 3600))
+        .map(|window| (window.acquirer, window.methods, window.days))
         .collect();
+    // The seed document's table, by Yapay's `codigoFormaPagamento` ranges.
     assert_eq!(
-        table,
+        windows,
         [
-            ("Cielo", 300 * 24),
-            ("Rede", 24),
-            ("Elavon", 24),
-            ("GETNET", 24),
-            ("Stone", 180 * 24),
-            ("Bin", 90 * 24),
+            ("Cielo", (168, 180), 300),
+            ("Rede", (184, 199), 1),
+            ("GetNet", (270, 277), 1),
+            ("Stone", (350, 354), 180),
+            ("Bin", (380, 386), 90),
         ]
     );
+}
+
+/// A calendar date `days_ago` days before today, as Yapay writes `dataAprovacaoOperadora`.
+fn approved_days_ago(days_ago: u64) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    // H. Hinnant's civil_from_days.
+    let z = (now / 86_400 - days_ago) as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{day:02}/{month:02}/{year}")
+}
+
+/// The look-up of a captured transaction paid with `method`, approved `days_ago` days ago.
+fn dated_lookup(server: &MockServer, method: u16, days_ago: u64) -> Mock<'_> {
+    let body = with_status(1)
+        .replace(
+            r#""codigoFormaPagamento": 170,"#,
+            &format!(r#""codigoFormaPagamento": {method},"#),
+        )
+        .replace("24/05/2017", &approved_days_ago(days_ago));
+    server.mock(move |when, then| {
+        when.method(GET).path(LOOKUP_PATH);
+        then.status(200).body(body);
+    })
+}
+
+#[tokio::test]
+async fn a_cancellation_surely_past_its_acquirers_window_is_refused_before_sending() {
+    let server = MockServer::start_async().await;
+    let cancel = server.mock(|when, then| {
+        when.method(PUT).path(CANCEL_PATH);
+        then.status(200).body(with_status(14));
+    });
+    // Rede (184–199) accepts cancellations for one day; three days later it is refused.
+    let mut lookup = dated_lookup(&server, 190, 3);
+    let answered = Cancel::cancel(&client(&server), &total_request())
+        .await
+        .expect("answers");
+    assert_eq!(answered.outcome, Outcome::Rejected);
+    let reason = answered.reason.expect("the limit named");
+    assert!(
+        reason.starts_with("Rede accepts cancellations for 1 day; this payment dates from ")
+            && reason.ends_with(", 3 days ago; nothing was sent"),
+        "{reason}"
+    );
+    cancel.assert_calls(0);
+
+    // The same sale the next day is within a day of slack, and a Cielo sale three days old is
+    // well within Cielo's 300 days: both are sent.
+    for (method, days_ago) in [(190, 1), (170, 3)] {
+        lookup.delete();
+        lookup = dated_lookup(&server, method, days_ago);
+        let answered = Cancel::cancel(&client(&server), &total_request())
+            .await
+            .expect("answers");
+        assert_eq!(answered.outcome, Outcome::Refunded, "{method}");
+    }
+    cancel.assert_calls(2);
 }

@@ -35,6 +35,15 @@ pub struct CancelDecl {
     pub status: CancelCall,
     /// Every provider field the calls name, in order of first use.
     pub fields: Vec<CancelField>,
+    /// `window(acquirer = "…", methods = a..=b, days = n)`, in declaration order.
+    pub windows: Vec<CancelWindow>,
+}
+
+/// How long after a payment an acquirer accepts its cancellation.
+pub struct CancelWindow {
+    pub acquirer: LitStr,
+    pub methods: (u64, u64),
+    pub days: u32,
 }
 
 impl CancelDecl {

@@ -56,6 +56,10 @@ mod kw {
     syn::custom_keyword!(total);
     syn::custom_keyword!(partial);
     syn::custom_keyword!(status);
+    syn::custom_keyword!(window);
+    syn::custom_keyword!(acquirer);
+    syn::custom_keyword!(methods);
+    syn::custom_keyword!(days);
 }
 
 /// The operation attributes, for "expected one of" messages.

@@ -279,12 +279,24 @@ pub(crate) fn cancel_spec(provider: &Provider, cancel: &CancelDecl) -> TokenStre
     });
     let payment = payment.iter().map(param_ref);
     let partial = cancel.partial.is_some();
+    let windows = cancel.windows.iter().map(|window| {
+        let acquirer = &window.acquirer;
+        let (low, high) = (
+            Literal::u64_unsuffixed(window.methods.0),
+            Literal::u64_unsuffixed(window.methods.1),
+        );
+        let days = Literal::u32_unsuffixed(window.days);
+        quote! {
+            ::estorno::spec::WindowSpec { acquirer: #acquirer, methods: (#low, #high), days: #days }
+        }
+    });
     quote! {
         ::core::option::Option::Some(::estorno::spec::CancelSpec {
             payment: &[#(#payment),*],
             fields: &[#(#fields),*],
             partial: #partial,
             resend: ::estorno::spec::ResendProof::Unproven,
+            windows: &[#(#windows),*],
         })
     }
 }

@@ -120,7 +120,7 @@ fn parse_struct(tokens: TokenStream, derive: &str) -> syn::Result<ItemStruct> {
 }
 
 /// `#[derive(CancelResponse)] #[cancel(outcome = status, refunded = .., remaining = ..,
-/// paid = .., original = .., amount = .., reference = .., id = ..)]`
+/// paid = .., original = .., amount = .., reference = .., id = .., method = .., dated = ..)]`
 pub(crate) fn cancel_response(tokens: TokenStream) -> TokenStream {
     let item = match parse_struct(tokens, "CancelResponse") {
         Ok(item) => item,
@@ -140,6 +140,8 @@ pub(crate) fn cancel_response(tokens: TokenStream) -> TokenStream {
             "amount",
             "reference",
             "id",
+            "method",
+            "dated",
         ],
     );
     if let Err(error) = cx.check() {
@@ -153,6 +155,8 @@ pub(crate) fn cancel_response(tokens: TokenStream) -> TokenStream {
     let reference = take(&mut found, "reference");
     let payment_amount = take(&mut found, "amount");
     let id = take(&mut found, "id");
+    let method = take(&mut found, "method");
+    let dated = take(&mut found, "dated");
 
     let none = quote!(::core::option::Option::None);
     let amount = |path: &FieldPath| {
@@ -208,6 +212,14 @@ pub(crate) fn cancel_response(tokens: TokenStream) -> TokenStream {
     };
     let reference = text_field(reference);
     let id = text_field(id);
+    let method = method.map_or(none.clone(), |path| {
+        let access = path.tokens();
+        quote_spanned!(path.0[0].span()=> ::estorno::__private::MethodField::as_method(&#access))
+    });
+    let dated = dated.map_or(none.clone(), |path| {
+        let access = path.tokens();
+        quote_spanned!(path.0[0].span()=> ::estorno::__private::DateField::as_date(&#access))
+    });
     let ident = &item.ident;
     quote! {
         #[automatically_derived]
@@ -234,6 +246,14 @@ pub(crate) fn cancel_response(tokens: TokenStream) -> TokenStream {
 
             fn payment_id(&self) -> ::core::option::Option<::std::string::String> {
                 #id
+            }
+
+            fn method(&self) -> ::core::option::Option<u64> {
+                #method
+            }
+
+            fn dated(&self) -> ::core::option::Option<::estorno::DateParts> {
+                #dated
             }
         }
     }

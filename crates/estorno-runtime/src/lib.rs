@@ -108,8 +108,8 @@ pub mod __private {
 
     pub use crate::call::{Call, ParamValue, Response};
     pub use crate::cancel::{
-        AmountField, CancelOps, Failure, Observed, ReasonField, ReferenceField, StatusField,
-        observe, partial_unsupported, remaining_unknown,
+        AmountField, CancelOps, DateField, Failure, MethodField, Observed, ReasonField,
+        ReferenceField, StatusField, observe, partial_unsupported, remaining_unknown,
     };
     pub use crate::client::{ClientCore, Provider};
     pub use crate::error::CallError;

@@ -262,6 +262,20 @@ pub struct CancelSpec {
     pub partial: bool,
     /// What makes sending a cancellation again safe after its outcome was unknown.
     pub resend: ResendProof,
+    /// How long after a payment each of its acquirers accepts a cancellation
+    /// (`window(...)` in `cancel(...)`).
+    pub windows: &'static [WindowSpec],
+}
+
+/// A cancellation window: payments whose method code (the look-up's `#[cancel(method)]`) is
+/// in `methods` can be cancelled for `days` days after their date (`#[cancel(dated)]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WindowSpec {
+    /// Who sets the limit, for messages (`"Cielo"`).
+    pub acquirer: &'static str,
+    /// The method codes it covers, inclusive.
+    pub methods: (u64, u64),
+    pub days: u32,
 }
 
 impl CancelSpec {

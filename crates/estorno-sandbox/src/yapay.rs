@@ -205,6 +205,9 @@ struct Record {
     tx: Transaction,
     /// A D+1 cancel waiting for the acquirer.
     pending: Option<Pending>,
+    /// When the acquirer approved it (Unix seconds): shortly before it was added, so that it
+    /// is within every acquirer's cancellation window, as a sale being refunded usually is.
+    approved_at: i64,
 }
 
 impl Record {
@@ -258,7 +261,17 @@ impl Store {
             queries: 0,
         });
         let key = (tx.codigo_estabelecimento.clone(), tx.numero_transacao);
-        self.transactions.insert(key, Record { tx, pending });
+        // Up to a few hours before now, fixed by the transaction's number.
+        let approved_at =
+            clock::now_unix() - i64::try_from(tx.numero_transacao % 24).unwrap_or(0) * 600;
+        self.transactions.insert(
+            key,
+            Record {
+                tx,
+                pending,
+                approved_at,
+            },
+        );
     }
 
     pub(crate) fn transactions(&self) -> impl Iterator<Item = &Transaction> {
@@ -312,7 +325,7 @@ impl Store {
                         record.settle();
                     }
                 }
-                Reply::json(200, transaction_body(&record.tx))
+                Reply::json(200, transaction_body(record))
             }
             Call::Cancel { .. } => cancel(record, establishment, request, cx),
         }
@@ -389,14 +402,14 @@ fn cancel(record: &mut Record, establishment: &str, request: &Request, cx: &mut 
         };
         cx.ledger.record(SLUG, "cancel", &number, amount, kind);
     }
-    Reply::json(200, transaction_body(&record.tx))
+    Reply::json(200, transaction_body(record))
 }
 
 /// The seed's transaction object.
-fn transaction_body(tx: &Transaction) -> String {
+fn transaction_body(record: &Record) -> String {
+    let tx = &record.tx;
     let id = tx.numero_transacao.to_string();
-    let approved_at =
-        crate::seed::BASE_TIME + i64::try_from(tx.numero_transacao % 100_000).unwrap_or(0) * 600;
+    let approved_at = record.approved_at;
     // Both formats occur in Yapay's answers; which one a transaction gets is fixed by its number.
     let approval_date = if tx.numero_transacao % 2 == 1 {
         clock::yapay_date(approved_at)

@@ -319,6 +319,7 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
         fields: &[],
         partial: false,
         resend: ::estorno::spec::ResendProof::Unproven,
+        windows: &[],
     }),
 };
 /// A payment, as both the cancellation and the look-up answer.
@@ -391,6 +392,12 @@ impl ::estorno::CancelResponse for Payment {
     }
     fn payment_id(&self) -> ::core::option::Option<::std::string::String> {
         ::estorno::__private::ReferenceField::as_reference(&self.idempotency_key)
+    }
+    fn method(&self) -> ::core::option::Option<u64> {
+        ::core::option::Option::None
+    }
+    fn dated(&self) -> ::core::option::Option<::estorno::DateParts> {
+        ::core::option::Option::None
     }
 }
 /// Who pays. Every value that identifies the person is [`Personal`], so a payment printed

@@ -354,6 +354,7 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
         fields: &[],
         partial: true,
         resend: ::estorno::spec::ResendProof::Unproven,
+        windows: &[],
     }),
 };
 /// Body of a refund: the amount to give back, in cents.
@@ -399,6 +400,12 @@ impl ::estorno::CancelResponse for Charge {
     }
     fn payment_id(&self) -> ::core::option::Option<::std::string::String> {
         ::estorno::__private::ReferenceField::as_reference(&self.merchant_charge_id)
+    }
+    fn method(&self) -> ::core::option::Option<u64> {
+        ::core::option::Option::None
+    }
+    fn dated(&self) -> ::core::option::Option<::estorno::DateParts> {
+        ::core::option::Option::None
     }
 }
 /// One payment attempt inside a charge.

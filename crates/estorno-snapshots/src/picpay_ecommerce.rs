@@ -543,6 +543,7 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
         ],
         partial: true,
         resend: ::estorno::spec::ResendProof::Unproven,
+        windows: &[],
     }),
 };
 /// Body of a cancellation.
@@ -588,6 +589,12 @@ impl ::estorno::CancelResponse for CancellationResponse {
     }
     fn payment_id(&self) -> ::core::option::Option<::std::string::String> {
         ::estorno::__private::ReferenceField::as_reference(&self.reference_id)
+    }
+    fn method(&self) -> ::core::option::Option<u64> {
+        ::core::option::Option::None
+    }
+    fn dated(&self) -> ::core::option::Option<::estorno::DateParts> {
+        ::core::option::Option::None
     }
 }
 /// Body of a refund.
@@ -643,6 +650,12 @@ impl ::estorno::CancelResponse for RefundResponse {
     }
     fn payment_id(&self) -> ::core::option::Option<::std::string::String> {
         ::estorno::__private::ReferenceField::as_reference(&self.reference_id)
+    }
+    fn method(&self) -> ::core::option::Option<u64> {
+        ::core::option::Option::None
+    }
+    fn dated(&self) -> ::core::option::Option<::estorno::DateParts> {
+        ::core::option::Option::None
     }
 }
 /// An order's amounts, in decimal reais, as the newer API reports them.
@@ -707,6 +720,12 @@ impl ::estorno::CancelResponse for StatusResponse {
     }
     fn payment_id(&self) -> ::core::option::Option<::std::string::String> {
         ::estorno::__private::ReferenceField::as_reference(&self.reference_id)
+    }
+    fn method(&self) -> ::core::option::Option<u64> {
+        ::core::option::Option::None
+    }
+    fn dated(&self) -> ::core::option::Option<::estorno::DateParts> {
+        ::core::option::Option::None
     }
 }
 /// The state of an order.

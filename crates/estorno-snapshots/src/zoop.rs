@@ -454,6 +454,7 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
         ],
         partial: true,
         resend: ::estorno::spec::ResendProof::Unproven,
+        windows: &[],
     }),
 };
 /// Body of a void: how much to cancel, and the seller the sale belongs to.
@@ -532,6 +533,12 @@ impl ::estorno::CancelResponse for Transaction {
     }
     fn payment_id(&self) -> ::core::option::Option<::std::string::String> {
         ::estorno::__private::ReferenceField::as_reference(&self.id)
+    }
+    fn method(&self) -> ::core::option::Option<u64> {
+        ::core::option::Option::None
+    }
+    fn dated(&self) -> ::core::option::Option<::estorno::DateParts> {
+        ::core::option::Option::None
     }
 }
 /// One operation in a transaction's history.

@@ -1,9 +1,8 @@
 //! Yapay Gateway: cancel all or part of a card transaction, and look a transaction up.
 //!
 //! This crate is a spec and nothing else: `#[estorno::provider]` writes the client, its
-//! builder and its static `SPEC` from the declarations below. Besides the spec it holds one
-//! table of data, [`CANCELLATION_WINDOWS`]: how long after the order each acquirer still
-//! accepts a cancellation, for a caller to check before sending.
+//! builder and its static `SPEC` from the declarations below, including how long after a sale
+//! each acquirer still accepts its cancellation (`SPEC.cancel.windows`).
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -24,9 +23,6 @@
 //! The seed document shows the older `/checkout/api/v2` path; the client defaults to the
 //! current v3 and reaches v2 with `.base_url("https://sandbox.gateway.yapay.com.br/checkout/api/v2")`.
 
-use std::ops::RangeInclusive;
-use std::time::Duration;
-
 use estorno::{CancelResponse, Cents, Identifier, Rejection, Timestamp};
 use serde::{Deserialize, Serialize};
 
@@ -37,6 +33,16 @@ use serde::{Deserialize, Serialize};
 /// is named by two numbers, the establishment code (13 digits, given by Yapay) and the
 /// transaction number; unified cancellations take the transaction number as the payment and
 /// the establishment code as the `codigoEstabelecimento` field.
+///
+/// Each acquirer accepts cancellations only for a while after the sale. The windows below are
+/// the seed document's table, keyed by the `codigoFormaPagamento` ranges of Yapay's payment
+/// method table and counted from `dataAprovacaoOperadora`; the unified API refuses, before
+/// sending, a cancellation more than a day past its window. Newer documentation differs: Cielo
+/// allows 15 business days when only authorised; Rede varies by merchant segment, up to
+/// R$ 5.000; GetNet allows 365 days when captured and 7 days when only authorised; Bin counts
+/// from the capture, which Yapay does not report (the approval date stands in). Elavon's
+/// 24 hours has no `codigoFormaPagamento` range in Yapay's documentation, so it is not
+/// declared.
 #[estorno::provider(
     name = "Yapay Gateway",
     slug = "yapay",
@@ -47,6 +53,11 @@ use serde::{Deserialize, Serialize};
         total = cancel(field("codigoEstabelecimento"), payment, None),
         partial = cancel(field("codigoEstabelecimento"), payment, Some(amount.cents())),
         status = transaction(field("codigoEstabelecimento"), payment),
+        window(acquirer = "Cielo", methods = 168..=180, days = 300),
+        window(acquirer = "Rede", methods = 184..=199, days = 1),
+        window(acquirer = "GetNet", methods = 270..=277, days = 1),
+        window(acquirer = "Stone", methods = 350..=354, days = 180),
+        window(acquirer = "Bin", methods = 380..=386, days = 90),
     ),
 )]
 pub trait Yapay {
@@ -55,7 +66,7 @@ pub trait Yapay {
     /// A partial cancellation (`valor` in cents) is for captured transactions on Yapay's
     /// corporate plan. A cancellation asked after the day of the sale may answer status 40
     /// (awaiting cancellation) until the acquirer completes it. Each acquirer accepts
-    /// cancellations only for a while after the order: see [`cancellation_window`].
+    /// cancellations only for a while after the order: see the provider's windows.
     #[put("/transacao/{codigoEstabelecimento}/{numeroTransacao}/cancelar")]
     // The documentation sends this header although the request has no body.
     #[header("content-type" = "application/json")]
@@ -96,15 +107,17 @@ pub trait Yapay {
     outcome = status_transacao,
     amount = valor,
     reference = numero_transacao,
-    id = numero_transacao
+    id = numero_transacao,
+    method = codigo_forma_pagamento,
+    dated = data_aprovacao_operadora
 )]
 pub struct Transaction {
     /// Yapay's number for the transaction, up to 19 digits.
     pub numero_transacao: u64,
     /// The establishment (store) code, 13 digits; sent as a string or as a number.
     pub codigo_estabelecimento: Identifier,
-    /// The payment method and acquirer (170 is Visa through Cielo API 3.0): see
-    /// [`cancellation_window`].
+    /// The payment method and acquirer (170 is Visa through Cielo API 3.0); it picks the
+    /// acquirer's cancellation window.
     #[serde(default)]
     pub codigo_forma_pagamento: Option<u16>,
     /// The transaction's value in cents.
@@ -241,92 +254,4 @@ pub struct ErrorDetail {
     pub codigo: String,
     /// Yapay's message.
     pub mensagem: String,
-}
-
-/// How long after a sale an acquirer accepts its cancellation through Yapay.
-///
-/// Data, not a rule the client enforces: acquirers change these limits, and Yapay answers
-/// with an error when one has passed. A caller can check before sending, e.g. to route an
-/// expired payment to a manual refund instead.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CancellationWindow {
-    pub acquirer: &'static str,
-    /// The `codigoFormaPagamento` values that go through this acquirer (empty when Yapay's
-    /// documentation lists none).
-    pub payment_methods: &'static [RangeInclusive<u16>],
-    /// The limit in the seed document's table.
-    pub limit: Duration,
-    /// When the limit starts counting.
-    pub counted_from: WindowStart,
-    /// What newer documentation says where it differs, for a person to weigh.
-    pub note: &'static str,
-}
-
-/// The event a [`CancellationWindow`] counts from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum WindowStart {
-    /// The order (the transaction's creation).
-    Order,
-    /// The capture.
-    Capture,
-}
-
-const DAY: u64 = 24 * 60 * 60;
-
-/// The cancellation windows of the seed document ("Cancelando uma transação"), with the
-/// `codigoFormaPagamento` ranges of Yapay's payment method table.
-pub const CANCELLATION_WINDOWS: &[CancellationWindow] = &[
-    CancellationWindow {
-        acquirer: "Cielo",
-        payment_methods: &[168..=180],
-        limit: Duration::from_secs(300 * DAY),
-        counted_from: WindowStart::Order,
-        note: "newer documentation: 15 business days when only authorised",
-    },
-    CancellationWindow {
-        acquirer: "Rede",
-        payment_methods: &[184..=199],
-        limit: Duration::from_secs(DAY),
-        counted_from: WindowStart::Order,
-        note: "newer documentation: varies by merchant segment, up to R$ 5.000",
-    },
-    CancellationWindow {
-        acquirer: "Elavon",
-        payment_methods: &[],
-        limit: Duration::from_secs(DAY),
-        counted_from: WindowStart::Order,
-        note: "no codigoFormaPagamento range found in Yapay's documentation",
-    },
-    CancellationWindow {
-        acquirer: "GETNET",
-        payment_methods: &[270..=277],
-        limit: Duration::from_secs(DAY),
-        counted_from: WindowStart::Order,
-        note: "newer documentation: 365 days when captured, 7 days when only authorised",
-    },
-    CancellationWindow {
-        acquirer: "Stone",
-        payment_methods: &[350..=354],
-        limit: Duration::from_secs(180 * DAY),
-        counted_from: WindowStart::Order,
-        note: "",
-    },
-    CancellationWindow {
-        acquirer: "Bin",
-        payment_methods: &[380..=386],
-        limit: Duration::from_secs(90 * DAY),
-        counted_from: WindowStart::Capture,
-        note: "Bin is First Data's acquirer",
-    },
-];
-
-/// The cancellation window of the acquirer behind a `codigoFormaPagamento`, or `None` when
-/// the code belongs to no acquirer in the table (997 Checkout Yapay, 999 several cards).
-pub fn cancellation_window(codigo_forma_pagamento: u16) -> Option<&'static CancellationWindow> {
-    CANCELLATION_WINDOWS.iter().find(|window| {
-        window
-            .payment_methods
-            .iter()
-            .any(|range| range.contains(&codigo_forma_pagamento))
-    })
 }

@@ -306,6 +306,28 @@ fn cancellation_section(out: &mut String, spec: &Spec) {
          carries (any other is refused before sending): {fields}."
     );
     let _ = writeln!(out, "\n{}", amounts_text(spec, cancel));
+    if !cancel.windows.is_empty() {
+        let windows: Vec<String> = cancel
+            .windows
+            .iter()
+            .map(|window| {
+                let days = if window.days == 1 { "day" } else { "days" };
+                format!(
+                    "{} (methods {}–{}): {} {days}",
+                    window.acquirer.value(),
+                    window.methods.0,
+                    window.methods.1,
+                    window.days
+                )
+            })
+            .collect();
+        let _ = writeln!(
+            out,
+            "\nCancellation windows, counted from the look-up's date; a cancellation more than a \
+             day past its window is refused before sending: {}.",
+            windows.join("; ")
+        );
+    }
     let _ = writeln!(
         out,
         "\nAfter an unknown outcome (a timeout or 5xx after sending): no proof. {} has no \

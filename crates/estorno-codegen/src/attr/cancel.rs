@@ -4,18 +4,30 @@
 use proc_macro2::{Span, TokenStream};
 use quote::ToTokens;
 use syn::parse::{ParseStream, Parser};
-use syn::{Expr, LitStr, Token};
+use syn::{Expr, LitInt, LitStr, Token};
 
 use super::{kw, rule};
-use crate::ast::{CancelCall, CancelDecl, CancelField, Location, Rule};
+use crate::ast::{CancelCall, CancelDecl, CancelField, CancelWindow, Location, Rule};
 
-/// `total = op(args), partial = op(args), status = op(args)`
+/// `total = op(args), partial = op(args), status = op(args)`, then any number of
+/// `window(acquirer = "…", methods = a..=b, days = n)`.
 pub(super) fn cancel_decl(input: ParseStream, keyword: Span) -> syn::Result<CancelDecl> {
     let mut total = None;
     let mut partial = None;
     let mut status = None;
+    let mut windows = Vec::new();
     while !input.is_empty() {
         let lookahead = input.lookahead1();
+        if lookahead.peek(kw::window) {
+            let keyword = input.parse::<kw::window>()?;
+            let content;
+            syn::parenthesized!(content in input);
+            windows.push(window(&content, keyword.span)?);
+            if !input.is_empty() {
+                input.parse::<Token![,]>()?;
+            }
+            continue;
+        }
         let slot = if lookahead.peek(kw::total) {
             input.parse::<kw::total>()?;
             &mut total
@@ -71,9 +83,60 @@ pub(super) fn cancel_decl(input: ParseStream, keyword: Span) -> syn::Result<Canc
         partial,
         status,
         fields: Vec::new(),
+        windows,
     };
     decl.fields = cancel_fields(&decl)?;
     Ok(decl)
+}
+
+/// `acquirer = "Cielo", methods = 168..=180, days = 300`, all three, in any order.
+fn window(input: ParseStream, keyword: Span) -> syn::Result<CancelWindow> {
+    let mut acquirer: Option<LitStr> = None;
+    let mut methods = None;
+    let mut days = None;
+    while !input.is_empty() {
+        let lookahead = input.lookahead1();
+        if lookahead.peek(kw::acquirer) {
+            input.parse::<kw::acquirer>()?;
+            input.parse::<Token![=]>()?;
+            acquirer = Some(input.parse()?);
+        } else if lookahead.peek(kw::methods) {
+            input.parse::<kw::methods>()?;
+            input.parse::<Token![=]>()?;
+            let low: LitInt = input.parse()?;
+            input.parse::<Token![..=]>()?;
+            let high: LitInt = input.parse()?;
+            let (low_value, high_value) = (low.base10_parse::<u64>()?, high.base10_parse::<u64>()?);
+            if low_value > high_value {
+                return Err(syn::Error::new_spanned(
+                    &high,
+                    format!("empty range: {low_value} is above {high_value}"),
+                ));
+            }
+            methods = Some((low_value, high_value));
+        } else if lookahead.peek(kw::days) {
+            input.parse::<kw::days>()?;
+            input.parse::<Token![=]>()?;
+            let value: LitInt = input.parse()?;
+            days = Some(value.base10_parse::<u32>()?);
+        } else {
+            return Err(lookahead.error());
+        }
+        if !input.is_empty() {
+            input.parse::<Token![,]>()?;
+        }
+    }
+    match (acquirer, methods, days) {
+        (Some(acquirer), Some(methods), Some(days)) => Ok(CancelWindow {
+            acquirer,
+            methods,
+            days,
+        }),
+        _ => Err(syn::Error::new(
+            keyword,
+            "a `window(...)` needs `acquirer = \"…\"`, `methods = a..=b` and `days = n`",
+        )),
+    }
 }
 
 /// Every `field("name", rule...)` and `optional_field("name", rule...)` in the calls, merged by

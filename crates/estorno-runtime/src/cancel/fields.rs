@@ -4,6 +4,7 @@
 use crate::DomainStatus;
 use crate::money::{Amount, Cents, Reais};
 use crate::outcome::Outcome;
+use crate::wire::{DateParts, Timestamp};
 
 /// Reads an outcome from a status field, plain or optional.
 #[doc(hidden)]
@@ -112,5 +113,47 @@ impl<T: ReasonField> ReasonField for Option<T> {
         self.as_ref()
             .map(ReasonField::as_reason)
             .unwrap_or_default()
+    }
+}
+
+/// Reads a payment method code (`#[cancel(method = ...)]`), the key of cancellation windows.
+#[doc(hidden)]
+pub trait MethodField {
+    fn as_method(&self) -> Option<u64>;
+}
+
+macro_rules! method_fields {
+    ($($ty:ty),*) => {$(
+        impl MethodField for $ty {
+            fn as_method(&self) -> Option<u64> {
+                u64::try_from(*self).ok()
+            }
+        }
+    )*};
+}
+
+method_fields!(u8, u16, u32, u64, i32, i64);
+
+impl<T: MethodField> MethodField for Option<T> {
+    fn as_method(&self) -> Option<u64> {
+        self.as_ref().and_then(MethodField::as_method)
+    }
+}
+
+/// Reads the date a cancellation window counts from (`#[cancel(dated = ...)]`).
+#[doc(hidden)]
+pub trait DateField {
+    fn as_date(&self) -> Option<DateParts>;
+}
+
+impl DateField for Timestamp {
+    fn as_date(&self) -> Option<DateParts> {
+        self.parts()
+    }
+}
+
+impl<T: DateField> DateField for Option<T> {
+    fn as_date(&self) -> Option<DateParts> {
+        self.as_ref().and_then(DateField::as_date)
     }
 }

@@ -4,15 +4,19 @@
 use super::{CancelError, CancelOps, CancelRequest, Cancellation, Failure, Observed, Precheck};
 use crate::money::{Amount, Cents};
 use crate::outcome::Outcome;
+use crate::spec::ProviderSpec;
 
 /// A status look-up as a cancellation: the outcome the status states, refined by amounts.
 /// An answer about another payment than the one asked is flagged for review.
 pub(super) fn snapshot(
-    provider: &'static str,
+    spec: &'static ProviderSpec,
     request: &CancelRequest,
     observed: Observed,
 ) -> Cancellation {
-    let mut cancellation = Cancellation::new(provider, request, Outcome::Ambiguous);
+    let mut cancellation = Cancellation::new(spec.slug, request, Outcome::Ambiguous);
+    cancellation.windows = spec.cancel.as_ref().map_or(&[], |cancel| cancel.windows);
+    cancellation.method = observed.method;
+    cancellation.dated = observed.dated;
     cancellation.outcome = refine(observed.outcome, observed.refunded, observed.remaining)
         .unwrap_or(Outcome::Ambiguous);
     if observed.outcome == Some(Outcome::Ambiguous) {
@@ -79,7 +83,7 @@ pub(super) async fn look_up<T: CancelOps + ?Sized>(
 ) -> Result<Cancellation, CancelError> {
     let slug = ops.spec().slug;
     match ops.status(request).await {
-        Ok(observed) => Ok(snapshot(slug, request, observed)),
+        Ok(observed) => Ok(snapshot(ops.spec(), request, observed)),
         Err(Failure::Rejected(reason)) => {
             let mut rejected = Cancellation::new(slug, request, Outcome::Rejected);
             rejected.reason = Some(reason);
@@ -171,7 +175,7 @@ pub(super) async fn run_cancel<T: CancelOps + ?Sized>(
     // From here on the provider accepted the cancellation: whatever follows, it is never
     // "not sent".
     let stated = refine(observed.outcome, observed.refunded, observed.remaining);
-    let mut after = snapshot(slug, &sent, observed);
+    let mut after = snapshot(ops.spec(), &sent, observed);
     after.requested = requested;
     if after.review.is_some() {
         return Ok(after);
@@ -185,7 +189,7 @@ pub(super) async fn run_cancel<T: CancelOps + ?Sized>(
         let raw = after.raw.take();
         match ops.status(&sent).await {
             Ok(observed) => {
-                after = snapshot(slug, &sent, observed);
+                after = snapshot(ops.spec(), &sent, observed);
                 after.requested = requested;
                 after.reference = reference.or(after.reference);
                 after.raw = raw;

@@ -16,7 +16,8 @@ use std::time::Duration;
 
 use crate::money::{Amount, Cents};
 use crate::outcome::Outcome;
-use crate::spec::ProviderSpec;
+use crate::spec::{ProviderSpec, WindowSpec};
+use crate::wire::DateParts;
 
 mod check;
 mod fields;
@@ -24,7 +25,7 @@ mod flow;
 mod observe;
 
 pub use check::check_request;
-pub use fields::{AmountField, ReasonField, ReferenceField, StatusField};
+pub use fields::{AmountField, DateField, MethodField, ReasonField, ReferenceField, StatusField};
 pub use observe::{
     CancelResponse, Failure, Observed, Rejection, observe, partial_unsupported, remaining_unknown,
 };
@@ -195,6 +196,13 @@ pub struct Cancellation {
     /// refund twice. An [`Outcome::Active`] reconciliation without it means "no effect is
     /// visible yet", never "safe to resend": a provider can apply a queued request late.
     pub proven_not_landed: bool,
+    /// The payment method's code, when the look-up states it (it picks the acquirer's
+    /// cancellation window).
+    pub method: Option<u64>,
+    /// The date the cancellation window counts from, when the look-up states it.
+    pub dated: Option<DateParts>,
+    /// The provider's declared cancellation windows.
+    windows: &'static [WindowSpec],
     request: CancelRequest,
     raw: Option<Arc<dyn RawResponse>>,
 }
@@ -254,6 +262,9 @@ impl Cancellation {
                 self.outcome
             ));
         }
+        if let Some(reason) = self.outside_window(today()) {
+            return Precheck::Refuse(reason);
+        }
         if let Some(amount) = amount {
             if let Some(remaining) = self.remaining {
                 if amount > remaining {
@@ -271,6 +282,28 @@ impl Cancellation {
             }
         }
         Precheck::Send
+    }
+
+    /// Why the payment is surely past its acquirer's cancellation window on day `today` (days
+    /// since 1970-01-01), if it is. A day of slack covers time zones: only a payment more than
+    /// a day past the limit is refused.
+    fn outside_window(&self, today: i64) -> Option<String> {
+        let (method, dated) = (self.method?, self.dated?);
+        let window = self
+            .windows
+            .iter()
+            .find(|window| (window.methods.0..=window.methods.1).contains(&method))?;
+        let elapsed = today - days_from_civil(dated);
+        let limit = match window.days {
+            1 => String::from("1 day"),
+            days => format!("{days} days"),
+        };
+        (elapsed > i64::from(window.days) + 1).then(|| {
+            format!(
+                "{} accepts cancellations for {limit}; this payment dates from {:04}-{:02}-{:02}, {elapsed} days ago; nothing was sent",
+                window.acquirer, dated.year, dated.month, dated.day
+            )
+        })
     }
 
     /// What was left to refund before this cancellation, as far as the look-up tells: what
@@ -315,6 +348,9 @@ impl Cancellation {
             review: None,
             already_done: false,
             proven_not_landed: false,
+            method: None,
+            dated: None,
+            windows: &[],
             request: request.clone(),
             raw: None,
         }
@@ -513,5 +549,77 @@ impl<T: CancelOps> Cancel for T {
             self.check(request)?;
             run_reconcile(self, request).await
         })
+    }
+}
+
+/// Today, in days since 1970-01-01 (UTC).
+fn today() -> i64 {
+    let seconds = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_secs());
+    i64::try_from(seconds / 86_400).unwrap_or(i64::MAX)
+}
+
+/// Days since 1970-01-01 of a calendar date (proleptic Gregorian; H. Hinnant's algorithm).
+fn days_from_civil(date: DateParts) -> i64 {
+    let (month, day) = (i64::from(date.month), i64::from(date.day));
+    let year = i64::from(date.year) - i64::from(month <= 2);
+    let era = year.div_euclid(400);
+    let year_of_era = year - era * 400;
+    let day_of_year = (153 * (month + if month > 2 { -3 } else { 9 }) + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn date(year: u16, month: u8, day: u8) -> DateParts {
+        DateParts {
+            year,
+            month,
+            day,
+            time: None,
+            offset_minutes: None,
+        }
+    }
+
+    #[test]
+    fn calendar_days_count_from_the_epoch() {
+        assert_eq!(days_from_civil(date(1970, 1, 1)), 0);
+        assert_eq!(days_from_civil(date(2000, 3, 1)), 11_017);
+        assert_eq!(
+            days_from_civil(date(2024, 2, 29)) + 1,
+            days_from_civil(date(2024, 3, 1))
+        );
+    }
+
+    #[test]
+    fn only_a_payment_surely_past_its_window_is_refused() {
+        const RULES: &[WindowSpec] = &[WindowSpec {
+            acquirer: "Rede",
+            methods: (184, 199),
+            days: 1,
+        }];
+        let request = CancelRequest::total("1");
+        let mut looked_up = Cancellation::new("yapay", &request, Outcome::Active);
+        looked_up.windows = RULES;
+        looked_up.method = Some(190);
+        looked_up.dated = Some(date(2026, 11, 27));
+        let day = days_from_civil(date(2026, 11, 27));
+        assert_eq!(looked_up.outside_window(day + 2), None, "a day of slack");
+        assert_eq!(
+            looked_up.outside_window(day + 3).as_deref(),
+            Some(
+                "Rede accepts cancellations for 1 day; this payment dates from 2026-11-27, 3 days ago; nothing was sent"
+            )
+        );
+        // Another acquirer's code, or no date: no window applies.
+        looked_up.method = Some(170);
+        assert_eq!(looked_up.outside_window(day + 30), None);
+        looked_up.method = Some(190);
+        looked_up.dated = None;
+        assert_eq!(looked_up.outside_window(day + 30), None);
     }
 }

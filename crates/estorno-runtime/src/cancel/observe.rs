@@ -12,6 +12,7 @@ use crate::client::ClientCore;
 use crate::money::Cents;
 use crate::outcome::Outcome;
 use crate::spec::ProviderSpec;
+use crate::wire::DateParts;
 
 /// How a response type reads as a cancellation. Derived with `#[derive(CancelResponse)]`.
 pub trait CancelResponse: fmt::Debug + Send + Sync + 'static {
@@ -31,6 +32,14 @@ pub trait CancelResponse: fmt::Debug + Send + Sync + 'static {
     /// The payment's own id as the request named it (`#[cancel(id = ...)]`), so an answer
     /// about another payment is caught.
     fn payment_id(&self) -> Option<String> {
+        None
+    }
+    /// The payment method's code, which picks the acquirer's cancellation window.
+    fn method(&self) -> Option<u64> {
+        None
+    }
+    /// The date the cancellation window counts from (the approval).
+    fn dated(&self) -> Option<DateParts> {
         None
     }
 }
@@ -56,6 +65,8 @@ pub struct Observed {
     pub(super) amount: Option<Cents>,
     pub(super) reference: Option<String>,
     pub(super) payment_id: Option<String>,
+    pub(super) method: Option<u64>,
+    pub(super) dated: Option<DateParts>,
     pub(super) raw: Arc<dyn RawResponse>,
 }
 
@@ -127,6 +138,8 @@ where
                 amount: response.amount(),
                 reference: response.reference(),
                 payment_id: response.payment_id(),
+                method: response.method(),
+                dated: response.dated(),
                 raw: response,
             })
         }
