@@ -36,8 +36,8 @@ mod spec {
         auth = oauth2_client_credentials(token_url = "/oauth2/token", request = form, api_key_header = "x-api-key"),
         header("Accept-Language" = "pt-BR"),
         cancel(
-            total = refund(payment, core::option::Option::None, field("request_id"), RefundBody { amount: remaining }),
-            partial = refund(payment, core::option::Option::Some(amount.cents()), optional_field("request_id").unwrap_or_default(), RefundBody { amount }),
+            total = refund(payment, core::option::Option::None, field("request_id"), idempotency_key, RefundBody { amount: remaining }),
+            partial = refund(payment, core::option::Option::Some(amount.cents()), optional_field("request_id").unwrap_or_default(), idempotency_key, RefundBody { amount }),
             status = payment(payment),
         ),
     )]
@@ -56,6 +56,9 @@ mod spec {
             #[path(len = 1..=40, chars = "A-Za-z0-9_-")] payment_id: &str,
             #[query(min = 1)] amount: core::option::Option<Cents>,
             #[header("x-request-id")] request_id: &str,
+            #[header("x-idempotency-key")]
+            #[idempotency_key(kept_hours = 24, conflict = 422)]
+            key: &str,
             #[json] body: &RefundBody,
         ) -> Payment;
 

@@ -29,7 +29,7 @@ struct ProviderInfo {
     /// The provider fields a cancellation takes (a bulk file's extra columns).
     fields: Vec<Field>,
     /// What makes sending a cancellation again safe after its outcome was unknown.
-    resend_after_unknown: Option<&'static str>,
+    resend_after_unknown: Option<String>,
     /// Whether every credential variable is set.
     configured: bool,
     credentials: Vec<Variable>,
@@ -202,7 +202,7 @@ pub fn print(plan: &Plan, json: bool) -> u8 {
                 .collect();
             let _ = writeln!(out, "  fields: {}", fields.join(", "));
         }
-        if let Some(resend) = provider.resend_after_unknown {
+        if let Some(resend) = &provider.resend_after_unknown {
             let _ = writeln!(out, "  after an unknown outcome: {resend}");
         }
         let _ = writeln!(

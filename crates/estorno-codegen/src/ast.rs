@@ -318,6 +318,61 @@ pub struct Param {
     /// The name on the wire.
     pub wire: String,
     pub rule: Rule,
+    /// `#[idempotency_key(...)]`: this parameter is the operation's idempotency key.
+    pub key: Option<KeyDecl>,
+}
+
+/// `#[idempotency_key(kept_hours = 24, conflict = 409)]` on a parameter.
+pub struct KeyDecl {
+    /// The attribute, for errors that point at it.
+    pub attr: proc_macro2::TokenStream,
+    /// How long the provider keeps the key; `None` only for an unverified key.
+    pub kept: Option<KeyKept>,
+    /// `false` when marked `unverified`: sent, never proof.
+    pub verified: bool,
+    /// The status that means "this key was already seen".
+    pub conflict: Option<u16>,
+}
+
+/// How long a provider keeps an idempotency key.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum KeyKept {
+    Hours(u32),
+    Permanent,
+}
+
+/// The form of generated keys, chosen from the key parameter's rule.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum KeyFormat {
+    /// 36 characters, lowercase hex and hyphens.
+    Uuid,
+    /// 32 lowercase hex digits.
+    UuidSimple,
+}
+
+impl KeyFormat {
+    /// The form a parameter's rule accepts, preferring the hyphenated one; `None` when the
+    /// rule accepts neither.
+    pub fn fitting(rule: &Rule) -> Option<KeyFormat> {
+        let fits = |length: usize, alphabet: &str| {
+            rule.min_len.is_none_or(|min| min <= length)
+                && rule.max_len.is_none_or(|max| length <= max)
+                && rule.chars.as_ref().is_none_or(|(_, ranges)| {
+                    alphabet
+                        .chars()
+                        .all(|c| ranges.iter().any(|&(low, high)| (low..=high).contains(&c)))
+                })
+                && rule.min.is_none()
+                && rule.max.is_none()
+        };
+        if fits(36, "0123456789abcdef-") {
+            Some(KeyFormat::Uuid)
+        } else if fits(32, "0123456789abcdef") {
+            Some(KeyFormat::UuidSimple)
+        } else {
+            None
+        }
+    }
 }
 
 /// Validation declared beside a parameter.

@@ -117,9 +117,29 @@ fn cancel_call(provider: &Provider, call: &CancelCall, role: CancelRole) -> Toke
             quote!(let #binding: ::std::string::String = __request.require(#name)?;)
         });
     }
+    if uses("idempotency_key") {
+        bindings.push(quote!(let idempotency_key: &str = __request.require_key()?;));
+    }
+    let conflict = match endpoint
+        .params
+        .iter()
+        .find_map(|param| param.key.as_ref())
+        .and_then(|key| key.conflict)
+    {
+        Some(status) => {
+            let status = Literal::u16_unsuffixed(status);
+            quote!(::core::option::Option::Some(#status))
+        }
+        None => quote!(::core::option::Option::None),
+    };
     let operation = &call.operation;
     let call_tokens = quote_spanned! {operation.span()=>
-        ::estorno::__private::observe(&self.__core, __request, self.#operation(#(#arguments),*).await)
+        ::estorno::__private::observe(
+            &self.__core,
+            __request,
+            #conflict,
+            self.#operation(#(#arguments),*).await,
+        )
     };
     quote! {
         ::std::boxed::Box::pin(async move {
@@ -277,6 +297,51 @@ pub(crate) fn cancel_spec(provider: &Provider, cancel: &CancelDecl) -> TokenStre
             }
         }
     });
+    // The key parameter of the total call (the partial one carries a key of the same form:
+    // checked), and what it proves.
+    let total_endpoint = provider
+        .endpoints
+        .iter()
+        .position(|endpoint| endpoint.ident == cancel.total.operation);
+    let key_param = total_endpoint.and_then(|endpoint_index| {
+        let endpoint = &provider.endpoints[endpoint_index];
+        let param_index = endpoint
+            .params
+            .iter()
+            .position(|param| param.key.is_some())?;
+        Some((
+            endpoint_index,
+            param_index,
+            endpoint.params[param_index].key.as_ref()?,
+        ))
+    });
+    let verified_everywhere = cancel
+        .calls()
+        .filter(|(role, _)| *role != CancelRole::Status)
+        .all(|(_, call)| {
+            provider
+                .endpoints
+                .iter()
+                .find(|endpoint| endpoint.ident == call.operation)
+                .and_then(|endpoint| endpoint.params.iter().find_map(|param| param.key.as_ref()))
+                .is_some_and(|key| key.verified)
+        });
+    let (key, resend) = match key_param {
+        Some((endpoint, param, decl)) => {
+            let reference = param_ref(&(endpoint, param));
+            let resend = if verified_everywhere {
+                let kept = crate::expand::key_retention(decl.kept);
+                quote!(::estorno::spec::ResendProof::Key(#kept))
+            } else {
+                quote!(::estorno::spec::ResendProof::Unproven)
+            };
+            (quote!(::core::option::Option::Some(#reference)), resend)
+        }
+        None => (
+            quote!(::core::option::Option::None),
+            quote!(::estorno::spec::ResendProof::Unproven),
+        ),
+    };
     let payment = payment.iter().map(param_ref);
     let partial = cancel.partial.is_some();
     let windows = cancel.windows.iter().map(|window| {
@@ -295,7 +360,8 @@ pub(crate) fn cancel_spec(provider: &Provider, cancel: &CancelDecl) -> TokenStre
             payment: &[#(#payment),*],
             fields: &[#(#fields),*],
             partial: #partial,
-            resend: ::estorno::spec::ResendProof::Unproven,
+            key: #key,
+            resend: #resend,
             windows: &[#(#windows),*],
         })
     }

@@ -6,7 +6,8 @@
 use quote::ToTokens;
 
 use crate::ast::{
-    Auth, CancelDecl, CancelRole, Endpoint, Location, Method, Provider, Segment, StatusMatch,
+    Auth, CancelDecl, CancelRole, Endpoint, KeyFormat, Location, Method, Provider, Segment,
+    StatusMatch,
 };
 use crate::ctxt::Ctxt;
 
@@ -70,6 +71,7 @@ fn cancel(cx: &Ctxt, provider: &Provider, cancel: &CancelDecl) {
         (CancelRole::Partial, cancel.partial.as_ref()),
         (CancelRole::Status, Some(&cancel.status)),
     ];
+    cancel_keys(cx, provider, cancel);
     for (role, call) in roles {
         let Some(call) = call else { continue };
         let Some(endpoint) = provider
@@ -105,6 +107,7 @@ fn cancel(cx: &Ctxt, provider: &Provider, cancel: &CancelDecl) {
             CancelRole::Partial => &["remaining"],
             CancelRole::Status => &["amount", "remaining"],
         };
+        cancel_key(cx, endpoint, call);
         for arg in &call.args {
             for ident in crate::cancel::idents_in(arg.to_token_stream()) {
                 if forbidden.iter().any(|name| ident == name) {
@@ -120,6 +123,84 @@ fn cancel(cx: &Ctxt, provider: &Provider, cancel: &CancelDecl) {
                             }
                         ),
                     );
+                }
+            }
+        }
+    }
+}
+
+/// Whether the operation declares an idempotency key, by the operation's name.
+fn keyed(provider: &Provider, call: &crate::ast::CancelCall) -> Option<KeyFormat> {
+    let endpoint = provider
+        .endpoints
+        .iter()
+        .find(|endpoint| endpoint.ident == call.operation)?;
+    let param = endpoint.params.iter().find(|param| param.key.is_some())?;
+    KeyFormat::fitting(&param.rule)
+}
+
+/// Total and partial either both carry a key of the same form or neither does: the journal
+/// keeps one key per row, whichever call the row makes.
+fn cancel_keys(cx: &Ctxt, provider: &Provider, cancel: &CancelDecl) {
+    let Some(partial) = &cancel.partial else {
+        return;
+    };
+    match (keyed(provider, &cancel.total), keyed(provider, partial)) {
+        (Some(total), Some(partial_format)) if total != partial_format => cx.error_spanned_by(
+            &partial.operation,
+            "the total and partial operations generate idempotency keys of different forms; give their key parameters the same rule",
+        ),
+        (Some(_), None) | (None, Some(_)) => cx.error_spanned_by(
+            &partial.operation,
+            "one of the total and partial operations carries an idempotency key and the other does not; a keyed cancellation must be keyed both ways",
+        ),
+        _ => {}
+    }
+}
+
+/// The key parameter of a keyed operation takes exactly `idempotency_key` (the request's
+/// key, generated before the first send and kept for every resend), and the input means
+/// nothing anywhere else.
+fn cancel_key(cx: &Ctxt, endpoint: &Endpoint, call: &crate::ast::CancelCall) {
+    let key_input = endpoint
+        .params
+        .iter()
+        .find(|param| param.key.is_some())
+        .map(|param| (&param.ident, param.optional));
+    for (argument, (input, _)) in call.args.iter().zip(&endpoint.inputs) {
+        match key_input {
+            Some((ident, optional)) if ident == input => {
+                let plain = match argument {
+                    syn::Expr::Path(path) => !optional && path.path.is_ident("idempotency_key"),
+                    syn::Expr::Call(some) => {
+                        optional
+                            && matches!(&*some.func, syn::Expr::Path(function) if function.path.is_ident("Some"))
+                            && some.args.len() == 1
+                            && matches!(&some.args[0], syn::Expr::Path(path) if path.path.is_ident("idempotency_key"))
+                    }
+                    _ => false,
+                };
+                if !plain {
+                    cx.error_spanned_by(
+                        argument,
+                        format!(
+                            "`{input}` is the idempotency key of `{}`: pass `{}`, the key the unified API keeps for every resend of the request",
+                            call.operation,
+                            if optional { "Some(idempotency_key)" } else { "idempotency_key" }
+                        ),
+                    );
+                }
+            }
+            _ => {
+                for ident in crate::cancel::idents_in(argument.to_token_stream()) {
+                    if ident == "idempotency_key" {
+                        cx.error_spanned_by(
+                            &ident,
+                            format!(
+                                "`idempotency_key` fills only the parameter `#[idempotency_key(...)]` marks, and `{input}` is not it",
+                            ),
+                        );
+                    }
                 }
             }
         }
@@ -247,6 +328,7 @@ fn endpoint(cx: &Ctxt, endpoint: &mut Endpoint, operations: &[String]) {
     }
 
     statuses(cx, endpoint);
+    keys(cx, endpoint);
 
     if let Some(reconcile) = &endpoint.reconcile {
         let name = reconcile.to_string();
@@ -265,6 +347,58 @@ fn endpoint(cx: &Ctxt, endpoint: &mut Endpoint, operations: &[String]) {
                         .map(|operation| format!("`{operation}`"))
                         .collect::<Vec<_>>()
                         .join(", ")
+                ),
+            );
+        }
+    }
+}
+
+/// An operation has at most one idempotency key, a `&str` (or `Option<&str>` when the
+/// provider makes it optional) whose rule admits a generated UUID; a verified key is what
+/// makes a resend safe, so it is also what the retries rely on.
+fn keys(cx: &Ctxt, endpoint: &Endpoint) {
+    let mut seen = false;
+    for param in &endpoint.params {
+        let Some(key) = &param.key else { continue };
+        if seen {
+            cx.error_spanned_by(
+                &key.attr,
+                "an operation has one idempotency key; this is the second",
+            );
+        }
+        seen = true;
+        let inner = crate::attr::option_inner(&param.ty).unwrap_or(&param.ty);
+        let is_str = matches!(inner, syn::Type::Reference(reference)
+            if matches!(&*reference.elem, syn::Type::Path(path) if path.path.is_ident("str")));
+        if !is_str {
+            cx.error_spanned_by(
+                &param.ty,
+                "an idempotency key is text: declare it `&str`, or `Option<&str>` where the provider makes it optional",
+            );
+        }
+        if KeyFormat::fitting(&param.rule).is_none() {
+            cx.error_spanned_by(
+                &key.attr,
+                format!(
+                    "no generated key fits the rule of `{}`: keys are UUIDs, 36 characters of `0-9a-f-` or 32 of `0-9a-f`; allow one of them",
+                    param.ident
+                ),
+            );
+        }
+        if let Some(conflict) = key.conflict
+            && !endpoint.errors.iter().any(|mapping| {
+                mapping.when_field.is_none()
+                    && mapping
+                        .patterns
+                        .iter()
+                        .any(|pattern| pattern.kind.overlaps(StatusMatch::One(conflict)))
+            })
+        {
+            cx.error_spanned_by(
+                &key.attr,
+                format!(
+                    "`conflict = {conflict}` is not a declared error status of `{}`; declare it with `#[err({conflict} => ...)]`",
+                    endpoint.ident
                 ),
             );
         }

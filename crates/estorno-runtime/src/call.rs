@@ -352,17 +352,21 @@ impl<'a> Call<'a> {
         let prepared = self.prepare()?;
         let policy = prepared.core.0.retry;
         let idempotent = prepared.endpoint.idempotent;
+        // A verified idempotency key makes a resend of the same attempt (same key) safe, so
+        // the same transient failures are retried as for an idempotent operation; the error
+        // left when attempts run out still says the outcome is unknown.
+        let resendable = idempotent || prepared.endpoint.key.is_some_and(|key| key.verified);
         let started = Instant::now();
         let mut attempt = 1u32;
         loop {
             let outcome = prepared.attempt().await;
             // A 429 means the provider processed nothing, so it is waited out and sent again
-            // even when the operation is not idempotent; other transient statuses only when it
-            // is.
+            // even when the operation is not idempotent; other transient statuses only when a
+            // resend is safe.
             let retry_wait = match &outcome {
                 Ok(response)
                     if response.status == 429
-                        || (idempotent && is_transient_status(response.status)) =>
+                        || (resendable && is_transient_status(response.status)) =>
                 {
                     Some(
                         policy
@@ -371,13 +375,22 @@ impl<'a> Call<'a> {
                     )
                 }
                 Ok(_) => None,
-                Err(error) if error.is_retryable() => Some(
-                    error
-                        .0
-                        .retry_after()
-                        .and_then(|wait| policy.cap_retry_after(wait))
-                        .unwrap_or_else(|| policy.backoff(attempt)),
-                ),
+                Err(error)
+                    if error.is_retryable()
+                        || (resendable
+                            && matches!(
+                                error.0,
+                                Error::Timeout { .. } | Error::Transport { .. }
+                            )) =>
+                {
+                    Some(
+                        error
+                            .0
+                            .retry_after()
+                            .and_then(|wait| policy.cap_retry_after(wait))
+                            .unwrap_or_else(|| policy.backoff(attempt)),
+                    )
+                }
                 Err(_) => None,
             };
             match retry_wait {

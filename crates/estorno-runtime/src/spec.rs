@@ -141,6 +141,72 @@ pub struct EndpointSpec {
     pub reconcile: Option<&'static str>,
     /// Total deadline for one attempt, overriding the client's default.
     pub timeout: Option<Duration>,
+    /// The parameter that carries the operation's idempotency key, when one is declared
+    /// (`#[idempotency_key(...)]`).
+    pub key: Option<KeySpec>,
+}
+
+/// An operation's idempotency key: a parameter the provider reads to recognise a request it
+/// has already seen, so that sending the same request again with the same key has no second
+/// effect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeySpec {
+    /// The parameter, by position in [`EndpointSpec::params`].
+    pub param: usize,
+    /// The form of the keys the runtime generates, chosen to meet the parameter's rule.
+    pub format: KeyFormat,
+    /// How long the provider remembers a key.
+    pub kept: KeyRetention,
+    /// Whether the provider's documentation confirms that it honours the key. An unverified
+    /// key is sent, but never counts as proof that a resend is safe.
+    pub verified: bool,
+    /// The status with which the provider answers a key it has already seen (Efí's 409
+    /// `devolucao_id_duplicado`): an earlier attempt landed, so the answer is reconciled,
+    /// never read as a refusal.
+    pub conflict: Option<u16>,
+}
+
+/// The form of a generated idempotency key: a random (version 4) UUID, written so that the
+/// key parameter's declared rule accepts it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyFormat {
+    /// `67e55044-10b1-426f-9247-bb680e5fe0c8`: 36 characters with hyphens.
+    Uuid,
+    /// `67e5504410b1426f9247bb680e5fe0c8`: 32 lowercase hexadecimal digits, for providers
+    /// whose keys take letters and digits only (Efí's `[a-zA-Z0-9]{1,35}`).
+    UuidSimple,
+}
+
+impl KeyFormat {
+    /// A new key, unique to one logical request.
+    pub fn generate(self) -> String {
+        let uuid = uuid::Uuid::new_v4();
+        match self {
+            KeyFormat::Uuid => uuid.hyphenated().to_string(),
+            KeyFormat::UuidSimple => uuid.simple().to_string(),
+        }
+    }
+}
+
+/// How long a provider remembers an idempotency key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyRetention {
+    /// For this long after the first request; a resend after that is sent as if it had no
+    /// key, so it proves nothing.
+    For(Duration),
+    /// For as long as the request's effect exists: the key names it (Efí's devolução id in
+    /// the path).
+    Permanent,
+}
+
+impl KeyRetention {
+    /// Whether a key first sent `age` ago is still remembered.
+    pub fn covers(self, age: Duration) -> bool {
+        match self {
+            KeyRetention::For(kept) => age < kept,
+            KeyRetention::Permanent => true,
+        }
+    }
 }
 
 /// One parameter of an operation.
@@ -260,6 +326,9 @@ pub struct CancelSpec {
     pub fields: &'static [CancelFieldSpec],
     /// Whether a partial operation is declared.
     pub partial: bool,
+    /// The parameter of the cancelling operations that carries the idempotency key, when
+    /// they declare one; its [`KeySpec`] is the operation's [`EndpointSpec::key`].
+    pub key: Option<ParamRef>,
     /// What makes sending a cancellation again safe after its outcome was unknown.
     pub resend: ResendProof,
     /// How long after a payment each of its acquirers accepts a cancellation
@@ -279,6 +348,11 @@ pub struct WindowSpec {
 }
 
 impl CancelSpec {
+    /// The idempotency key the cancelling operations carry, when they declare one.
+    pub fn key_spec(&self, spec: &'static ProviderSpec) -> Option<&'static KeySpec> {
+        spec.endpoints.get(self.key?.endpoint)?.key.as_ref()
+    }
+
     /// The field called `name`, if the spec declares it.
     pub fn field(&self, name: &str) -> Option<&CancelFieldSpec> {
         self.fields.iter().find(|field| field.name == name)
@@ -341,15 +415,33 @@ pub enum ResendProof {
     /// cancellation whose outcome is unknown stays unresolved until a look-up shows its
     /// effect; sending it again is an operator's explicit decision.
     Unproven,
+    /// The cancellation carries an idempotency key the provider's documentation says it
+    /// honours: sending it again with the same key, while the provider still remembers the
+    /// key, cannot refund twice.
+    Key(KeyRetention),
 }
 
 impl ResendProof {
     /// How the catalogue and `estorno providers` describe it.
-    pub const fn describe(self) -> &'static str {
+    pub fn describe(self) -> String {
         match self {
-            ResendProof::Unproven => {
-                "no proof: an unknown outcome stays unresolved until a look-up shows it; resending is an operator's decision"
-            }
+            ResendProof::Unproven => "no proof: an unknown outcome stays unresolved until a look-up shows it; resending is an operator's decision".to_owned(),
+            ResendProof::Key(KeyRetention::Permanent) => "idempotency key: resent with the same key, which the provider never forgets".to_owned(),
+            ResendProof::Key(KeyRetention::For(kept)) => format!(
+                "idempotency key: resent with the same key while the provider keeps it ({}); after that, an operator's decision",
+                describe_duration(kept)
+            ),
         }
+    }
+}
+
+/// `24 h`, `30 min`, `2 d`, `45 s`: the largest whole unit.
+fn describe_duration(duration: Duration) -> String {
+    let seconds = duration.as_secs();
+    match seconds {
+        s if s >= 86_400 && s % 86_400 == 0 => format!("{} d", s / 86_400),
+        s if s >= 3_600 && s % 3_600 == 0 => format!("{} h", s / 3_600),
+        s if s >= 60 && s % 60 == 0 => format!("{} min", s / 60),
+        s => format!("{s} s"),
     }
 }

@@ -124,6 +124,7 @@ impl ::estorno::__private::CancelOps for Client {
             ::estorno::__private::observe(
                 &self.__core,
                 __request,
+                ::core::option::Option::None,
                 self.cancel(&(payment)).await,
             )
         })
@@ -158,6 +159,7 @@ impl ::estorno::__private::CancelOps for Client {
             ::estorno::__private::observe(
                 &self.__core,
                 __request,
+                ::core::option::Option::None,
                 self.payment(&(payment)).await,
             )
         })
@@ -251,6 +253,7 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
             idempotent: false,
             reconcile: ::core::option::Option::Some("payment"),
             timeout: ::core::option::Option::None,
+            key: ::core::option::Option::None,
         },
         ::estorno::spec::EndpointSpec {
             name: "payment",
@@ -303,6 +306,7 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
             idempotent: true,
             reconcile: ::core::option::Option::None,
             timeout: ::core::option::Option::None,
+            key: ::core::option::Option::None,
         },
     ],
     cancel: ::core::option::Option::Some(::estorno::spec::CancelSpec {
@@ -318,6 +322,7 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
         ],
         fields: &[],
         partial: false,
+        key: ::core::option::Option::None,
         resend: ::estorno::spec::ResendProof::Unproven,
         windows: &[],
     }),

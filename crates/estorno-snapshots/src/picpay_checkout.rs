@@ -132,6 +132,7 @@ impl ::estorno::__private::CancelOps for Client {
             ::estorno::__private::observe(
                 &self.__core,
                 __request,
+                ::core::option::Option::None,
                 self
                     .refund(&(payment), None, &(RefundRequest { amount: remaining }))
                     .await,
@@ -155,6 +156,7 @@ impl ::estorno::__private::CancelOps for Client {
             ::estorno::__private::observe(
                 &self.__core,
                 __request,
+                ::core::option::Option::None,
                 self.refund(&(payment), None, &(RefundRequest { amount })).await,
             )
         })
@@ -174,6 +176,7 @@ impl ::estorno::__private::CancelOps for Client {
             ::estorno::__private::observe(
                 &self.__core,
                 __request,
+                ::core::option::Option::None,
                 self.charge(&(payment)).await,
             )
         })
@@ -279,6 +282,7 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
             idempotent: false,
             reconcile: ::core::option::Option::Some("charge"),
             timeout: ::core::option::Option::None,
+            key: ::core::option::Option::None,
         },
         ::estorno::spec::EndpointSpec {
             name: "charge",
@@ -338,6 +342,7 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
             idempotent: true,
             reconcile: ::core::option::Option::None,
             timeout: ::core::option::Option::None,
+            key: ::core::option::Option::None,
         },
     ],
     cancel: ::core::option::Option::Some(::estorno::spec::CancelSpec {
@@ -353,6 +358,7 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
         ],
         fields: &[],
         partial: true,
+        key: ::core::option::Option::None,
         resend: ::estorno::spec::ResendProof::Unproven,
         windows: &[],
     }),

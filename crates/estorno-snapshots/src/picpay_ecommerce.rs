@@ -260,6 +260,7 @@ impl ::estorno::__private::CancelOps for Client {
             ::estorno::__private::observe(
                 &self.__core,
                 __request,
+                ::core::option::Option::None,
                 self
                     .cancel(
                         &(payment),
@@ -289,6 +290,7 @@ impl ::estorno::__private::CancelOps for Client {
             ::estorno::__private::observe(
                 &self.__core,
                 __request,
+                ::core::option::Option::None,
                 self
                     .refund(
                         &(payment),
@@ -316,6 +318,7 @@ impl ::estorno::__private::CancelOps for Client {
             ::estorno::__private::observe(
                 &self.__core,
                 __request,
+                ::core::option::Option::None,
                 self.status(&(payment)).await,
             )
         })
@@ -404,6 +407,7 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
             idempotent: false,
             reconcile: ::core::option::Option::Some("status"),
             timeout: ::core::option::Option::None,
+            key: ::core::option::Option::None,
         },
         ::estorno::spec::EndpointSpec {
             name: "refund",
@@ -458,6 +462,7 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
             idempotent: false,
             reconcile: ::core::option::Option::Some("status"),
             timeout: ::core::option::Option::None,
+            key: ::core::option::Option::None,
         },
         ::estorno::spec::EndpointSpec {
             name: "status",
@@ -505,6 +510,7 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
             idempotent: true,
             reconcile: ::core::option::Option::None,
             timeout: ::core::option::Option::None,
+            key: ::core::option::Option::None,
         },
     ],
     cancel: ::core::option::Option::Some(::estorno::spec::CancelSpec {
@@ -542,6 +548,7 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
             },
         ],
         partial: true,
+        key: ::core::option::Option::None,
         resend: ::estorno::spec::ResendProof::Unproven,
         windows: &[],
     }),

@@ -158,6 +158,7 @@ impl ::estorno::__private::CancelOps for Client {
             ::estorno::__private::observe(
                 &self.__core,
                 __request,
+                ::core::option::Option::None,
                 self.cancel(&(__field_0), &(payment), None).await,
             )
         })
@@ -181,6 +182,7 @@ impl ::estorno::__private::CancelOps for Client {
             ::estorno::__private::observe(
                 &self.__core,
                 __request,
+                ::core::option::Option::None,
                 self.cancel(&(__field_0), &(payment), Some(amount.cents())).await,
             )
         })
@@ -202,6 +204,7 @@ impl ::estorno::__private::CancelOps for Client {
             ::estorno::__private::observe(
                 &self.__core,
                 __request,
+                ::core::option::Option::None,
                 self.transaction(&(__field_0), &(payment)).await,
             )
         })
@@ -309,6 +312,7 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
             idempotent: false,
             reconcile: ::core::option::Option::Some("transaction"),
             timeout: ::core::option::Option::None,
+            key: ::core::option::Option::None,
         },
         ::estorno::spec::EndpointSpec {
             name: "transaction",
@@ -371,6 +375,7 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
             idempotent: true,
             reconcile: ::core::option::Option::None,
             timeout: ::core::option::Option::None,
+            key: ::core::option::Option::None,
         },
     ],
     cancel: ::core::option::Option::Some(::estorno::spec::CancelSpec {
@@ -404,6 +409,7 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
             },
         ],
         partial: true,
+        key: ::core::option::Option::None,
         resend: ::estorno::spec::ResendProof::Unproven,
         windows: &[
             ::estorno::spec::WindowSpec {

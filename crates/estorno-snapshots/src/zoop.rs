@@ -142,6 +142,7 @@ impl ::estorno::__private::CancelOps for Client {
             ::estorno::__private::observe(
                 &self.__core,
                 __request,
+                ::core::option::Option::None,
                 self
                     .void(
                         &(__field_0),
@@ -174,6 +175,7 @@ impl ::estorno::__private::CancelOps for Client {
             ::estorno::__private::observe(
                 &self.__core,
                 __request,
+                ::core::option::Option::None,
                 self
                     .void(
                         &(__field_0),
@@ -203,6 +205,7 @@ impl ::estorno::__private::CancelOps for Client {
             ::estorno::__private::observe(
                 &self.__core,
                 __request,
+                ::core::option::Option::None,
                 self.transaction(&(__field_0), &(payment)).await,
             )
         })
@@ -317,6 +320,7 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
             idempotent: false,
             reconcile: ::core::option::Option::Some("transaction"),
             timeout: ::core::option::Option::None,
+            key: ::core::option::Option::None,
         },
         ::estorno::spec::EndpointSpec {
             name: "transaction",
@@ -403,6 +407,7 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
             idempotent: true,
             reconcile: ::core::option::Option::None,
             timeout: ::core::option::Option::None,
+            key: ::core::option::Option::None,
         },
     ],
     cancel: ::core::option::Option::Some(::estorno::spec::CancelSpec {
@@ -453,6 +458,7 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
             },
         ],
         partial: true,
+        key: ::core::option::Option::None,
         resend: ::estorno::spec::ResendProof::Unproven,
         windows: &[],
     }),

@@ -13,6 +13,9 @@ use super::{CancelError, CancelRequest};
 /// The name under which errors about the payment's id are reported.
 const PAYMENT: &str = "payment";
 
+/// The name under which errors about the idempotency key are reported.
+const KEY: &str = "idempotency_key";
+
 /// Longest id or field value accepted where the spec declares no length: far above any real
 /// provider id, far below what would make a request or a journal grow without bound.
 pub(crate) const MAX_VALUE_CHARS: usize = 256;
@@ -68,14 +71,18 @@ pub fn check_request(
             });
         }
     }
-    if request.idempotency_key().is_some() {
-        return Err(CancelError::InvalidRequest {
-            field: "idempotency_key".to_owned(),
-            reason: format!(
-                "{} honours no idempotency key on cancellations; leave it out",
-                spec.name
-            ),
-        });
+    if let Some(key) = request.idempotency_key() {
+        let Some(key_param) = cancel.key else {
+            return Err(CancelError::InvalidRequest {
+                field: KEY.to_owned(),
+                reason: format!(
+                    "{} honours no idempotency key on cancellations; leave it out",
+                    spec.name
+                ),
+            });
+        };
+        check_text(KEY, "the idempotency key", key)?;
+        check_params(spec, KEY, &[key_param], key)?;
     }
     Ok(())
 }

@@ -145,7 +145,18 @@ pub(super) async fn run_cancel<T: CancelOps + ?Sized>(
     if sent.baseline_refunded.is_none() {
         sent.baseline_refunded = Some(before.refunded.unwrap_or(Cents::ZERO));
     }
-    let requested = request.amount.map(Amount::cents).or(before.left());
+    if sent.idempotency_key.is_none() {
+        // One key per logical request: every retry of this call reuses it, and the result
+        // carries it so a caller can resend with it.
+        let spec = ops.spec();
+        sent.idempotency_key = spec
+            .cancel
+            .as_ref()
+            .and_then(|cancel| cancel.key_spec(spec))
+            .map(|key| key.format.generate());
+    }
+    let partial = request.amount.map(Amount::cents);
+    let requested = partial.or(before.left());
     let result = match request.amount {
         Some(amount) => ops.partial(&sent, amount).await,
         None => {
@@ -169,6 +180,28 @@ pub(super) async fn run_cancel<T: CancelOps + ?Sized>(
             ambiguous.requested = requested;
             return Ok(ambiguous);
         }
+        // The key was seen before: an earlier send of this request landed. What it did is
+        // what the look-up shows; it is never a refusal, and never sent again.
+        Err(Failure::Landed(reason)) => {
+            return Ok(match follow_up(ops, &sent, requested).await {
+                Ok(now) if now.review.is_some() => now,
+                Ok(now) => {
+                    let mut now = accepted(now, &before, &sent, true, partial);
+                    if now.outcome == Outcome::Acknowledged {
+                        now.reason = Some(format!("{reason}; the provider does not show it yet"));
+                    }
+                    now
+                }
+                Err(failure) => {
+                    let mut acknowledged = Cancellation::new(slug, &sent, Outcome::Acknowledged);
+                    acknowledged.requested = requested;
+                    acknowledged.reason = Some(format!(
+                        "{reason}; the status look-up that followed failed: {failure}"
+                    ));
+                    acknowledged
+                }
+            });
+        }
         Err(Failure::Error(error)) => return Err(error),
     };
 
@@ -180,37 +213,58 @@ pub(super) async fn run_cancel<T: CancelOps + ?Sized>(
     if after.review.is_some() {
         return Ok(after);
     }
-    let mut from_look_up = false;
-    if stated.is_none() {
-        // The response states no outcome (PicPay E-commerce answers a cancellation with ids
-        // only): the status operation tells what happened. The cancel's own response stays
-        // the raw one, with its reference.
-        let reference = after.reference.take();
-        let raw = after.raw.take();
-        match ops.status(&sent).await {
-            Ok(observed) => {
-                after = snapshot(ops.spec(), &sent, observed);
-                after.requested = requested;
-                after.reference = reference.or(after.reference);
-                after.raw = raw;
-                if after.review.is_some() {
-                    return Ok(after);
-                }
-                from_look_up = true;
-            }
-            Err(failure) => {
-                after.outcome = Outcome::Acknowledged;
-                after.reason = Some(format!(
-                    "accepted; the status look-up that followed failed: {}",
-                    failure_text(failure)
-                ));
-                after.reference = reference;
-                after.raw = raw;
-                return Ok(after);
+    if stated.is_some() {
+        return Ok(accepted(after, &before, &sent, false, partial));
+    }
+    // The response states no outcome (PicPay E-commerce answers a cancellation with ids
+    // only): the status operation tells what happened. The cancel's own response stays the
+    // raw one, with its reference.
+    let reference = after.reference.take();
+    let raw = after.raw.take();
+    Ok(match follow_up(ops, &sent, requested).await {
+        Ok(mut now) => {
+            now.reference = reference.or(now.reference);
+            now.raw = raw;
+            if now.review.is_some() {
+                now
+            } else {
+                accepted(now, &before, &sent, true, partial)
             }
         }
-    }
-    // Accepted, but the payment reads as before: the provider applies it later.
+        Err(failure) => {
+            after.outcome = Outcome::Acknowledged;
+            after.reason = Some(format!(
+                "accepted; the status look-up that followed failed: {failure}"
+            ));
+            after.reference = reference;
+            after.raw = raw;
+            after
+        }
+    })
+}
+
+/// The status look-up after an accepted cancellation, as this request's result.
+async fn follow_up<T: CancelOps + ?Sized>(
+    ops: &T,
+    sent: &CancelRequest,
+    requested: Option<Cents>,
+) -> Result<Cancellation, String> {
+    let observed = ops.status(sent).await.map_err(failure_text)?;
+    let mut now = snapshot(ops.spec(), sent, observed);
+    now.requested = requested;
+    Ok(now)
+}
+
+/// Reads an accepted cancellation's result: a payment that reads as before is acknowledged
+/// (the provider applies it later), amounts that moved by something else than asked are
+/// flagged. `from_look_up` says the result is the status look-up's, not the cancel's own.
+fn accepted(
+    mut after: Cancellation,
+    before: &Cancellation,
+    sent: &CancelRequest,
+    from_look_up: bool,
+    partial: Option<Cents>,
+) -> Cancellation {
     let unchanged = after.outcome == Outcome::Active
         || (from_look_up
             && Some(after.outcome) == sent.baseline_outcome
@@ -219,15 +273,15 @@ pub(super) async fn run_cancel<T: CancelOps + ?Sized>(
     if unchanged {
         after.outcome = Outcome::Acknowledged;
         after.reason = Some("accepted; the provider does not show it yet".into());
-        return Ok(after);
+        return after;
     }
-    check_amount(&mut after, &before, request.amount.map(Amount::cents));
-    Ok(after)
+    check_amount(&mut after, before, partial);
+    after
 }
 
 fn failure_text(failure: Failure) -> String {
     match failure {
-        Failure::Rejected(reason) | Failure::Unknown(reason) => reason,
+        Failure::Rejected(reason) | Failure::Unknown(reason) | Failure::Landed(reason) => reason,
         Failure::Error(error) => error.to_string(),
     }
 }

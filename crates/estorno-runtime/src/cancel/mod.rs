@@ -77,11 +77,16 @@ impl CancelRequest {
         self
     }
 
-    /// Carries the caller's own idempotency key for this cancellation, to be reused on every
-    /// resend of the same logical request (a caller that persists its requests stores it
-    /// before the first send, as the command line's journal does). Accepted only by a
-    /// provider whose spec declares that it honours one ([`crate::spec::ResendProof`]);
-    /// elsewhere [`Cancel::check`] refuses it rather than pretend it protects anything.
+    /// Carries the idempotency key of this cancellation, to be reused on every resend of the
+    /// same logical request: a caller that persists its requests takes one from
+    /// [`Cancel::new_idempotency_key`] and stores it before the first send, as the command
+    /// line's journal does. Without one, [`Cancel::cancel`] generates a key itself, and the
+    /// result carries it ([`Cancellation::idempotency_key`]).
+    ///
+    /// Accepted only by a provider whose spec declares a key on its cancellations, and only
+    /// in the form the spec's rule allows (Efí's devolução id takes letters and digits, so a
+    /// hyphenated UUID is refused there); elsewhere [`Cancel::check`] refuses it rather than
+    /// pretend it protects anything.
     #[must_use]
     pub fn with_idempotency_key(mut self, key: impl Into<String>) -> Self {
         self.idempotency_key = Some(key.into());
@@ -139,6 +144,16 @@ impl CancelRequest {
     /// How much was refunded before this cancellation, when known.
     pub fn baseline_refunded(&self) -> Option<Cents> {
         self.baseline_refunded
+    }
+
+    /// The idempotency key a keyed call sends; the unified API fills it in before sending.
+    #[doc(hidden)]
+    pub fn require_key(&self) -> Result<&str, CancelError> {
+        self.idempotency_key()
+            .ok_or_else(|| CancelError::InvalidRequest {
+                field: "idempotency_key".to_owned(),
+                reason: "this provider's cancellation needs an idempotency key".to_owned(),
+            })
     }
 
     /// A provider field the spec requires; its absence is an invalid request.
@@ -325,6 +340,12 @@ impl Cancellation {
         &self.request
     }
 
+    /// The idempotency key the cancellation was sent with, when the provider takes one:
+    /// send it again only with this key.
+    pub fn idempotency_key(&self) -> Option<&str> {
+        self.request.idempotency_key()
+    }
+
     /// The typed response behind this outcome, if it is a `T`.
     pub fn raw<T: Any>(&self) -> Option<&T> {
         self.raw.as_deref()?.as_any().downcast_ref()
@@ -432,6 +453,15 @@ pub trait Cancel: Send + Sync {
     /// Every other method runs it first.
     fn check(&self, request: &CancelRequest) -> Result<(), CancelError> {
         check_request(self.provider(), request)
+    }
+
+    /// A new idempotency key for one logical cancellation, in the form the provider's spec
+    /// declares, or `None` when its cancellations carry no key. A caller that persists its
+    /// requests stores it before the first send and reuses it on every resend.
+    fn new_idempotency_key(&self) -> Option<String> {
+        let spec = self.provider();
+        let key = spec.cancel.as_ref()?.key_spec(spec)?;
+        Some(key.format.generate())
     }
 
     /// Cancels all or part of a payment.

@@ -77,6 +77,9 @@ pub enum Failure {
     Rejected(String),
     /// The call may have taken effect; nobody knows.
     Unknown(String),
+    /// The provider has already seen this request's idempotency key (its declared conflict
+    /// status): an earlier attempt landed. Never a refusal; the state is looked up.
+    Landed(String),
     /// Nothing was sent, or the failure is not about the payment.
     Error(CancelError),
 }
@@ -91,7 +94,7 @@ impl Failure {
     pub(super) fn into_error(self, provider: &'static str) -> CancelError {
         match self {
             Failure::Error(error) => error,
-            Failure::Rejected(reason) | Failure::Unknown(reason) => {
+            Failure::Rejected(reason) | Failure::Unknown(reason) | Failure::Landed(reason) => {
                 CancelError::Provider { provider, reason }
             }
         }
@@ -118,10 +121,13 @@ pub fn remaining_unknown(spec: &'static ProviderSpec) -> Failure {
 
 /// Reads a generated operation's result for the unified API. Every text the provider
 /// wrote (a rejection's reason, an error's sample) passes the client's redactor first.
+/// `conflict` is the status the operation's idempotency key declares for a key already
+/// seen.
 #[doc(hidden)]
 pub fn observe<T, E>(
     core: &ClientCore,
     request: &CancelRequest,
+    conflict: Option<u16>,
     result: Result<T, Error<E>>,
 ) -> Result<Observed, Failure>
 where
@@ -143,7 +149,7 @@ where
                 raw: response,
             })
         }
-        Err(error) => Err(classify(core, request, error)),
+        Err(error) => Err(classify(core, request, conflict, error)),
     }
 }
 
@@ -152,12 +158,27 @@ where
 /// A 429 is "not processed" on any call; a 5xx, a timeout or an unreadable answer on a call
 /// that cannot have moved money (the idempotent look-up, or one that never left) is
 /// "unavailable". Only a provider's refusal is a rejection.
-fn classify<E: Rejection>(core: &ClientCore, request: &CancelRequest, error: Error<E>) -> Failure {
+fn classify<E: Rejection>(
+    core: &ClientCore,
+    request: &CancelRequest,
+    conflict: Option<u16>,
+    error: Error<E>,
+) -> Failure {
     let provider = core.provider().name;
     let keep: Vec<&str> = std::iter::once(request.payment())
         .chain(request.fields().values().map(String::as_str))
+        .chain(request.idempotency_key())
         .collect();
     let redact = |text: String| core.redact(&text, &keep);
+    if let Error::Api { status, .. }
+    | Error::UnexpectedStatus { status, .. }
+    | Error::Decode { status, .. } = &error
+        && Some(*status) == conflict
+    {
+        return Failure::Landed(format!(
+            "the provider answered {status}: it has already seen this idempotency key, so an earlier attempt landed"
+        ));
+    }
     if error.outcome_unknown() {
         return Failure::Unknown(redact(error.to_string()));
     }

@@ -127,6 +127,7 @@ macro_rules! test_provider {
                     idempotent: false,
                     reconcile: ::core::option::Option::Some("charge"),
                     timeout: ::core::option::Option::None,
+                    key: None,
                 };
 
             const __ENDPOINT_CHARGE: ::estorno::spec::EndpointSpec =
@@ -150,6 +151,7 @@ macro_rules! test_provider {
                     idempotent: true,
                     reconcile: ::core::option::Option::None,
                     timeout: ::core::option::Option::None,
+                    key: None,
                 };
 
             const __ENDPOINT_LOOKUP: ::estorno::spec::EndpointSpec =
@@ -186,6 +188,7 @@ macro_rules! test_provider {
                     idempotent: true,
                     reconcile: ::core::option::Option::None,
                     timeout: ::core::option::Option::None,
+                    key: None,
                 };
 
             pub fn builder() -> ::estorno::ClientBuilder<Self> {
