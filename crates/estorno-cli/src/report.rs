@@ -4,8 +4,10 @@
 //! rerunning a finished journal prints the same report again.
 //!
 //! Columns: `row, provider, payment, requested, outcome, refunded, remaining, reference,
-//! reason, resent`; amounts in integer cents; `resent` is `operator` on a row an operator
-//! chose to send again after it was unresolved (`--resend-unresolved`), empty otherwise. `reference` is the provider's id of the payment as its
+//! reason, resent`; amounts in integer cents; `resent` says who decided to send a row again
+//! after it was unresolved — `operator` (`--resend-unresolved`), `key` (its idempotency key,
+//! which the provider still keeps, made the same request safe), `proof` (the provider's
+//! look-up proved it did not land) — and is empty otherwise. `reference` is the provider's id of the payment as its
 //! status look-up reports it (the same however the row finished); the id of the cancellation
 //! itself, when the provider answered one, is in the journal (`cancel_reference`). Nothing
 //! here is a credential or personal data: ids, amounts, outcomes and the providers' reasons.
@@ -156,10 +158,7 @@ impl Report {
                     remaining: item.remaining,
                     reference: item.reference.clone(),
                     reason,
-                    resent: item
-                        .resend_decision
-                        .as_ref()
-                        .map(|_| String::from("operator")),
+                    resent: item.resent_by.map(|by| by.as_str().to_owned()),
                 }
             })
             .collect();

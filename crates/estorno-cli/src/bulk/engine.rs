@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
+use estorno::spec::{KeyRetention, ProviderSpec, ResendProof};
 use estorno::{AnyProvider, Cancel, CancelError, CancelRequest, Cancellation, Cents, Outcome};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use tokio::sync::Semaphore;
@@ -19,7 +20,7 @@ use super::resolution::{
 use super::{BulkError, Options, join_all};
 use crate::backend::{Backend, SetupError};
 use crate::follow::{self, Followed, Policy};
-use crate::journal::{Intent, Item, Resolution, State, Store};
+use crate::journal::{Intent, Item, ResentBy, Resolution, State, Store};
 use crate::rate::TokenBucket;
 use crate::rows;
 
@@ -216,8 +217,19 @@ impl Engine {
         let request = sent_request(&item);
         match (provider, request) {
             (Ok(provider), Ok(request)) => {
-                self.follow_up(&provider, &item, item.state, &request, item.requested, None)
+                let (_, state) = self
+                    .follow_up(&provider, &item, item.state, &request, item.requested, None)
                     .await?;
+                if state == State::Unresolved
+                    && let Some(decision) =
+                        keyed_resend(provider.spec(), &item, &request, SystemTime::now())
+                {
+                    // Still no effect after a run: the same request with the same key, which
+                    // the provider still keeps, cannot refund twice. It goes back to pending,
+                    // recorded, and this run sends it again (looked up first, like any row).
+                    self.journal()?
+                        .decide_resend(item.row, ResentBy::Key, &decision)?;
+                }
             }
             (Err(why), _) | (_, Err(why)) => {
                 let mut resolution = in_doubt(item.state, format!("cannot look it up: {why}"));
@@ -240,7 +252,7 @@ impl Engine {
         request: &CancelRequest,
         requested: Option<u64>,
         reference: Option<String>,
-    ) -> Result<Flow, BulkError> {
+    ) -> Result<(Flow, State), BulkError> {
         tracing::info!(row = item.row, state = %state, "following");
         let (followed, lookups) = follow::follow(
             provider,
@@ -262,11 +274,12 @@ impl Engine {
                 // Only a declared proof gets here: the same request may go again.
                 let decision = "the provider's look-up proves the cancellation did not land";
                 if state == State::Unresolved {
-                    self.journal()?.decide_resend(item.row, decision)?;
+                    self.journal()?
+                        .decide_resend(item.row, ResentBy::Proof, decision)?;
                 } else {
                     self.wait_pending(item.row, Some(decision), None)?;
                 }
-                return Ok(Flow::Block);
+                return Ok((Flow::Block, State::Pending));
             }
             Followed::InDoubt(_, why) => {
                 let mut resolution = in_doubt(state, why);
@@ -279,7 +292,7 @@ impl Engine {
         };
         resolution.lookups = lookups;
         self.record(item.row, &resolution)?;
-        Ok(flow)
+        Ok((flow, resolution.state))
     }
 
     /// Phase 2: every chain of rows (one per payment) that has pending rows.
@@ -362,6 +375,7 @@ impl Engine {
             }
         };
         let mut failures = 0;
+        let mut key = item.idempotency_key.clone();
         loop {
             // 1. Look up.
             let before = match self.look_up(&provider, slug, &request).await {
@@ -387,22 +401,31 @@ impl Engine {
                     let whole = snapshot.amount?.get();
                     Some(whole.saturating_sub(baseline))
                 });
+            // One key per logical request, stored before the first send and kept for every
+            // resend of it, across runs.
+            if key.is_none() {
+                key = provider.new_idempotency_key();
+            }
             let intent = Intent {
                 baseline_refunded: baseline,
                 baseline_outcome: snapshot.outcome.name(),
                 requested,
                 reference: snapshot.reference.as_deref(),
                 sent_at_ms: unix_ms(SystemTime::now()),
+                idempotency_key: key.as_deref(),
             };
             self.journal()?
                 .mark_sending(item.row, &intent)
                 .inspect_err(|_| self.stopped.store(true, Ordering::SeqCst))?;
 
             // 3. Send.
-            let sent = request
+            let mut sent = request
                 .clone()
                 .with_baseline_refunded(Cents::new(baseline))
                 .with_baseline_outcome(snapshot.outcome);
+            if let Some(key) = &key {
+                sent = sent.with_idempotency_key(key);
+            }
             self.wait_turn(slug).await;
             let result = provider.cancel_from(&sent, before).await;
 
@@ -468,7 +491,7 @@ impl Engine {
                     resolution.outcome = Some(super::outcome_name(outcome).to_owned());
                     resolution.cancel_reference = cancel_reference;
                     self.record(item.row, &resolution)?;
-                    let flow = self
+                    let (flow, _) = self
                         .follow_up(
                             &provider,
                             item,
@@ -508,6 +531,41 @@ impl Engine {
     }
 }
 
+/// Why `item`, unresolved after sending `request`, may be sent again without an operator:
+/// the provider honours the idempotency key it carries (`ResendProof::Key`) and still keeps
+/// it at `now`. `None` when there is no such key, or when the provider has forgotten it.
+fn keyed_resend(
+    provider: &ProviderSpec,
+    item: &Item,
+    request: &CancelRequest,
+    now: SystemTime,
+) -> Option<String> {
+    let key = request.idempotency_key()?;
+    let ResendProof::Key(kept) = provider.cancel.as_ref()?.resend else {
+        return None;
+    };
+    // The key was first sent when the journal says, or just now by this run.
+    let first_sent = item
+        .key_sent_at_ms
+        .filter(|_| item.idempotency_key.as_deref() == Some(key))
+        .map_or(now, super::resolution::from_unix_ms);
+    let age = now.duration_since(first_sent).unwrap_or(Duration::ZERO);
+    kept.covers(age).then(|| {
+        format!(
+            "resent with the same idempotency key, which {} keeps {}",
+            provider.name,
+            kept_text(kept)
+        )
+    })
+}
+
+fn kept_text(kept: KeyRetention) -> String {
+    match kept {
+        KeyRetention::Permanent => String::from("for good"),
+        KeyRetention::For(duration) => format!("for {}", super::humanize(duration)),
+    }
+}
+
 /// The wait before try `attempt + 1`: what a 429 asked for (capped), or a doubling pause.
 fn pause(attempt: u32, error: &CancelError) -> Duration {
     if let CancelError::Throttled {
@@ -518,4 +576,71 @@ fn pause(attempt: u32, error: &CancelError) -> Duration {
         return (*wait).min(MAX_RETRY_AFTER);
     }
     Duration::from_millis(500).saturating_mul(1 << attempt.min(4))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use estorno::spec::{AuthScheme, CancelSpec};
+
+    /// A provider whose cancellations carry a key it keeps `kept`, or proves nothing.
+    const fn spec(resend: ResendProof) -> ProviderSpec {
+        ProviderSpec {
+            name: "Keyed Pay",
+            slug: "keyed-pay",
+            doc: "",
+            production: None,
+            sandbox: None,
+            auth: AuthScheme::Bearer,
+            headers: &[],
+            endpoints: &[],
+            cancel: Some(CancelSpec {
+                payment: &[],
+                fields: &[],
+                partial: false,
+                key: None,
+                resend,
+                windows: &[],
+            }),
+        }
+    }
+
+    const DAY: Duration = Duration::from_secs(86_400);
+    static KEPT_A_DAY: ProviderSpec = spec(ResendProof::Key(KeyRetention::For(DAY)));
+    static KEPT_FOR_GOOD: ProviderSpec = spec(ResendProof::Key(KeyRetention::Permanent));
+    static UNPROVEN: ProviderSpec = spec(ResendProof::Unproven);
+
+    fn sent_at(ms: i64, key: &str) -> Item {
+        Item {
+            idempotency_key: Some(key.to_owned()),
+            key_sent_at_ms: Some(ms),
+            ..Item::default()
+        }
+    }
+
+    #[test]
+    fn an_unresolved_row_is_resent_only_with_its_key_while_the_provider_keeps_it() {
+        let first = 1_700_000_000_000;
+        let item = sent_at(first, "k-1");
+        let request = CancelRequest::total("p-1").with_idempotency_key("k-1");
+        let at = |elapsed: Duration| super::super::resolution::from_unix_ms(first) + elapsed;
+
+        assert_eq!(
+            keyed_resend(&KEPT_A_DAY, &item, &request, at(Duration::from_secs(3_600))).as_deref(),
+            Some("resent with the same idempotency key, which Keyed Pay keeps for 1d")
+        );
+        // Past the provider's retention the key proves nothing: an operator decides.
+        assert_eq!(keyed_resend(&KEPT_A_DAY, &item, &request, at(DAY)), None);
+        assert!(keyed_resend(&KEPT_FOR_GOOD, &item, &request, at(DAY * 400)).is_some());
+        // No proof declared, or no key sent: never.
+        assert_eq!(
+            keyed_resend(&UNPROVEN, &item, &request, at(Duration::ZERO)),
+            None
+        );
+        let unkeyed = CancelRequest::total("p-1");
+        assert_eq!(
+            keyed_resend(&KEPT_A_DAY, &Item::default(), &unkeyed, at(Duration::ZERO)),
+            None
+        );
+    }
 }

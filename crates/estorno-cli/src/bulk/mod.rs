@@ -9,7 +9,9 @@
 //!    the spec does not know, an answer about another payment) → `review` without sending; a
 //!    look-up that failed (a 5xx, a 429, a timeout) → back to `pending`, retried next run.
 //! 2. Write `sending` with the baseline (what the look-up reported as refunded, and its
-//!    outcome) and commit, synced, **before** sending.
+//!    outcome) and, where the provider takes one, the request's idempotency key (made once
+//!    per logical request and kept for every resend of it), and commit, synced, **before**
+//!    sending.
 //! 3. Send (`Cancel::cancel_from` with that baseline and the look-up).
 //! 4. Write the outcome: refunded, partially refunded or voided → `done`; rejected →
 //!    `failed`; money moved but not as asked → `review`; accepted but not visible yet →
@@ -22,11 +24,14 @@
 //! A run on an existing journal (`--resume`, or simply the same command again) first follows
 //! every item that may have been sent (`sending`, `acknowledged`, `unresolved`) — before
 //! sending anything — then carries on with the `pending` ones. Nothing is ever sent again for
-//! an item the provider acknowledged; an `unresolved` one is sent again only by an operator's
-//! recorded decision (`--resend-unresolved --older-than`), and only once it has been
-//! unresolved for longer than that. `done`, `invalid`, `failed` and `review` items are never
-//! sent again (`--retry-failed` puts `failed` ones back: they moved no money, and the new
-//! attempt is a new request).
+//! an item the provider acknowledged. An `unresolved` one is sent again only by a recorded
+//! decision: the engine's, when its idempotency key is one the provider honours
+//! (`ResendProof::Key`) and still keeps, so the same request cannot refund twice (a run that
+//! finds it still unresolved sends it again, with the same key); otherwise an operator's
+//! (`--resend-unresolved --older-than`), and only once it has been unresolved for longer than
+//! that. `done`, `invalid`, `failed` and `review` items are never sent again
+//! (`--retry-failed` puts `failed` ones back: they moved no money, and the new attempt is a
+//! new request, with a new key).
 //!
 //! Rows of the same payment are never in flight together: they run one after the other in
 //! row order, because each one's baseline depends on the ones before; and a row waits behind
@@ -47,7 +52,7 @@ use tokio::task::JoinSet;
 use crate::backend::Backend;
 use crate::exit;
 use crate::files;
-use crate::journal::{Item, JournalError, RunInfo, SqliteJournal, State, Store};
+use crate::journal::{Item, JournalError, ResentBy, RunInfo, SqliteJournal, State, Store};
 use crate::rate::RateSpec;
 use crate::report::Report;
 use crate::rows::{self, BulkFile, FileError, Parsed};
@@ -270,7 +275,9 @@ pub async fn run(options: Options, backend: &Backend) -> Result<u8, BulkError> {
                 humanize(older_than),
                 humanize(unresolved_for)
             );
-            engine.journal()?.decide_resend(item.row, &decision)?;
+            engine
+                .journal()?
+                .decide_resend(item.row, ResentBy::Operator, &decision)?;
             resent += 1;
         }
         eprintln!(

@@ -74,6 +74,9 @@ pub(crate) fn sent_request(item: &Item) -> Result<CancelRequest, String> {
     if let Some(outcome) = item.baseline_outcome.as_deref().and_then(outcome_from_name) {
         request = request.with_baseline_outcome(outcome);
     }
+    if let Some(key) = &item.idempotency_key {
+        request = request.with_idempotency_key(key);
+    }
     Ok(request)
 }
 

@@ -20,10 +20,12 @@
 //! acknowledged ─look-ups─> done | failed (a declared refusal state) | review | acknowledged
 //! unresolved   ─look-ups─> done | review | unresolved
 //!              ─an operator's --resend-unresolved, recorded─> pending
+//!              ─its idempotency key, still kept by the provider, recorded─> pending
 //! ```
 //!
-//! Nothing puts an `acknowledged` item back to `pending`, and only an operator's recorded
-//! decision does so for an `unresolved` one: a waiting period proves nothing.
+//! Nothing puts an `acknowledged` item back to `pending`, and only a recorded decision does
+//! so for an `unresolved` one: an operator's, or the engine's where the item's idempotency key
+//! makes the same request safe to send again. A waiting period proves nothing.
 
 pub mod sqlite;
 
@@ -151,8 +153,50 @@ pub struct Item {
     pub sent_at_ms: Option<i64>,
     /// Look-ups made to follow a sent cancellation, over every run.
     pub lookups: u64,
-    /// An operator's recorded decision to send an unresolved item again.
+    /// The recorded decision to send an unresolved item again.
     pub resend_decision: Option<String>,
+    /// Who made that decision.
+    pub resent_by: Option<ResentBy>,
+    /// The idempotency key the item's cancellation carries, stored before its first send
+    /// and reused on every resend; a new attempt after a refusal gets a new one.
+    pub idempotency_key: Option<String>,
+    /// When that key was first sent (Unix ms): the provider's retention counts from there.
+    pub key_sent_at_ms: Option<i64>,
+}
+
+/// Who decided to send an unresolved item again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResentBy {
+    /// An operator, with `--resend-unresolved --older-than`.
+    Operator,
+    /// The engine, because the request carries an idempotency key the provider honours and
+    /// still keeps: the same request again cannot refund twice.
+    Key,
+    /// The engine, because the provider's look-up proves the request did not land.
+    Proof,
+}
+
+impl ResentBy {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ResentBy::Operator => "operator",
+            ResentBy::Key => "key",
+            ResentBy::Proof => "proof",
+        }
+    }
+}
+
+impl FromStr for ResentBy {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        Ok(match text {
+            "operator" => ResentBy::Operator,
+            "key" => ResentBy::Key,
+            "proof" => ResentBy::Proof,
+            other => return Err(format!("unknown resend decision maker `{other}`")),
+        })
+    }
 }
 
 /// What is written before a cancellation is sent.
@@ -168,6 +212,8 @@ pub struct Intent<'a> {
     pub reference: Option<&'a str>,
     /// When it is sent, Unix milliseconds.
     pub sent_at_ms: i64,
+    /// The idempotency key it carries, where the provider takes one.
+    pub idempotency_key: Option<&'a str>,
 }
 
 /// What an item ends as (or goes back to), written in one statement.
@@ -252,7 +298,9 @@ pub trait Store: Send + fmt::Debug {
     /// new attempt is a new request. Returns how many.
     fn requeue_failed(&mut self) -> Result<usize, JournalError>;
 
-    /// Records an operator's decision to send an `unresolved` item again and puts it back to
-    /// `pending`. Refused for any other state.
-    fn decide_resend(&mut self, row: u64, decision: &str) -> Result<(), JournalError>;
+    /// Records a decision to send an `unresolved` item again (an operator's, or one an
+    /// idempotency key or a look-up proves safe) and puts it back to `pending`, keeping its
+    /// idempotency key. Refused for any other state.
+    fn decide_resend(&mut self, row: u64, by: ResentBy, decision: &str)
+    -> Result<(), JournalError>;
 }

@@ -1,7 +1,7 @@
 //! The embedded journal: a SQLite file (WAL, `synchronous=FULL`, mode 0600) beside the bulk
 //! file, locked for the process that has it open.
 //!
-//! Schema (`PRAGMA user_version = 2`):
+//! Schema (`PRAGMA user_version = 3`):
 //!
 //! ```sql
 //! run   (id = 1, csv_sha256, csv_bytes, backend)
@@ -20,7 +20,11 @@
 //!        sends,                      -- cancellations sent for this item
 //!        sent_at_ms,                 -- when the last one was sent (Unix ms)
 //!        lookups,                    -- look-ups made to follow it, over every run
-//!        resend_decision)            -- an operator's recorded decision to send it again
+//!        resend_decision,            -- the recorded decision to send it again, and
+//!        resent_by,                  -- who made it: operator | key | proof
+//!        idempotency_key,            -- the key its cancellation carries, stored before
+//!                                    -- the first send and reused on every resend
+//!        key_sent_at_ms)             -- when that key was first sent (Unix ms)
 //! ```
 //!
 //! Every write is its own transaction and returns only once SQLite has synced it, so when
@@ -28,20 +32,21 @@
 //! The connection holds SQLite's exclusive lock for its whole life: a second `estorno` on the
 //! same journal is refused instead of sending the same refunds alongside.
 //!
-//! A journal of format 1 is migrated when opened. Format 1 put a row back to `pending` once
-//! a look-up a while after sending showed no effect, and sent it again; such rows (pending,
-//! with sends made) become `unresolved`, never sent again without an operator's decision.
+//! A journal of format 1 or 2 is migrated when opened. Format 1 put a row back to `pending`
+//! once a look-up a while after sending showed no effect, and sent it again; such rows
+//! (pending, with sends made) become `unresolved`, never sent again without an operator's
+//! decision. Format 2 had no idempotency keys, and every resend decision was an operator's.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, ErrorCode, OptionalExtension, Row, TransactionBehavior, params};
 
-use super::{Intent, Item, JournalError, Resolution, RunInfo, Store};
+use super::{Intent, Item, JournalError, ResentBy, Resolution, RunInfo, Store};
 use crate::files;
 
 /// The schema version in `PRAGMA user_version`.
-const FORMAT: i64 = 2;
+const FORMAT: i64 = 3;
 
 const RUN_TABLE: &str = "
 CREATE TABLE IF NOT EXISTS run (
@@ -77,11 +82,14 @@ CREATE TABLE IF NOT EXISTS items (
     sends INTEGER NOT NULL DEFAULT 0,
     sent_at_ms INTEGER,
     lookups INTEGER NOT NULL DEFAULT 0,
-    resend_decision TEXT
+    resend_decision TEXT,
+    resent_by TEXT CHECK (resent_by IN ('operator', 'key', 'proof')),
+    idempotency_key TEXT,
+    key_sent_at_ms INTEGER
 );
 ";
 
-/// The columns format 1 and format 2 share, in order.
+/// The columns formats 1 to 3 share, in order.
 const SHARED_COLUMNS: &str = "row, provider, payment, amount, fields, state, baseline_refunded, \
      baseline_outcome, requested, outcome, already_done, refunded, remaining, reference, \
      cancel_reference, reason, review, field, sends, sent_at_ms";
@@ -212,6 +220,16 @@ impl SqliteJournal {
                      now unresolved"
                 ));
             }
+            2 => {
+                tx.execute_batch(
+                    "ALTER TABLE items ADD COLUMN resent_by TEXT
+                         CHECK (resent_by IN ('operator', 'key', 'proof'));
+                     ALTER TABLE items ADD COLUMN idempotency_key TEXT;
+                     ALTER TABLE items ADD COLUMN key_sent_at_ms INTEGER;
+                     UPDATE items SET resent_by = 'operator' WHERE resend_decision IS NOT NULL;",
+                )
+                .map_err(sqlite)?;
+            }
             other => {
                 return Err(JournalError::Unusable {
                     path,
@@ -321,7 +339,8 @@ impl Store for SqliteJournal {
                 "SELECT row, provider, payment, amount, fields, state, baseline_refunded,
                         requested, outcome, already_done, refunded, remaining, reference,
                         cancel_reference, reason, review, field, sends, sent_at_ms,
-                        baseline_outcome, lookups, resend_decision
+                        baseline_outcome, lookups, resend_decision, resent_by,
+                        idempotency_key, key_sent_at_ms
                  FROM items ORDER BY row",
             )
             .map_err(|error| self.sqlite(error))?;
@@ -330,9 +349,14 @@ impl Store for SqliteJournal {
             .map_err(|error| self.sqlite(error))?;
         let mut items = Vec::new();
         for row in rows {
-            let (item, state, fields) = row.map_err(|error| self.sqlite(error))?;
+            let (mut item, state, fields, resent_by) = row.map_err(|error| self.sqlite(error))?;
             let state = state
                 .parse()
+                .map_err(|reason: String| self.unusable(reason))?;
+            item.resent_by = resent_by
+                .as_deref()
+                .map(str::parse)
+                .transpose()
                 .map_err(|reason: String| self.unusable(reason))?;
             let fields = serde_json::from_str(&fields)
                 .map_err(|_| self.unusable(format!("row {}: fields are not JSON", item.row)))?;
@@ -349,10 +373,17 @@ impl Store for SqliteJournal {
         let changed = self
             .conn
             .execute(
+                // The key's first send is kept while the key stays the same: how long the
+                // provider remembers it counts from there.
                 "UPDATE items SET state = 'sending', baseline_refunded = ?2,
                         baseline_outcome = ?3, requested = ?4,
                         reference = COALESCE(?5, reference), sends = sends + 1, sent_at_ms = ?6,
-                        outcome = NULL, reason = NULL, review = NULL
+                        outcome = NULL, reason = NULL, review = NULL,
+                        key_sent_at_ms = CASE
+                            WHEN ?7 IS NULL THEN NULL
+                            WHEN idempotency_key IS ?7 THEN COALESCE(key_sent_at_ms, ?6)
+                            ELSE ?6 END,
+                        idempotency_key = ?7
                  WHERE row = ?1 AND state = 'pending'",
                 params![
                     to_sql(row),
@@ -360,7 +391,8 @@ impl Store for SqliteJournal {
                     intent.baseline_outcome,
                     intent.requested.map(to_sql),
                     intent.reference,
-                    intent.sent_at_ms
+                    intent.sent_at_ms,
+                    intent.idempotency_key,
                 ],
             )
             .map_err(|error| self.sqlite(error))?;
@@ -423,22 +455,29 @@ impl Store for SqliteJournal {
     fn requeue_failed(&mut self) -> Result<usize, JournalError> {
         self.conn
             .execute(
-                "UPDATE items SET state = 'pending', outcome = NULL, reason = NULL
+                // A new attempt is a new request: with a new key, where there is one.
+                "UPDATE items SET state = 'pending', outcome = NULL, reason = NULL,
+                        idempotency_key = NULL, key_sent_at_ms = NULL
                  WHERE state = 'failed'",
                 [],
             )
             .map_err(|error| self.sqlite(error))
     }
 
-    fn decide_resend(&mut self, row: u64, decision: &str) -> Result<(), JournalError> {
+    fn decide_resend(
+        &mut self,
+        row: u64,
+        by: ResentBy,
+        decision: &str,
+    ) -> Result<(), JournalError> {
         let changed = self
             .conn
             .execute(
-                "UPDATE items SET state = 'pending', resend_decision = ?2, baseline_refunded = NULL,
-                        baseline_outcome = NULL, requested = NULL, outcome = NULL, review = NULL,
-                        reason = NULL
+                "UPDATE items SET state = 'pending', resend_decision = ?2, resent_by = ?3,
+                        baseline_refunded = NULL, baseline_outcome = NULL, requested = NULL,
+                        outcome = NULL, review = NULL, reason = NULL
                  WHERE row = ?1 AND state = 'unresolved'",
-                params![to_sql(row), decision],
+                params![to_sql(row), decision, by.as_str()],
             )
             .map_err(|error| self.sqlite(error))?;
         self.changed_one(changed, || {
@@ -465,7 +504,7 @@ fn classify(path: &Path, source: rusqlite::Error) -> JournalError {
     }
 }
 
-type ItemRow = (Item, String, String);
+type ItemRow = (Item, String, String, Option<String>);
 
 fn read_item(row: &Row<'_>) -> rusqlite::Result<ItemRow> {
     Ok((
@@ -490,10 +529,13 @@ fn read_item(row: &Row<'_>) -> rusqlite::Result<ItemRow> {
             baseline_outcome: row.get(19)?,
             lookups: from_sql(row.get(20)?).unwrap_or(0),
             resend_decision: row.get(21)?,
+            idempotency_key: row.get(23)?,
+            key_sent_at_ms: row.get(24)?,
             ..Item::default()
         },
         row.get(5)?,
         row.get(4)?,
+        row.get(22)?,
     ))
 }
 

@@ -315,6 +315,11 @@ pub async fn cancel(backend: &Backend, target: &Target, json: bool) -> u8 {
         sent = sent
             .with_baseline_refunded(Cents::new(baseline))
             .with_baseline_outcome(before.outcome);
+        // The key is remembered before the request leaves, so a later run can resend it.
+        let key = provider.new_idempotency_key();
+        if let Some(key) = &key {
+            sent = sent.with_idempotency_key(key);
+        }
         if let Some(memory) = memory.as_mut() {
             let intent = Intent {
                 baseline_refunded: baseline,
@@ -322,6 +327,7 @@ pub async fn cancel(backend: &Backend, target: &Target, json: bool) -> u8 {
                 requested: request.amount().map(|amount| amount.cents().get()),
                 reference: before.reference.as_deref(),
                 sent_at_ms: unix_ms(SystemTime::now()),
+                idempotency_key: key.as_deref(),
             };
             if let Err(error) = memory.record_intent(&item, &intent) {
                 return Failure::failed(error.to_string()).print(json);

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use super::*;
-use crate::journal::State;
+use crate::journal::{ResentBy, State};
 
 fn run() -> RunInfo {
     RunInfo {
@@ -43,6 +43,7 @@ fn items_go_through_their_states_and_survive_reopening() {
             requested: Some(100),
             reference: Some("ref-2"),
             sent_at_ms: 1_700_000_000_000,
+            idempotency_key: None,
         };
         journal.mark_sending(2, &intent).unwrap();
         // An item can be sent only from `pending`.
@@ -151,6 +152,7 @@ fn only_an_unresolved_row_can_be_resent_and_the_decision_is_kept() {
         requested: Some(100),
         reference: None,
         sent_at_ms: 1_700_000_000_000,
+        idempotency_key: None,
     };
     journal.mark_sending(2, &intent).unwrap();
     journal.mark_sending(3, &intent).unwrap();
@@ -165,9 +167,13 @@ fn only_an_unresolved_row_can_be_resent_and_the_decision_is_kept() {
     assert!(journal.set_pending(2, None, None).is_err());
     assert!(journal.set_pending(3, None, None).is_err());
     // An acknowledged row is never resent, even by an operator's decision.
-    assert!(journal.decide_resend(3, "operator").is_err());
+    assert!(
+        journal
+            .decide_resend(3, ResentBy::Operator, "operator")
+            .is_err()
+    );
     journal
-        .decide_resend(2, "resent by --resend-unresolved")
+        .decide_resend(2, ResentBy::Operator, "resent by --resend-unresolved")
         .unwrap();
     let items = journal.items().unwrap();
     assert_eq!(items[0].state, State::Pending);
@@ -175,8 +181,110 @@ fn only_an_unresolved_row_can_be_resent_and_the_decision_is_kept() {
         items[0].resend_decision.as_deref(),
         Some("resent by --resend-unresolved")
     );
+    assert_eq!(items[0].resent_by, Some(ResentBy::Operator));
     assert_eq!(items[0].lookups, 2);
     assert_eq!(items[1].state, State::Acknowledged);
+}
+
+#[test]
+fn an_idempotency_key_is_stored_before_the_first_send_and_kept_for_every_resend() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.sqlite");
+    let key = "3f2c1e9a-7b4d-4c2e-9a1f-0b8d6e4c2a10";
+    let intent = |sent_at_ms, idempotency_key| Intent {
+        baseline_refunded: 0,
+        baseline_outcome: "Active",
+        requested: Some(100),
+        reference: None,
+        sent_at_ms,
+        idempotency_key,
+    };
+    {
+        let mut journal = SqliteJournal::open(&path).unwrap();
+        journal.start(&run(), &[item(2, State::Pending)]).unwrap();
+        journal
+            .mark_sending(2, &intent(1_700_000_000_000, Some(key)))
+            .unwrap();
+    }
+    // A crash right after the intent: the key is on disk before the request leaves.
+    let mut journal = SqliteJournal::open(&path).unwrap();
+    let sending = &journal.items().unwrap()[0];
+    assert_eq!(sending.idempotency_key.as_deref(), Some(key));
+    assert_eq!(sending.key_sent_at_ms, Some(1_700_000_000_000));
+
+    // Resent with the same key an hour later: the key's first send still counts.
+    let unresolved = Resolution {
+        state: State::Unresolved,
+        ..Resolution::default()
+    };
+    journal.resolve(2, &unresolved).unwrap();
+    journal
+        .decide_resend(2, ResentBy::Key, "resent with the same idempotency key")
+        .unwrap();
+    let pending = &journal.items().unwrap()[0];
+    assert_eq!(
+        (
+            pending.state,
+            pending.resent_by,
+            pending.idempotency_key.as_deref()
+        ),
+        (State::Pending, Some(ResentBy::Key), Some(key)),
+        "the decision keeps the key"
+    );
+    journal
+        .mark_sending(2, &intent(1_700_003_600_000, Some(key)))
+        .unwrap();
+    let resent = &journal.items().unwrap()[0];
+    assert_eq!(resent.sent_at_ms, Some(1_700_003_600_000));
+    assert_eq!(resent.key_sent_at_ms, Some(1_700_000_000_000));
+
+    // Refused, then retried with --retry-failed: a new request, so a new key and a new clock.
+    journal
+        .resolve(
+            2,
+            &Resolution {
+                state: State::Failed,
+                ..Resolution::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(journal.requeue_failed().unwrap(), 1);
+    let requeued = &journal.items().unwrap()[0];
+    assert_eq!(
+        (requeued.idempotency_key.as_deref(), requeued.key_sent_at_ms),
+        (None, None)
+    );
+    journal
+        .mark_sending(2, &intent(1_700_007_200_000, Some("another-key")))
+        .unwrap();
+    let fresh = &journal.items().unwrap()[0];
+    assert_eq!(fresh.idempotency_key.as_deref(), Some("another-key"));
+    assert_eq!(fresh.key_sent_at_ms, Some(1_700_007_200_000));
+}
+
+#[test]
+fn a_format_2_journal_gains_keys_and_its_decisions_were_operators() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.sqlite");
+    format_1_journal(&path);
+    // Format 1 migrates to the current format; take it back to format 2's columns.
+    drop(SqliteJournal::open(&path).unwrap());
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch(
+        "ALTER TABLE items DROP COLUMN resent_by;
+         ALTER TABLE items DROP COLUMN idempotency_key;
+         ALTER TABLE items DROP COLUMN key_sent_at_ms;
+         UPDATE items SET state = 'pending', resend_decision = 'resent by operator decision'
+             WHERE row = 2;
+         PRAGMA user_version = 2;",
+    )
+    .unwrap();
+    drop(conn);
+    let journal = SqliteJournal::open(&path).unwrap();
+    let items = journal.items().unwrap();
+    assert_eq!(items[0].resent_by, Some(ResentBy::Operator));
+    assert_eq!(items[1].resent_by, None);
+    assert!(items.iter().all(|item| item.idempotency_key.is_none()));
 }
 
 /// A journal as the previous release wrote it: format 1, with a row it sent three times and
@@ -226,7 +334,7 @@ fn a_format_1_journal_is_migrated_and_its_resent_rows_become_unresolved() {
     assert_eq!(items[2].state, State::Done);
     assert_eq!(journal.run().unwrap().unwrap().backend, "embedded-sandbox");
     drop(journal);
-    // Opened again, it is format 2 and nothing more changes.
+    // Opened again, it is the current format and nothing more changes.
     let journal = SqliteJournal::open(&path).unwrap();
     assert_eq!(journal.migration_note(), None);
     assert_eq!(journal.items().unwrap()[0].state, State::Unresolved);
