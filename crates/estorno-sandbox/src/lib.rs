@@ -52,6 +52,7 @@
 //! # }
 //! ```
 
+mod book;
 mod clock;
 mod control;
 pub mod credentials;
@@ -64,6 +65,7 @@ mod payment;
 pub mod picpay_checkout;
 pub mod picpay_ecommerce;
 mod provider;
+mod route;
 mod seed;
 mod server;
 mod state;

@@ -19,18 +19,19 @@
 //! - token endpoint: 401 `{"error":"invalid_client"}` for wrong credentials, 400
 //!   `{"error":"unsupported_grant_type"}` / `{"error":"invalid_request"}` (RFC 6749 §5.2).
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use hyper::Method;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::book::{Accepts, Account, Book, Partial, Rules};
 use crate::clock;
 use crate::credentials;
 use crate::json::Obj;
 use crate::ledger::EffectKind;
-use crate::provider::{Ctx, Provider, Routed};
+use crate::provider::{Ctx, Provider};
+use crate::route::{Matched, Route};
 use crate::wire::{Reply, Request, stable_digits, stable_hash};
 
 pub(crate) const SLUG: &str = "liquido";
@@ -85,83 +86,79 @@ impl Charge {
 
     /// What a cancel would release (only whole payments can be cancelled).
     pub(crate) fn refundable(&self) -> (i64, bool) {
-        if cancellable(&self.transfer_status) {
-            (self.amount_cents, false)
-        } else {
-            (0, false)
-        }
+        account(self.clone(), 0).refundable(&RULES)
     }
 }
 
-/// Liquido cancels payments nobody has paid yet: `IN_PROGRESS` Pix / PicPay / boleto payments
-/// and `AUTHORIZED` card payments.
-fn cancellable(transfer_status: &str) -> bool {
-    matches!(transfer_status, "IN_PROGRESS" | "AUTHORIZED")
-}
+const FINAL_AMOUNT_AS_STRING: &str = "final_amount_as_string";
 
-pub(crate) enum Call {
-    Token,
-    Cancel(String),
-    Status(String),
-}
-
-impl Call {
-    pub(crate) fn operation(&self) -> &'static str {
-        match self {
-            Call::Token => "token",
-            Call::Cancel(_) => "cancel",
-            Call::Status(_) => "status",
-        }
-    }
-
-    pub(crate) fn payment(&self) -> Option<&str> {
-        match self {
-            Call::Token => None,
-            Call::Cancel(key) | Call::Status(key) => Some(key),
-        }
+/// The pay-in's account in the shared ledger.
+pub(crate) fn account(charge: Charge, created_at: i64) -> Account {
+    let account = Account::new(
+        Provider::Liquido,
+        charge.idempotency_key,
+        charge.amount_cents,
+        charge.transfer_status,
+        charge.payment_method,
+        created_at,
+    );
+    if charge.final_amount_as_string {
+        account.with_attr(FINAL_AMOUNT_AS_STRING, "true")
+    } else {
+        account
     }
 }
 
-/// Routes the segments after `/liquido`.
-pub(crate) fn route(method: &Method, segments: &[String]) -> Routed<Call> {
-    let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
-    match (segments.as_slice(), method) {
-        (["v1", "payments", "charges", "cancel", key], &Method::POST) => {
-            Routed::Call(Call::Cancel((*key).to_owned()))
-        }
-        (["v1", "payments", "charges", "cancel", _], _) => Routed::WrongMethod("cancel"),
-        (["v1", "payments", "charges", key], &Method::GET) => {
-            Routed::Call(Call::Status((*key).to_owned()))
-        }
-        (["v1", "payments", "charges", _], _) => Routed::WrongMethod("status"),
-        _ => Routed::NotFound,
+/// The account as the pay-in [`Sandbox::payment`](crate::Sandbox::payment) returns.
+pub(crate) fn charge(account: &Account) -> Charge {
+    Charge {
+        idempotency_key: account.id.clone(),
+        amount_cents: account.amount,
+        transfer_status: account.status.clone(),
+        payment_method: account.method.clone(),
+        final_amount_as_string: account.attr(FINAL_AMOUNT_AS_STRING) == "true",
     }
 }
 
-/// Routes the segments after `/liquido-auth`.
-pub(crate) fn route_auth(method: &Method, segments: &[String]) -> Routed<Call> {
-    match (segments, method) {
-        ([oauth2, token], &Method::POST) if oauth2 == "oauth2" && token == "token" => {
-            Routed::Call(Call::Token)
-        }
-        ([oauth2, token], _) if oauth2 == "oauth2" && token == "token" => {
-            Routed::WrongMethod("token")
-        }
-        _ => Routed::NotFound,
-    }
-}
+/// The API, under `/liquido`.
+pub(crate) const ROUTES: &[Route] = &[
+    Route {
+        method: Method::POST,
+        path: "/v1/payments/charges/cancel/{payment}",
+        operation: "cancel",
+    },
+    Route {
+        method: Method::GET,
+        path: "/v1/payments/charges/{payment}",
+        operation: "status",
+    },
+];
 
-#[derive(Clone)]
-struct Record {
-    charge: Charge,
-    created_at: i64,
-    final_status_at: Option<i64>,
-}
+/// The token endpoint, under `/liquido-auth`: the real one lives on another host.
+pub(crate) const AUTH_ROUTES: &[Route] = &[Route {
+    method: Method::POST,
+    path: "/oauth2/token",
+    operation: "token",
+}];
 
-#[derive(Clone, Default)]
-pub(crate) struct Store {
-    charges: BTreeMap<String, Record>,
-}
+/// Liquido cancels payments nobody has paid yet, and only whole: `IN_PROGRESS` Pix / PicPay /
+/// boleto payments and `AUTHORIZED` card payments.
+pub(crate) const RULES: Rules = Rules {
+    accepts: &[
+        Accepts {
+            status: "IN_PROGRESS",
+            partial: Partial::Never,
+            whole: ("CANCELLED", EffectKind::Cancel),
+            part: (None, EffectKind::PartialCancel),
+        },
+        Accepts {
+            status: "AUTHORIZED",
+            partial: Partial::Never,
+            whole: ("CANCELLED", EffectKind::Cancel),
+            part: (None, EffectKind::PartialCancel),
+        },
+    ],
+};
 
 fn message(status: u16, text: &str) -> Reply {
     Reply::json(status, Obj::new().val("message", text).done())
@@ -189,74 +186,63 @@ fn is_final(status: &str) -> bool {
     )
 }
 
-impl Store {
-    pub(crate) fn insert(&mut self, charge: Charge, created_at: i64) {
-        let final_status_at = is_final(&charge.transfer_status).then_some(created_at + 98);
-        let key = charge.idempotency_key.clone();
-        self.charges.insert(
-            key,
-            Record {
-                charge,
-                created_at,
-                final_status_at,
-            },
+/// When a payment that reached an end got there: its cancellation, or shortly after it was
+/// created for one inserted in a final status.
+fn final_status_at(account: &Account) -> Option<i64> {
+    if !is_final(&account.status) {
+        return None;
+    }
+    Some(
+        account
+            .movements
+            .last()
+            .map_or(account.created_at + 98, |movement| movement.at),
+    )
+}
+
+/// Runs a routed call: the token endpoint, or a payment's cancel or look-up.
+pub(crate) fn handle(
+    call: &Matched,
+    request: &Request,
+    book: &mut Book,
+    cx: &mut Ctx<'_>,
+) -> Reply {
+    if call.operation == "token" {
+        return token(request, cx);
+    }
+    let key = call.get("payment");
+    if !request
+        .bearer()
+        .is_some_and(|token| cx.tokens.is_valid(Provider::Liquido, token))
+    {
+        return message(401, "Unauthorized");
+    }
+    if request.header("x-api-key") != Some(credentials::LIQUIDO_API_KEY) {
+        return message(403, "Forbidden");
+    }
+    let Some(account) = book.get_mut(Provider::Liquido, key) else {
+        let body = Obj::new()
+            .val("transferStatusCode", &404)
+            .val(
+                "transferErrorMsg",
+                &format!("Payment not found for idempotencyKey {key}"),
+            )
+            .val("idempotencyKey", key)
+            .done();
+        return Reply::json(404, body);
+    };
+    if call.operation == "cancel"
+        && account
+            .cancel(None, &RULES, "cancel", cx.ledger, cx.now)
+            .is_err()
+    {
+        let error = format!(
+            "Payment {key} cannot be cancelled: transferStatus is {}, only IN_PROGRESS or AUTHORIZED payments can be cancelled",
+            account.status
         );
+        return Reply::json(200, payment_body(account, 400, Some(&error)));
     }
-
-    pub(crate) fn charges(&self) -> impl Iterator<Item = &Charge> {
-        self.charges.values().map(|record| &record.charge)
-    }
-
-    pub(crate) fn get(&self, key: &str) -> Option<&Charge> {
-        self.charges.get(key).map(|record| &record.charge)
-    }
-
-    pub(crate) fn handle(&mut self, call: &Call, request: &Request, cx: &mut Ctx<'_>) -> Reply {
-        let key = match call {
-            Call::Token => return token(request, cx),
-            Call::Cancel(key) | Call::Status(key) => key,
-        };
-        if !request
-            .bearer()
-            .is_some_and(|token| cx.tokens.is_valid(Provider::Liquido, token))
-        {
-            return message(401, "Unauthorized");
-        }
-        if request.header("x-api-key") != Some(credentials::LIQUIDO_API_KEY) {
-            return message(403, "Forbidden");
-        }
-        let Some(record) = self.charges.get_mut(key) else {
-            let body = Obj::new()
-                .val("transferStatusCode", &404)
-                .val(
-                    "transferErrorMsg",
-                    &format!("Payment not found for idempotencyKey {key}"),
-                )
-                .val("idempotencyKey", key)
-                .done();
-            return Reply::json(404, body);
-        };
-        if let Call::Status(_) = call {
-            return Reply::json(200, payment_body(record, 200, None));
-        }
-        if !cancellable(&record.charge.transfer_status) {
-            let error = format!(
-                "Payment {key} cannot be cancelled: transferStatus is {}, only IN_PROGRESS or AUTHORIZED payments can be cancelled",
-                record.charge.transfer_status
-            );
-            return Reply::json(200, payment_body(record, 400, Some(&error)));
-        }
-        record.charge.transfer_status = String::from("CANCELLED");
-        record.final_status_at = Some(cx.now);
-        cx.ledger.record(
-            SLUG,
-            "cancel",
-            key,
-            record.charge.amount_cents,
-            EffectKind::Cancel,
-        );
-        Reply::json(200, payment_body(record, 200, None))
-    }
+    Reply::json(200, payment_body(account, 200, None))
 }
 
 fn token(request: &Request, cx: &mut Ctx<'_>) -> Reply {
@@ -301,9 +287,8 @@ const PAYERS: [(&str, &str, &str); 4] = [
 ];
 
 /// The seed's payment body.
-fn payment_body(record: &Record, transfer_status_code: u16, error: Option<&str>) -> String {
-    let charge = &record.charge;
-    let key = &charge.idempotency_key;
+fn payment_body(account: &Account, transfer_status_code: u16, error: Option<&str>) -> String {
+    let key = &account.id;
     let hash = stable_hash(key, 31);
     let (name, mail, district) = PAYERS[usize::try_from(hash % 4).unwrap_or(0)];
     let document = Obj::new()
@@ -327,7 +312,7 @@ fn payment_body(record: &Record, transfer_status_code: u16, error: Option<&str>)
         .val("phone", &format!("50{}", stable_digits(key, 34, 8)))
         .raw("billingAddress", &address)
         .done();
-    let qr_type = if charge.payment_method.contains("DYNAMIC") {
+    let qr_type = if account.method.contains("DYNAMIC") {
         "DYNAMIC"
     } else {
         "STATIC"
@@ -350,24 +335,24 @@ fn payment_body(record: &Record, transfer_status_code: u16, error: Option<&str>)
         .val("transferErrorMsg", &error)
         .val("idempotencyKey", key)
         .val("referenceId", key)
-        .val("paymentMethod", &charge.payment_method)
-        .val("amount", &charge.amount_cents)
+        .val("paymentMethod", &account.method)
+        .val("amount", &account.amount)
         .val("currency", "BRL")
         .val("country", "BR");
-    let body = if charge.final_amount_as_string {
-        body.val("finalAmount", &charge.amount_cents.to_string())
+    let body = if account.attr(FINAL_AMOUNT_AS_STRING) == "true" {
+        body.val("finalAmount", &account.amount.to_string())
     } else {
-        body.val("finalAmount", &charge.amount_cents)
+        body.val("finalAmount", &account.amount)
     };
     body.val("finalCurrency", "BRL")
-        .val("createTime", &clock::liquido(record.created_at))
-        .val("scheduledTime", &clock::liquido(record.created_at + 2815))
+        .val("createTime", &clock::liquido(account.created_at))
+        .val("scheduledTime", &clock::liquido(account.created_at + 2815))
         .val(
             "finalStatusTime",
-            &record.final_status_at.map(clock::liquido),
+            &final_status_at(account).map(clock::liquido),
         )
         .raw("payer", &payer)
-        .val("transferStatus", &charge.transfer_status)
+        .val("transferStatus", &account.status)
         .val("description", "estorno sandbox")
         .val("callbackUrl", "http://api.client.com/notifications")
         .raw("transferDetails", &details)

@@ -18,18 +18,19 @@
 //! (`{message, field}` as in the seed's schema example); wrong client credentials at the token
 //! endpoint answer 401 `{message: "Invalid client credentials.", success: false, errors: null}`.
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use hyper::Method;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::book::{Accepts, Account, Book, Partial, Rules};
 use crate::clock;
 use crate::credentials;
 use crate::json::{Obj, array};
 use crate::ledger::EffectKind;
-use crate::provider::{Ctx, Provider, Routed};
+use crate::provider::{Ctx, Provider};
+use crate::route::{Matched, Route};
 use crate::wire::{Reply, Request, stable_digits, stable_hash, stable_uuid};
 
 pub(crate) const SLUG: &str = "picpay-checkout";
@@ -98,66 +99,83 @@ impl Charge {
 
     /// What can still be refunded, and whether a partial amount is accepted.
     pub(crate) fn refundable(&self) -> (i64, bool) {
-        match self.charge_status.as_str() {
-            "PAID" | "PARTIAL" => ((self.amount_cents - self.refunded_cents).max(0), true),
-            "PRE_AUTHORIZED" => (self.amount_cents, false),
-            _ => (0, false),
-        }
+        account(self.clone(), 0).refundable(&RULES)
     }
 }
 
-pub(crate) enum Call {
-    Token,
-    Refund(String),
-    Status(String),
+/// The charge's account in the shared ledger.
+pub(crate) fn account(charge: Charge, created_at: i64) -> Account {
+    let mut account = Account::new(
+        Provider::PicPayCheckout,
+        charge.merchant_charge_id,
+        charge.amount_cents,
+        charge.charge_status,
+        charge.payment_type,
+        created_at,
+    );
+    account.refunded = charge.refunded_cents;
+    account
 }
 
-impl Call {
-    pub(crate) fn operation(&self) -> &'static str {
-        match self {
-            Call::Token => "token",
-            Call::Refund(_) => "refund",
-            Call::Status(_) => "status",
-        }
-    }
-
-    pub(crate) fn payment(&self) -> Option<&str> {
-        match self {
-            Call::Token => None,
-            Call::Refund(id) | Call::Status(id) => Some(id),
-        }
-    }
-}
-
-/// Routes the segments after `/picpay-checkout`.
-pub(crate) fn route(method: &Method, segments: &[String]) -> Routed<Call> {
-    let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
-    match (segments.as_slice(), method) {
-        (["api", "v1", "oauth2", "token"] | ["oauth2", "token"], &Method::POST) => {
-            Routed::Call(Call::Token)
-        }
-        (["api", "v1", "oauth2", "token"] | ["oauth2", "token"], _) => Routed::WrongMethod("token"),
-        (["api", "v1", "charge", id, "refund"], &Method::POST) => {
-            Routed::Call(Call::Refund((*id).to_owned()))
-        }
-        (["api", "v1", "charge", _, "refund"], _) => Routed::WrongMethod("refund"),
-        (["api", "v1", "charge", id], &Method::GET) => Routed::Call(Call::Status((*id).to_owned())),
-        (["api", "v1", "charge", _], _) => Routed::WrongMethod("status"),
-        _ => Routed::NotFound,
+/// The account as the charge [`Sandbox::payment`](crate::Sandbox::payment) returns.
+pub(crate) fn charge(account: &Account) -> Charge {
+    Charge {
+        merchant_charge_id: account.id.clone(),
+        amount_cents: account.amount,
+        refunded_cents: account.refunded,
+        charge_status: account.status.clone(),
+        payment_type: account.method.clone(),
     }
 }
 
-#[derive(Clone)]
-struct Record {
-    charge: Charge,
-    created_at: i64,
-    updated_at: i64,
-}
+/// The token endpoint answers on both paths, since PROVIDERS.md leaves it unconfirmed.
+pub(crate) const ROUTES: &[Route] = &[
+    Route {
+        method: Method::POST,
+        path: "/api/v1/oauth2/token",
+        operation: "token",
+    },
+    Route {
+        method: Method::POST,
+        path: "/oauth2/token",
+        operation: "token",
+    },
+    Route {
+        method: Method::POST,
+        path: "/api/v1/charge/{payment}/refund",
+        operation: "refund",
+    },
+    Route {
+        method: Method::GET,
+        path: "/api/v1/charge/{payment}",
+        operation: "status",
+    },
+];
 
-#[derive(Clone, Default)]
-pub(crate) struct Store {
-    charges: BTreeMap<String, Record>,
-}
+/// A paid charge refunds in parts until nothing is left; a pre-authorisation is released
+/// whole, since nothing was captured to refund in part.
+pub(crate) const RULES: Rules = Rules {
+    accepts: &[
+        Accepts {
+            status: "PAID",
+            partial: Partial::Always,
+            whole: ("REFUNDED", EffectKind::Refund),
+            part: (Some("PARTIAL"), EffectKind::PartialRefund),
+        },
+        Accepts {
+            status: "PARTIAL",
+            partial: Partial::Always,
+            whole: ("REFUNDED", EffectKind::Refund),
+            part: (Some("PARTIAL"), EffectKind::PartialRefund),
+        },
+        Accepts {
+            status: "PRE_AUTHORIZED",
+            partial: Partial::Never,
+            whole: ("CANCELED", EffectKind::Void),
+            part: (None, EffectKind::Void),
+        },
+    ],
+};
 
 /// The seed's 400 message for over-refunds, refunded charges and charges that cannot refund.
 pub const REFUND_UNAUTHORIZED: &str = "REFUND execution is unauthorized. Check if there is amount available for refund or if it has already been refunded";
@@ -218,61 +236,49 @@ fn valid_charge_id(id: &str) -> Result<(), Reply> {
     Ok(())
 }
 
-impl Store {
-    pub(crate) fn insert(&mut self, charge: Charge, created_at: i64) {
-        let id = charge.merchant_charge_id.clone();
-        self.charges.insert(
-            id,
-            Record {
-                charge,
-                created_at,
-                updated_at: created_at,
-            },
-        );
+/// Runs a routed call: the token endpoint, or a charge's refund or look-up.
+pub(crate) fn handle(
+    call: &Matched,
+    request: &Request,
+    book: &mut Book,
+    cx: &mut Ctx<'_>,
+) -> Reply {
+    if call.operation == "token" {
+        return token(request, cx);
     }
-
-    pub(crate) fn charges(&self) -> impl Iterator<Item = &Charge> {
-        self.charges.values().map(|record| &record.charge)
+    let id = call.get("payment");
+    if !request
+        .bearer()
+        .is_some_and(|token| cx.tokens.is_valid(Provider::PicPayCheckout, token))
+    {
+        return token_not_found();
     }
-
-    pub(crate) fn get(&self, id: &str) -> Option<&Charge> {
-        self.charges.get(id).map(|record| &record.charge)
+    if let Err(reply) = valid_charge_id(id) {
+        return reply;
     }
-
-    pub(crate) fn handle(&mut self, call: &Call, request: &Request, cx: &mut Ctx<'_>) -> Reply {
-        let id = match call {
-            Call::Token => return token(request, cx),
-            Call::Refund(id) | Call::Status(id) => id,
-        };
-        if !request
-            .bearer()
-            .is_some_and(|token| cx.tokens.is_valid(Provider::PicPayCheckout, token))
-        {
-            return token_not_found();
-        }
-        if let Err(reply) = valid_charge_id(id) {
-            return reply;
-        }
-        if matches!(call, Call::Refund(_)) && !request.is_json() {
-            return failure(415, MALFORMED, "null");
-        }
-        let amount = match call {
-            Call::Refund(_) => match refund_amount(request) {
-                Ok(amount) => Some(amount),
-                Err(reply) => return reply,
-            },
-            _ => None,
-        };
-        let Some(record) = self.charges.get_mut(id) else {
-            return failure(404, "Charge not found", "null");
-        };
-        if let Some(amount) = amount
-            && let Err(reply) = refund(record, amount, cx)
-        {
-            return reply;
-        }
-        Reply::json(200, charge_body(record))
+    let refund = call.operation == "refund";
+    if refund && !request.is_json() {
+        return failure(415, MALFORMED, "null");
     }
+    let amount = if refund {
+        match refund_amount(request) {
+            Ok(amount) => Some(amount),
+            Err(reply) => return reply,
+        }
+    } else {
+        None
+    };
+    let Some(account) = book.get_mut(Provider::PicPayCheckout, id) else {
+        return failure(404, "Charge not found", "null");
+    };
+    if let Some(amount) = amount
+        && account
+            .cancel(Some(amount), &RULES, "refund", cx.ledger, cx.now)
+            .is_err()
+    {
+        return failure(400, REFUND_UNAUTHORIZED, "null");
+    }
+    Reply::json(200, charge_body(account))
 }
 
 /// Reads `{amount}`: an integer number of cents, at least 1.
@@ -294,42 +300,6 @@ fn refund_amount(request: &Request) -> Result<i64, Reply> {
         },
         Some(_) => Err(failure(400, MALFORMED, "null")),
     }
-}
-
-fn refund(record: &mut Record, amount: i64, cx: &mut Ctx<'_>) -> Result<(), Reply> {
-    let charge = &mut record.charge;
-    let id = charge.merchant_charge_id.clone();
-    let remaining = charge.amount_cents - charge.refunded_cents;
-    let unauthorized = || failure(400, REFUND_UNAUTHORIZED, "null");
-    match charge.charge_status.as_str() {
-        "PAID" | "PARTIAL" => {
-            if amount > remaining {
-                return Err(unauthorized());
-            }
-            charge.refunded_cents += amount;
-            let kind = if amount == remaining {
-                charge.charge_status = String::from("REFUNDED");
-                EffectKind::Refund
-            } else {
-                charge.charge_status = String::from("PARTIAL");
-                EffectKind::PartialRefund
-            };
-            cx.ledger.record(SLUG, "refund", &id, amount, kind);
-        }
-        // A pre-authorisation is released whole; nothing was captured to refund in part.
-        "PRE_AUTHORIZED" => {
-            if amount != remaining {
-                return Err(unauthorized());
-            }
-            charge.refunded_cents += amount;
-            charge.charge_status = String::from("CANCELED");
-            cx.ledger
-                .record(SLUG, "refund", &id, amount, EffectKind::Void);
-        }
-        _ => return Err(unauthorized()),
-    }
-    record.updated_at = cx.now;
-    Ok(())
 }
 
 fn token(request: &Request, cx: &mut Ctx<'_>) -> Reply {
@@ -373,29 +343,25 @@ fn transaction_status(charge_status: &str) -> &str {
 }
 
 /// The seed's charge body.
-fn charge_body(record: &Record) -> String {
-    let charge = &record.charge;
-    let id = &charge.merchant_charge_id;
-    let amount = charge.amount_cents - charge.refunded_cents;
+fn charge_body(account: &Account) -> String {
+    let id = &account.id;
+    let amount = account.remaining();
     let transaction = Obj::new()
-        .val("paymentType", &charge.payment_type)
+        .val("paymentType", &account.method)
         .val("amount", &amount)
-        .val("originalAmount", &charge.amount_cents)
-        .val("refundedAmount", &charge.refunded_cents)
-        .val(
-            "transactionStatus",
-            transaction_status(&charge.charge_status),
-        )
+        .val("originalAmount", &account.amount)
+        .val("refundedAmount", &account.refunded)
+        .val("transactionStatus", transaction_status(&account.status))
         .val(
             "createdAt",
-            &clock::iso_offset(record.created_at, clock::BRT),
+            &clock::iso_offset(account.created_at, clock::BRT),
         )
         .val(
             "updatedAt",
-            &clock::iso_offset(record.updated_at, clock::BRT),
+            &clock::iso_offset(account.updated_at, clock::BRT),
         )
         .val("transactionId", &format!("11{}", stable_digits(id, 21, 17)));
-    let transaction = match charge.payment_type.as_str() {
+    let transaction = match account.method.as_str() {
         "CREDIT" => transaction
             .val("softDescriptor", "ESTORNO SANDBOX")
             .val("errorMessage", &Value::Null),
@@ -411,7 +377,7 @@ fn charge_body(record: &Record) -> String {
                     "endToEndId",
                     &format!(
                         "E00416911{}{:011x}",
-                        clock::plain_datetime(record.created_at, 0)
+                        clock::plain_datetime(account.created_at, 0)
                             .chars()
                             .filter(char::is_ascii_digit)
                             .take(12)
@@ -429,10 +395,10 @@ fn charge_body(record: &Record) -> String {
     Obj::new()
         .val("merchantChargeId", id)
         .val("id", &stable_uuid(id, 20))
-        .val("chargeStatus", &charge.charge_status)
+        .val("chargeStatus", &account.status)
         .val("amount", &amount)
-        .val("originalAmount", &charge.amount_cents)
-        .val("refundedAmount", &charge.refunded_cents)
+        .val("originalAmount", &account.amount)
+        .val("refundedAmount", &account.refunded)
         .raw("transactions", &array([transaction.done()]))
         .done()
 }

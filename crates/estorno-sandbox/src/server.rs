@@ -27,7 +27,7 @@ use crate::json::Obj;
 use crate::provider::{LIQUIDO_AUTH_PREFIX, Provider, Routed};
 use crate::state::{self, Call, State};
 use crate::wire::{Reply, Request, decode_segment, html_error_page};
-use crate::{control, liquido, picpay_checkout, picpay_ecommerce, yapay, zoop};
+use crate::{control, liquido, picpay_checkout, picpay_ecommerce, route, yapay, zoop};
 
 /// Request bodies above this are refused with 413: no refund request is anywhere near it.
 pub(crate) const MAX_BODY: usize = 1024 * 1024;
@@ -195,21 +195,30 @@ async fn respond(
         "picpay-checkout" => (
             Provider::PicPayCheckout,
             map(
-                picpay_checkout::route(&request.method, rest),
+                route::route(picpay_checkout::ROUTES, &request.method, rest),
                 Call::PicPayCheckout,
             ),
         ),
         "liquido" => (
             Provider::Liquido,
-            map(liquido::route(&request.method, rest), Call::Liquido),
+            map(
+                route::route(liquido::ROUTES, &request.method, rest),
+                Call::Liquido,
+            ),
         ),
         LIQUIDO_AUTH_PREFIX => (
             Provider::Liquido,
-            map(liquido::route_auth(&request.method, rest), Call::Liquido),
+            map(
+                route::route(liquido::AUTH_ROUTES, &request.method, rest),
+                Call::Liquido,
+            ),
         ),
         "zoop" => (
             Provider::Zoop,
-            map(zoop::route(&request.method, rest), Call::Zoop),
+            map(
+                route::route(zoop::ROUTES, &request.method, rest),
+                Call::Zoop,
+            ),
         ),
         _ => return Ok(not_found().into_response()),
     };

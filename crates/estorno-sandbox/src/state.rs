@@ -2,10 +2,12 @@
 //! tokens, the ledger and the fault rules. One lock makes every check-and-apply atomic, so two
 //! concurrent refunds can never both spend the same remaining amount.
 
+use crate::book::Book;
 use crate::fault::FaultBook;
 use crate::ledger::Ledger;
 use crate::payment::{DemoPayment, Payment};
 use crate::provider::{Ctx, Provider, Tokens};
+use crate::route::Matched;
 use crate::wire::{Reply, Request};
 use crate::{clock, liquido, picpay_checkout, picpay_ecommerce, seed, yapay, zoop};
 
@@ -13,9 +15,9 @@ use crate::{clock, liquido, picpay_checkout, picpay_ecommerce, seed, yapay, zoop
 pub(crate) enum Call {
     PicPayEcommerce(picpay_ecommerce::Call),
     Yapay(yapay::Call),
-    PicPayCheckout(picpay_checkout::Call),
-    Liquido(liquido::Call),
-    Zoop(zoop::Call),
+    PicPayCheckout(Matched),
+    Liquido(Matched),
+    Zoop(Matched),
 }
 
 impl Call {
@@ -33,9 +35,9 @@ impl Call {
         match self {
             Call::PicPayEcommerce(call) => call.operation(),
             Call::Yapay(call) => call.operation(),
-            Call::PicPayCheckout(call) => call.operation(),
-            Call::Liquido(call) => call.operation(),
-            Call::Zoop(call) => call.operation(),
+            Call::PicPayCheckout(call) => call.operation,
+            Call::Liquido(call) => call.operation,
+            Call::Zoop(call) => call.operation,
         }
     }
 
@@ -43,9 +45,9 @@ impl Call {
         match self {
             Call::PicPayEcommerce(call) => Some(call.payment()),
             Call::Yapay(call) => Some(call.payment()),
-            Call::PicPayCheckout(call) => call.payment(),
-            Call::Liquido(call) => call.payment(),
-            Call::Zoop(call) => Some(call.payment()),
+            Call::PicPayCheckout(call) => (call.operation != "token").then(|| call.get("payment")),
+            Call::Liquido(call) => (call.operation != "token").then(|| call.get("payment")),
+            Call::Zoop(call) => Some(call.get("payment")),
         }
     }
 }
@@ -76,9 +78,8 @@ pub(crate) fn unknown_path(provider: Provider) -> Reply {
 pub(crate) struct State {
     picpay_ecommerce: picpay_ecommerce::Store,
     yapay: yapay::Store,
-    picpay_checkout: picpay_checkout::Store,
-    liquido: liquido::Store,
-    zoop: zoop::Store,
+    /// The shared ledger of the providers simulated on it (PicPay Checkout, Liquido and Zoop so far).
+    book: Book,
     pub(crate) tokens: Tokens,
     pub(crate) ledger: Ledger,
     pub(crate) faults: FaultBook,
@@ -89,9 +90,7 @@ impl State {
         let mut state = State {
             picpay_ecommerce: picpay_ecommerce::Store::default(),
             yapay: yapay::Store::default(),
-            picpay_checkout: picpay_checkout::Store::default(),
-            liquido: liquido::Store::default(),
-            zoop: zoop::Store::default(),
+            book: Book::default(),
             tokens: Tokens::new(token_salt),
             ledger: Ledger::default(),
             faults: FaultBook::default(),
@@ -110,9 +109,12 @@ impl State {
         match payment {
             Payment::PicPayEcommerce(order) => self.picpay_ecommerce.insert(order),
             Payment::Yapay(tx) => self.yapay.insert(tx),
-            Payment::PicPayCheckout(charge) => self.picpay_checkout.insert(charge, created_at),
-            Payment::Liquido(charge) => self.liquido.insert(charge, created_at),
-            Payment::Zoop(tx) => self.zoop.insert(tx, created_at),
+            Payment::PicPayCheckout(charge) => {
+                self.book
+                    .insert(picpay_checkout::account(charge, created_at));
+            }
+            Payment::Liquido(charge) => self.book.insert(liquido::account(charge, created_at)),
+            Payment::Zoop(tx) => self.book.insert(zoop::account(tx, created_at)),
         }
     }
 
@@ -130,19 +132,19 @@ impl State {
                 .map(|t| Payment::from(t.clone()).describe()),
         );
         all.extend(
-            self.picpay_checkout
-                .charges()
-                .map(|c| Payment::from(c.clone()).describe()),
+            self.book
+                .accounts(Provider::PicPayCheckout)
+                .map(|account| Payment::from(picpay_checkout::charge(account)).describe()),
         );
         all.extend(
-            self.liquido
-                .charges()
-                .map(|c| Payment::from(c.clone()).describe()),
+            self.book
+                .accounts(Provider::Liquido)
+                .map(|account| Payment::from(liquido::charge(account)).describe()),
         );
         all.extend(
-            self.zoop
-                .transactions()
-                .map(|t| Payment::from(t.clone()).describe()),
+            self.book
+                .accounts(Provider::Zoop)
+                .map(|account| Payment::from(zoop::transaction(account)).describe()),
         );
         all
     }
@@ -159,9 +161,18 @@ impl State {
                     .or_else(|| self.yapay.get_by_number(number))?;
                 Some(tx.clone().into())
             }
-            Provider::PicPayCheckout => self.picpay_checkout.get(id).cloned().map(Payment::from),
-            Provider::Liquido => self.liquido.get(id).cloned().map(Payment::from),
-            Provider::Zoop => self.zoop.get(id).cloned().map(Payment::from),
+            Provider::PicPayCheckout => self
+                .book
+                .get(Provider::PicPayCheckout, id)
+                .map(|account| Payment::from(picpay_checkout::charge(account))),
+            Provider::Liquido => self
+                .book
+                .get(Provider::Liquido, id)
+                .map(|account| Payment::from(liquido::charge(account))),
+            Provider::Zoop => self
+                .book
+                .get(Provider::Zoop, id)
+                .map(|account| Payment::from(zoop::transaction(account))),
         }
     }
 
@@ -175,9 +186,11 @@ impl State {
         match call {
             Call::PicPayEcommerce(call) => self.picpay_ecommerce.handle(call, request, &mut cx),
             Call::Yapay(call) => self.yapay.handle(call, request, &mut cx),
-            Call::PicPayCheckout(call) => self.picpay_checkout.handle(call, request, &mut cx),
-            Call::Liquido(call) => self.liquido.handle(call, request, &mut cx),
-            Call::Zoop(call) => self.zoop.handle(call, request, &mut cx),
+            Call::PicPayCheckout(call) => {
+                picpay_checkout::handle(call, request, &mut self.book, &mut cx)
+            }
+            Call::Liquido(call) => liquido::handle(call, request, &mut self.book, &mut cx),
+            Call::Zoop(call) => zoop::handle(call, request, &mut self.book, &mut cx),
         }
     }
 }

@@ -17,17 +17,17 @@
 //! transaction or marketplace is 404 `endpoint_not_found` (the table's only 404); amounts in
 //! responses are integer cents, like the request's.
 
-use std::collections::BTreeMap;
-
 use hyper::Method;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::book::{Accepts, Account, Book, Movement, Partial, Rules};
 use crate::clock;
 use crate::credentials;
 use crate::json::{Obj, array};
 use crate::ledger::EffectKind;
-use crate::provider::{Ctx, Routed};
+use crate::provider::{Ctx, Provider};
+use crate::route::{Matched, Route};
 use crate::wire::{Reply, Request, stable_digits, stable_hash};
 
 pub(crate) const SLUG: &str = "zoop";
@@ -115,99 +115,83 @@ impl Transaction {
 
     /// What can still be voided, and whether a partial amount is accepted.
     pub(crate) fn refundable(&self) -> (i64, bool) {
-        let remaining = (self.amount_cents - self.voided_cents).max(0);
-        match self.status.as_str() {
-            "succeeded" => (remaining, self.payment_type == "credit"),
-            "pre_authorized" => (remaining, false),
-            _ => (0, false),
-        }
+        account(self.clone(), 0).refundable(&RULES)
     }
 }
 
-pub(crate) enum Call {
-    Void {
-        marketplace: String,
-        transaction: String,
+/// The transaction's account in the shared ledger.
+pub(crate) fn account(tx: Transaction, created_at: i64) -> Account {
+    let mut account = Account::new(
+        Provider::Zoop,
+        tx.id,
+        tx.amount_cents,
+        tx.status,
+        tx.payment_type,
+        created_at,
+    )
+    .with_attr(MARKETPLACE, tx.marketplace_id)
+    .with_attr(SELLER, tx.on_behalf_of);
+    if tx.voided_cents > 0 {
+        // Voided before the sandbox knew it: an hour after the sale.
+        account.refunded = tx.voided_cents;
+        account.movements.push(Movement {
+            amount: tx.voided_cents,
+            kind: EffectKind::PartialVoid,
+            at: created_at + 3600,
+        });
+        account.updated_at = created_at + 3600;
+    }
+    account
+}
+
+/// The account as the transaction [`Sandbox::payment`](crate::Sandbox::payment) returns.
+pub(crate) fn transaction(account: &Account) -> Transaction {
+    Transaction {
+        id: account.id.clone(),
+        marketplace_id: account.attr(MARKETPLACE).to_owned(),
+        on_behalf_of: account.attr(SELLER).to_owned(),
+        amount_cents: account.amount,
+        voided_cents: account.refunded,
+        status: account.status.clone(),
+        payment_type: account.method.clone(),
+    }
+}
+
+const MARKETPLACE: &str = "marketplace";
+const SELLER: &str = "seller";
+
+pub(crate) const ROUTES: &[Route] = &[
+    Route {
+        method: Method::POST,
+        path: "/v1/marketplaces/{marketplace}/transactions/{payment}/void",
+        operation: "void",
     },
-    Status {
-        marketplace: String,
-        transaction: String,
+    Route {
+        method: Method::GET,
+        path: "/v1/marketplaces/{marketplace}/transactions/{payment}",
+        operation: "status",
     },
-}
+];
 
-impl Call {
-    pub(crate) fn operation(&self) -> &'static str {
-        match self {
-            Call::Void { .. } => "void",
-            Call::Status { .. } => "status",
-        }
-    }
-
-    pub(crate) fn payment(&self) -> &str {
-        match self {
-            Call::Void { transaction, .. } | Call::Status { transaction, .. } => transaction,
-        }
-    }
-}
-
-/// Routes the segments after `/zoop`.
-pub(crate) fn route(method: &Method, segments: &[String]) -> Routed<Call> {
-    let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
-    match (segments.as_slice(), method) {
-        (
-            [
-                "v1",
-                "marketplaces",
-                marketplace,
-                "transactions",
-                transaction,
-                "void",
-            ],
-            &Method::POST,
-        ) => Routed::Call(Call::Void {
-            marketplace: (*marketplace).to_owned(),
-            transaction: (*transaction).to_owned(),
-        }),
-        (["v1", "marketplaces", _, "transactions", _, "void"], _) => Routed::WrongMethod("void"),
-        (
-            [
-                "v1",
-                "marketplaces",
-                marketplace,
-                "transactions",
-                transaction,
-            ],
-            &Method::GET,
-        ) => Routed::Call(Call::Status {
-            marketplace: (*marketplace).to_owned(),
-            transaction: (*transaction).to_owned(),
-        }),
-        (["v1", "marketplaces", _, "transactions", _], _) => Routed::WrongMethod("status"),
-        _ => Routed::NotFound,
-    }
-}
-
-#[derive(Clone)]
-struct HistoryEntry {
-    amount: i64,
-    operation_type: &'static str,
-    status: &'static str,
-    response_code: Option<&'static str>,
-    created_at: i64,
-}
-
-#[derive(Clone)]
-struct Record {
-    tx: Transaction,
-    history: Vec<HistoryEntry>,
-    created_at: i64,
-    updated_at: i64,
-}
-
-#[derive(Clone, Default)]
-pub(crate) struct Store {
-    transactions: BTreeMap<String, Record>,
-}
+/// A whole void cancels a captured sale or an authorisation; a partial one, captured credit
+/// sales only ("disponível apenas para transações de crédito capturadas"), and the sale keeps
+/// `succeeded` until nothing is left.
+pub(crate) const RULES: Rules = Rules {
+    accepts: &[
+        Accepts {
+            status: "succeeded",
+            partial: Partial::Method("credit"),
+            whole: ("canceled", EffectKind::Void),
+            part: (None, EffectKind::PartialVoid),
+        },
+        Accepts {
+            status: "pre_authorized",
+            partial: Partial::Never,
+            whole: ("canceled", EffectKind::Void),
+            part: (None, EffectKind::PartialVoid),
+        },
+    ],
+};
 
 fn error(status_code: u16, status: &str, kind: &str, category: &str, message: &str) -> Reply {
     let inner = Obj::new()
@@ -272,91 +256,41 @@ pub(crate) fn internal_error() -> Reply {
     )
 }
 
-impl Store {
-    pub(crate) fn insert(&mut self, tx: Transaction, created_at: i64) {
-        let first_operation = if tx.status == "pre_authorized" {
-            "pre_authorization"
-        } else {
-            "authorization"
-        };
-        let failed = tx.status == "failed";
-        let mut history = vec![HistoryEntry {
-            amount: tx.amount_cents,
-            operation_type: first_operation,
-            status: if failed { "failed" } else { "succeeded" },
-            response_code: Some(if failed { "51" } else { "00" }),
-            created_at,
-        }];
-        if tx.voided_cents > 0 {
-            history.push(HistoryEntry {
-                amount: tx.voided_cents,
-                operation_type: "void",
-                status: "succeeded",
-                response_code: Some("00"),
-                created_at: created_at + 3600,
-            });
-        }
-        let updated_at = history.last().map_or(created_at, |entry| entry.created_at);
-        self.transactions.insert(
-            tx.id.clone(),
-            Record {
-                tx,
-                history,
-                created_at,
-                updated_at,
-            },
+/// Runs a routed call against the transaction's account.
+pub(crate) fn handle(
+    call: &Matched,
+    request: &Request,
+    book: &mut Book,
+    cx: &mut Ctx<'_>,
+) -> Reply {
+    // The API key is the user name and the password is empty, as Zoop documents.
+    let authorised = request
+        .basic_auth()
+        .is_some_and(|(user, password)| user == credentials::ZOOP_API_KEY && password.is_empty());
+    if !authorised {
+        return error(
+            401,
+            "Unauthorized",
+            "invalid_request_error",
+            "authentication_failed",
+            "The API Key provided has expired or has been deleted.",
         );
     }
-
-    pub(crate) fn transactions(&self) -> impl Iterator<Item = &Transaction> {
-        self.transactions.values().map(|record| &record.tx)
+    let Some(account) = book
+        .get_mut(Provider::Zoop, call.get("payment"))
+        .filter(|account| account.attr(MARKETPLACE) == call.get(MARKETPLACE))
+    else {
+        return unknown_path();
+    };
+    if call.operation == "void"
+        && let Err(reply) = void(account, request, cx)
+    {
+        return reply;
     }
-
-    pub(crate) fn get(&self, id: &str) -> Option<&Transaction> {
-        self.transactions.get(id).map(|record| &record.tx)
-    }
-
-    pub(crate) fn handle(&mut self, call: &Call, request: &Request, cx: &mut Ctx<'_>) -> Reply {
-        // The API key is the user name and the password is empty, as Zoop documents.
-        let authorised = request.basic_auth().is_some_and(|(user, password)| {
-            user == credentials::ZOOP_API_KEY && password.is_empty()
-        });
-        if !authorised {
-            return error(
-                401,
-                "Unauthorized",
-                "invalid_request_error",
-                "authentication_failed",
-                "The API Key provided has expired or has been deleted.",
-            );
-        }
-        let (marketplace, id) = match call {
-            Call::Void {
-                marketplace,
-                transaction,
-            }
-            | Call::Status {
-                marketplace,
-                transaction,
-            } => (marketplace, transaction),
-        };
-        let Some(record) = self
-            .transactions
-            .get_mut(id)
-            .filter(|record| &record.tx.marketplace_id == marketplace)
-        else {
-            return unknown_path();
-        };
-        if let Call::Void { .. } = call
-            && let Err(reply) = void(record, request, cx)
-        {
-            return reply;
-        }
-        Reply::json(200, transaction_body(record))
-    }
+    Reply::json(200, transaction_body(account))
 }
 
-fn void(record: &mut Record, request: &Request, cx: &mut Ctx<'_>) -> Result<(), Reply> {
+fn void(account: &mut Account, request: &Request, cx: &mut Ctx<'_>) -> Result<(), Reply> {
     let fields: Map<String, Value> = match serde_json::from_slice(&request.body) {
         Ok(Value::Object(fields)) => fields,
         Ok(_) | Err(_) if request.body_is_blank() => return Err(missing_param()),
@@ -368,40 +302,13 @@ fn void(record: &mut Record, request: &Request, cx: &mut Ctx<'_>) -> Result<(), 
     let (Some(amount), Some(seller)) = (amount.as_i64(), seller.as_str()) else {
         return Err(invalid_param());
     };
-    if amount < 1 || seller != record.tx.on_behalf_of {
+    if amount < 1 || seller != account.attr(SELLER) {
         return Err(invalid_param());
     }
-    let tx = &mut record.tx;
-    let remaining = tx.amount_cents - tx.voided_cents;
-    let partial = amount < remaining;
-    let allowed = match tx.status.as_str() {
-        "succeeded" => amount <= remaining && (!partial || tx.payment_type == "credit"),
-        // Partial cancel is "disponível apenas para transações de crédito capturadas".
-        "pre_authorized" => amount == remaining,
-        _ => false,
-    };
-    if !allowed {
-        return Err(void_failed());
-    }
-    tx.voided_cents += amount;
-    if tx.voided_cents == tx.amount_cents {
-        tx.status = String::from("canceled");
-    }
-    record.history.push(HistoryEntry {
-        amount,
-        operation_type: "void",
-        status: "succeeded",
-        response_code: Some("00"),
-        created_at: cx.now,
-    });
-    record.updated_at = cx.now;
-    let kind = if partial {
-        EffectKind::PartialVoid
-    } else {
-        EffectKind::Void
-    };
-    cx.ledger.record(SLUG, "void", &record.tx.id, amount, kind);
-    Ok(())
+    account
+        .cancel(Some(amount), &RULES, "void", cx.ledger, cx.now)
+        .map(drop)
+        .map_err(|_| void_failed())
 }
 
 /// A 32-hex-digit id, the shape of Zoop's own ids, derived from the transaction id.
@@ -413,18 +320,44 @@ fn zoop_id(transaction_id: &str, salt: u64) -> String {
     )
 }
 
-fn transaction_body(record: &Record) -> String {
-    let tx = &record.tx;
-    let id = &tx.id;
-    let voided = tx.status == "canceled" && tx.voided_cents > 0;
+/// One line of a transaction's `history`.
+struct HistoryEntry {
+    amount: i64,
+    operation_type: &'static str,
+    status: &'static str,
+    response_code: Option<&'static str>,
+    created_at: i64,
+}
+
+fn transaction_body(account: &Account) -> String {
+    let id = &account.id;
+    let voided = account.status == "canceled" && account.refunded > 0;
     let captured = !matches!(
-        tx.status.as_str(),
+        account.status.as_str(),
         "pre_authorized" | "failed" | "pending" | "new"
-    ) && record
-        .history
-        .first()
-        .is_none_or(|first| first.operation_type != "pre_authorization");
-    let history = record.history.iter().enumerate().map(|(index, entry)| {
+    ) && account.created_status != "pre_authorized";
+    // The sale (or authorisation) first, as created, then every void.
+    let failed = account.created_status == "failed";
+    let first = HistoryEntry {
+        amount: account.amount,
+        operation_type: if account.created_status == "pre_authorized" {
+            "pre_authorization"
+        } else {
+            "authorization"
+        },
+        status: if failed { "failed" } else { "succeeded" },
+        response_code: Some(if failed { "51" } else { "00" }),
+        created_at: account.created_at,
+    };
+    let voids = account.movements.iter().map(|movement| HistoryEntry {
+        amount: movement.amount,
+        operation_type: "void",
+        status: "succeeded",
+        response_code: Some("00"),
+        created_at: movement.at,
+    });
+    let entries: Vec<HistoryEntry> = std::iter::once(first).chain(voids).collect();
+    let history = entries.iter().enumerate().map(|(index, entry)| {
         Obj::new()
             .val("id", &zoop_id(&format!("{id}#{index}"), 42))
             .val("transaction", id)
@@ -473,12 +406,12 @@ fn transaction_body(record: &Record) -> String {
     Obj::new()
         .val("id", id)
         .val("resource", "transaction")
-        .val("status", &tx.status)
+        .val("status", &account.status)
         .val("confirmed", "1")
-        .val("original_amount", &tx.amount_cents)
+        .val("original_amount", &account.amount)
         .val("currency", "BRL")
         .val("description", "Venda estorno sandbox")
-        .val("payment_type", &tx.payment_type)
+        .val("payment_type", &account.method)
         .val("transaction_number", &stable_digits(id, 46, 12))
         .val("gateway_authorizer", "cielo")
         .val("app_transaction_uid", &Value::Null)
@@ -487,7 +420,7 @@ fn transaction_body(record: &Record) -> String {
         .val("discounts", &Value::Null)
         .val("pre_authorization", &Value::Null)
         .val("sales_receipt", &zoop_id(id, 49))
-        .val("on_behalf_of", &tx.on_behalf_of)
+        .val("on_behalf_of", account.attr(SELLER))
         .val("customer", &zoop_id(id, 47))
         .val("statement_descriptor", "ESTORNO SANDBOX")
         .raw("payment_method", &card)
@@ -504,15 +437,18 @@ fn transaction_body(record: &Record) -> String {
         .raw("metadata", "{}")
         .val(
             "expected_on",
-            &clock::iso_offset(record.created_at + 30 * 86_400, 0),
+            &clock::iso_offset(account.created_at + 30 * 86_400, 0),
         )
-        .val("created_at", &clock::iso_offset(record.created_at, 0))
-        .val("updated_at", &clock::iso_offset(record.updated_at, 0))
+        .val("created_at", &clock::iso_offset(account.created_at, 0))
+        .val("updated_at", &clock::iso_offset(account.updated_at, 0))
         .val(
             "uri",
-            &format!("/v1/marketplaces/{}/transactions/{id}", tx.marketplace_id),
+            &format!(
+                "/v1/marketplaces/{}/transactions/{id}",
+                account.attr(MARKETPLACE)
+            ),
         )
-        .val("amount", &(tx.amount_cents - tx.voided_cents))
+        .val("amount", &account.remaining())
         .raw("history", &array(history))
         .done()
 }
