@@ -37,6 +37,16 @@ pub(crate) struct Account {
     pub(crate) updated_at: i64,
     /// Every cancellation applied to it, in order.
     pub(crate) movements: Vec<Movement>,
+    /// A cancellation accepted that the acquirer completes later ([`Deferred`]).
+    pub(crate) pending: Option<Pending>,
+}
+
+/// A cancellation waiting for the acquirer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Pending {
+    pub(crate) amount: i64,
+    /// Look-ups made since it was accepted.
+    pub(crate) queries: u32,
 }
 
 /// One applied cancellation.
@@ -71,6 +81,7 @@ impl Account {
             created_at,
             updated_at: created_at,
             movements: Vec::new(),
+            pending: None,
         }
     }
 
@@ -121,12 +132,33 @@ impl Account {
         if amount < 1 {
             return Err(Refusal::Amount);
         }
-        if amount > remaining {
-            return Err(Refusal::BeyondRemaining);
-        }
         let whole = amount == remaining;
         if !whole && !accepts.partial.allows(self) {
             return Err(Refusal::Partial);
+        }
+        if amount > remaining {
+            return Err(Refusal::BeyondRemaining);
+        }
+        if let Some(deferred) = &rules.deferred
+            && self.attr(deferred.attr) == "true"
+        {
+            // Committed now, completed by the acquirer later: recorded when asked, because
+            // that is when the money was committed.
+            self.status = deferred.status.to_owned();
+            self.pending = Some(Pending { amount, queries: 0 });
+            self.updated_at = now;
+            ledger.record(
+                self.provider.slug(),
+                operation,
+                &self.id,
+                amount,
+                EffectKind::CancelRequested,
+            );
+            return Ok(Movement {
+                amount,
+                kind: EffectKind::CancelRequested,
+                at: now,
+            });
         }
         let (status, kind) = if whole {
             (Some(accepts.whole.0), accepts.whole.1)
@@ -149,6 +181,34 @@ impl Account {
     }
 }
 
+impl Account {
+    /// A status look-up: a cancellation waiting for the acquirer completes once enough
+    /// look-ups have seen it waiting, so tests can see both "still pending" and "done later".
+    pub(crate) fn looked_up(&mut self, rules: &Rules) {
+        let (Some(deferred), Some(pending)) = (&rules.deferred, &mut self.pending) else {
+            return;
+        };
+        pending.queries += 1;
+        if pending.queries > deferred.after_queries {
+            self.settle(rules);
+        }
+    }
+
+    /// The acquirer completes the cancellation waiting for it.
+    pub(crate) fn settle(&mut self, rules: &Rules) {
+        let (Some(deferred), Some(pending)) = (&rules.deferred, self.pending.take()) else {
+            return;
+        };
+        self.refunded = (self.refunded + pending.amount).min(self.amount);
+        self.status = if self.refunded >= self.amount {
+            deferred.settled.0
+        } else {
+            deferred.settled.1
+        }
+        .to_owned();
+    }
+}
+
 /// Why the state machine refused a cancellation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Refusal {
@@ -168,6 +228,20 @@ pub(crate) enum Refusal {
 /// and what a whole or partial one does there. A status not listed accepts none.
 pub(crate) struct Rules {
     pub(crate) accepts: &'static [Accepts],
+    /// Cancellations the acquirer completes later, for payments with an attribute set.
+    pub(crate) deferred: Option<Deferred>,
+}
+
+/// A cancellation that waits for the acquirer (Yapay's status 40 for sales older than a day).
+pub(crate) struct Deferred {
+    /// The attribute that is `"true"` on payments whose cancellations wait.
+    pub(crate) attr: &'static str,
+    /// The status while it waits.
+    pub(crate) status: &'static str,
+    /// Look-ups that still see it waiting; the next one sees it done.
+    pub(crate) after_queries: u32,
+    /// The status once done: nothing left, or a part left.
+    pub(crate) settled: (&'static str, &'static str),
 }
 
 impl Rules {
@@ -255,6 +329,7 @@ mod tests {
                 part: (None, EffectKind::PartialVoid),
             },
         ],
+        deferred: None,
     };
 
     fn paid(method: &str) -> Account {

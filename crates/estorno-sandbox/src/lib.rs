@@ -68,6 +68,7 @@ mod provider;
 mod route;
 mod seed;
 mod server;
+mod simulated;
 mod state;
 mod wire;
 pub mod yapay;

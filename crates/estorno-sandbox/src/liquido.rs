@@ -158,6 +158,7 @@ pub(crate) const RULES: Rules = Rules {
             part: (None, EffectKind::PartialCancel),
         },
     ],
+    deferred: None,
 };
 
 fn message(status: u16, text: &str) -> Reply {

@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::book::Account;
 use crate::{liquido, picpay_checkout, picpay_ecommerce, yapay, zoop};
 
 /// A payment to insert into the sandbox, in its provider's own terms.
@@ -88,6 +89,18 @@ pub struct DemoPayment {
 }
 
 impl Payment {
+    /// Its account in the shared ledger; `created_at` (Unix seconds) where the provider's
+    /// answers show when it was made.
+    pub(crate) fn into_account(self, created_at: i64) -> Account {
+        match self {
+            Payment::PicPayEcommerce(order) => picpay_ecommerce::account(order),
+            Payment::Yapay(transaction) => yapay::account(transaction),
+            Payment::PicPayCheckout(charge) => picpay_checkout::account(charge, created_at),
+            Payment::Liquido(charge) => liquido::account(charge, created_at),
+            Payment::Zoop(transaction) => zoop::account(transaction, created_at),
+        }
+    }
+
     /// The provider's slug.
     pub fn provider(&self) -> &'static str {
         match self {

@@ -175,6 +175,7 @@ pub(crate) const RULES: Rules = Rules {
             part: (None, EffectKind::Void),
         },
     ],
+    deferred: None,
 };
 
 /// The seed's 400 message for over-refunds, refunded charges and charges that cannot refund.

@@ -16,17 +16,17 @@
 //! an unknown `referenceId` answers 404 `{message}` (the API lists no code for it), and a body
 //! that is not JSON answers 422 like any other validation failure.
 
-use std::collections::BTreeMap;
-
 use hyper::Method;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
+use crate::book::{Accepts, Account, Book, Partial, Rules};
 use crate::credentials;
 use crate::json::{Obj, array};
 use crate::ledger::EffectKind;
 use crate::money::{ReaisError, parse_reais, reais_number};
-use crate::provider::{Ctx, Routed};
+use crate::provider::{Ctx, Provider};
+use crate::route::{Matched, Route};
 use crate::wire::{Reply, Request, stable_hash};
 
 pub(crate) const SLUG: &str = "picpay-ecommerce";
@@ -97,11 +97,7 @@ impl Order {
 
     /// What can still be refunded, and whether a partial amount is accepted.
     pub(crate) fn refundable(&self) -> (i64, bool) {
-        match self.status.as_str() {
-            "paid" | "completed" => ((self.amount_cents - self.refunded_cents).max(0), true),
-            "authorized" => (self.amount_cents - self.refunded_cents, false),
-            _ => (0, false),
-        }
+        account(self.clone()).refundable(&RULES)
     }
 }
 
@@ -113,60 +109,86 @@ fn captured(status: &str) -> bool {
     )
 }
 
-pub(crate) enum Call {
-    Cancel(String),
-    Refund(String),
-    Status(String),
+const AUTHORIZATION: &str = "authorization_id";
+/// Whether money was ever captured: an authorised order that is voided becomes `refunded`
+/// without ever having been paid, and its summary must keep saying `paid: 0`.
+const CAPTURED: &str = "captured";
+
+/// The order's account in the shared ledger.
+pub(crate) fn account(order: Order) -> Account {
+    let captured = captured(&order.status);
+    let mut account = Account::new(
+        Provider::PicPayEcommerce,
+        order.reference_id,
+        order.amount_cents,
+        order.status,
+        "",
+        0,
+    )
+    .with_attr(CAPTURED, captured.to_string());
+    if let Some(authorization) = order.authorization_id {
+        account = account.with_attr(AUTHORIZATION, authorization);
+    }
+    account.refunded = order.refunded_cents;
+    account
 }
 
-impl Call {
-    pub(crate) fn operation(&self) -> &'static str {
-        match self {
-            Call::Cancel(_) => "cancel",
-            Call::Refund(_) => "refund",
-            Call::Status(_) => "status",
-        }
-    }
-
-    pub(crate) fn payment(&self) -> &str {
-        match self {
-            Call::Cancel(id) | Call::Refund(id) | Call::Status(id) => id,
-        }
-    }
-}
-
-/// Routes the segments after `/picpay-ecommerce`.
-pub(crate) fn route(method: &Method, segments: &[String]) -> Routed<Call> {
-    let [a, b, c, id, action] = segments else {
-        return Routed::NotFound;
-    };
-    if (a.as_str(), b.as_str(), c.as_str()) != ("ecommerce", "public", "payments") {
-        return Routed::NotFound;
-    }
-    let id = id.clone();
-    match (action.as_str(), method) {
-        ("cancellations", &Method::POST) => Routed::Call(Call::Cancel(id)),
-        ("refunds", &Method::POST) => Routed::Call(Call::Refund(id)),
-        ("status", &Method::GET) => Routed::Call(Call::Status(id)),
-        ("cancellations", _) => Routed::WrongMethod("cancel"),
-        ("refunds", _) => Routed::WrongMethod("refund"),
-        ("status", _) => Routed::WrongMethod("status"),
-        _ => Routed::NotFound,
+/// The account as the order [`Sandbox::payment`](crate::Sandbox::payment) returns.
+pub(crate) fn order(account: &Account) -> Order {
+    Order {
+        reference_id: account.id.clone(),
+        authorization_id: account.attrs.get(AUTHORIZATION).cloned(),
+        amount_cents: account.amount,
+        status: account.status.clone(),
+        refunded_cents: account.refunded,
     }
 }
 
-#[derive(Clone)]
-struct Record {
-    order: Order,
-    /// Whether money was ever captured: an authorised order that is voided becomes `refunded`
-    /// without ever having been paid, and its summary must keep saying `paid: 0`.
-    captured: bool,
-}
+/// Under `/picpay-ecommerce`.
+pub(crate) const ROUTES: &[Route] = &[
+    Route {
+        method: Method::POST,
+        path: "/ecommerce/public/payments/{payment}/cancellations",
+        operation: "cancel",
+    },
+    Route {
+        method: Method::POST,
+        path: "/ecommerce/public/payments/{payment}/refunds",
+        operation: "refund",
+    },
+    Route {
+        method: Method::GET,
+        path: "/ecommerce/public/payments/{payment}/status",
+        operation: "status",
+    },
+];
 
-#[derive(Clone, Default)]
-pub(crate) struct Store {
-    orders: BTreeMap<String, Record>,
-}
+/// A paid order refunds in parts and stays paid ("continuam sendo considerados pagos") until
+/// nothing is left; an authorisation awaiting capture is released whole ("sempre do valor
+/// total"). An unpaid order is closed instead, which moves no money (see [`handle`]).
+pub(crate) const RULES: Rules = Rules {
+    accepts: &[
+        Accepts {
+            status: "paid",
+            partial: Partial::Always,
+            whole: ("refunded", EffectKind::Refund),
+            part: (None, EffectKind::PartialRefund),
+        },
+        Accepts {
+            status: "completed",
+            partial: Partial::Always,
+            whole: ("refunded", EffectKind::Refund),
+            part: (None, EffectKind::PartialRefund),
+        },
+        Accepts {
+            status: "authorized",
+            partial: Partial::Never,
+            whole: ("refunded", EffectKind::Void),
+            part: (None, EffectKind::Void),
+        },
+    ],
+    deferred: None,
+};
 
 #[derive(Deserialize, Default)]
 struct CancelBody {
@@ -248,182 +270,138 @@ fn object_id(reference_id: &str, seq: u64) -> String {
     )
 }
 
-impl Store {
-    pub(crate) fn insert(&mut self, order: Order) {
-        let captured = captured(&order.status);
-        self.orders
-            .insert(order.reference_id.clone(), Record { order, captured });
+/// Runs a routed call against the order's account.
+pub(crate) fn handle(
+    call: &Matched,
+    request: &Request,
+    book: &mut Book,
+    cx: &mut Ctx<'_>,
+) -> Reply {
+    if request.header("x-picpay-token") != Some(credentials::PICPAY_ECOMMERCE_TOKEN) {
+        return unauthorized();
     }
-
-    pub(crate) fn orders(&self) -> impl Iterator<Item = &Order> {
-        self.orders.values().map(|record| &record.order)
-    }
-
-    pub(crate) fn get(&self, reference_id: &str) -> Option<&Order> {
-        self.orders.get(reference_id).map(|record| &record.order)
-    }
-
-    pub(crate) fn handle(&mut self, call: &Call, request: &Request, cx: &mut Ctx<'_>) -> Reply {
-        if request.header("x-picpay-token") != Some(credentials::PICPAY_ECOMMERCE_TOKEN) {
-            return unauthorized();
-        }
-        match call {
-            Call::Status(id) => match self.orders.get(id) {
-                Some(record) => Reply::json(200, status_body(record)),
-                None => not_found(id),
-            },
-            Call::Cancel(id) => self.cancel(id, request, cx),
-            Call::Refund(id) => self.refund(id, request, cx),
-        }
-    }
-
-    fn cancel(&mut self, id: &str, request: &Request, cx: &mut Ctx<'_>) -> Reply {
-        let Some(record) = self.orders.get_mut(id) else {
-            return not_found(id);
-        };
-        // The seed sends an empty body for unpaid orders, the OpenAPI `{}`: both are fine.
-        let body: CancelBody = if request.body_is_blank() {
-            CancelBody::default()
-        } else {
-            match serde_json::from_slice(&request.body) {
-                Ok(body) => body,
-                Err(_) => {
-                    return unprocessable("body", "O corpo da requisição não é um JSON válido.");
-                }
-            }
-        };
-        let order = &mut record.order;
-        let cancellation_id = object_id(id, cx.ledger.next_seq());
-        match order.status.as_str() {
-            "created" => {
-                order.status = String::from("expired");
-                cx.ledger.record(SLUG, "cancel", id, 0, EffectKind::Expire);
-            }
-            "paid" | "completed" | "authorized" => {
-                if let Some(reply) = check_authorization(order, body.authorization_id.as_deref()) {
-                    return reply;
-                }
-                let remaining = order.amount_cents - order.refunded_cents;
-                if remaining <= 0 {
-                    return unprocessable("referenceId", FULLY_REFUNDED);
-                }
-                let kind = if order.status == "authorized" {
-                    EffectKind::Void
-                } else {
-                    EffectKind::Refund
-                };
-                order.refunded_cents = order.amount_cents;
-                order.status = String::from("refunded");
-                cx.ledger.record(SLUG, "cancel", id, remaining, kind);
-            }
-            other => return wrong_state(other, "referenceId"),
-        }
-        let body = Obj::new()
-            .val("referenceId", id)
-            .val("cancellationId", &cancellation_id)
-            .done();
-        Reply::json(200, body)
-    }
-
-    fn refund(&mut self, id: &str, request: &Request, cx: &mut Ctx<'_>) -> Reply {
-        let Some(record) = self.orders.get_mut(id) else {
-            return not_found(id);
-        };
-        let body: RefundBody<'_> = if request.body_is_blank() {
-            RefundBody::default()
-        } else {
-            match serde_json::from_slice(&request.body) {
-                Ok(body) => body,
-                Err(_) => {
-                    return unprocessable("body", "O corpo da requisição não é um JSON válido.");
-                }
-            }
-        };
-        let refund_id = object_id(id, cx.ledger.next_seq());
-        let order = &mut record.order;
-        match order.status.as_str() {
-            // An order nobody paid yet is closed for good; there is nothing to give back.
-            "created" => {
-                order.status = String::from("expired");
-                cx.ledger.record(SLUG, "refund", id, 0, EffectKind::Expire);
-            }
-            "paid" | "completed" | "authorized" => {
-                if let Some(reply) = check_authorization(order, body.authorization_id.as_deref()) {
-                    return reply;
-                }
-                let remaining = order.amount_cents - order.refunded_cents;
-                if remaining <= 0 {
-                    return unprocessable("amount", FULLY_REFUNDED);
-                }
-                let amount = match body.amount.map(|raw| parse_reais(raw.get())) {
-                    None => remaining,
-                    Some(Ok(cents)) => cents,
-                    Some(Err(ReaisError::Negative)) => return unprocessable("amount", NEGATIVE),
-                    Some(Err(ReaisError::TooLarge)) => return unprocessable("amount", OVER_AMOUNT),
-                    Some(Err(ReaisError::FractionOfCent)) => {
-                        return unprocessable(
-                            "amount",
-                            "O valor do cancelamento deve ter no máximo duas casas decimais.",
-                        );
-                    }
-                    Some(Err(ReaisError::NotANumber)) => {
-                        return unprocessable(
-                            "amount",
-                            "O valor do cancelamento deve ser um número.",
-                        );
-                    }
-                };
-                if amount == 0 {
-                    return unprocessable(
-                        "amount",
-                        "O valor do cancelamento deve ser maior que 0.",
-                    );
-                }
-                if amount > remaining {
-                    return unprocessable("amount", OVER_AMOUNT);
-                }
-                let authorized_only = order.status == "authorized";
-                // "Sempre do valor total": an authorisation awaiting capture is released whole.
-                if authorized_only && amount != remaining {
-                    return unprocessable(
-                        "amount",
-                        "Pedidos autorizados e aguardando captura só podem ser cancelados pelo valor total.",
-                    );
-                }
-                order.refunded_cents += amount;
-                let kind = if authorized_only {
-                    EffectKind::Void
-                } else if amount == remaining {
-                    EffectKind::Refund
-                } else {
-                    EffectKind::PartialRefund
-                };
-                // Partially refunded orders "continuam sendo considerados pagos".
-                if order.refunded_cents == order.amount_cents {
-                    order.status = String::from("refunded");
-                }
-                cx.ledger.record(SLUG, "refund", id, amount, kind);
-            }
-            "refunded" => return unprocessable("amount", FULLY_REFUNDED),
-            other => return wrong_state(other, "referenceId"),
-        }
-        let body = Obj::new()
-            .val("id", &refund_id)
-            .val("referenceId", id)
-            .raw("summary", &summary(record))
-            .done();
-        Reply::json(201, body)
+    let id = call.get("payment");
+    let Some(account) = book.get_mut(Provider::PicPayEcommerce, id) else {
+        return not_found(id);
+    };
+    match call.operation {
+        "cancel" => cancel(account, request, cx),
+        "refund" => refund(account, request, cx),
+        _ => Reply::json(200, status_body(account)),
     }
 }
 
+/// The body as JSON of type `T`; blank is `T::default()` (the seed sends an empty body for
+/// unpaid orders, the OpenAPI `{}`: both are fine).
+fn body<'a, T: Deserialize<'a> + Default>(request: &'a Request) -> Result<T, Reply> {
+    if request.body_is_blank() {
+        return Ok(T::default());
+    }
+    serde_json::from_slice(&request.body)
+        .map_err(|_| unprocessable("body", "O corpo da requisição não é um JSON válido."))
+}
+
+/// An order nobody paid yet is closed for good; there is nothing to give back.
+fn expire(account: &mut Account, operation: &str, cx: &mut Ctx<'_>) {
+    account.status = String::from("expired");
+    cx.ledger
+        .record(SLUG, operation, &account.id, 0, EffectKind::Expire);
+}
+
+fn cancel(account: &mut Account, request: &Request, cx: &mut Ctx<'_>) -> Reply {
+    let body: CancelBody = match body(request) {
+        Ok(body) => body,
+        Err(reply) => return reply,
+    };
+    let cancellation_id = object_id(&account.id, cx.ledger.next_seq());
+    match account.status.as_str() {
+        "created" => expire(account, "cancel", cx),
+        "paid" | "completed" | "authorized" => {
+            if let Some(reply) = check_authorization(account, body.authorization_id.as_deref()) {
+                return reply;
+            }
+            if account
+                .cancel(None, &RULES, "cancel", cx.ledger, cx.now)
+                .is_err()
+            {
+                return unprocessable("referenceId", FULLY_REFUNDED);
+            }
+        }
+        other => return wrong_state(other, "referenceId"),
+    }
+    let body = Obj::new()
+        .val("referenceId", &account.id)
+        .val("cancellationId", &cancellation_id)
+        .done();
+    Reply::json(200, body)
+}
+
+fn refund(account: &mut Account, request: &Request, cx: &mut Ctx<'_>) -> Reply {
+    let body: RefundBody<'_> = match body(request) {
+        Ok(body) => body,
+        Err(reply) => return reply,
+    };
+    let refund_id = object_id(&account.id, cx.ledger.next_seq());
+    match account.status.as_str() {
+        "created" => expire(account, "refund", cx),
+        "paid" | "completed" | "authorized" => {
+            if let Some(reply) = check_authorization(account, body.authorization_id.as_deref()) {
+                return reply;
+            }
+            let remaining = account.remaining();
+            if remaining <= 0 {
+                return unprocessable("amount", FULLY_REFUNDED);
+            }
+            let amount = match body.amount.map(|raw| parse_reais(raw.get())) {
+                None => remaining,
+                Some(Ok(cents)) => cents,
+                Some(Err(ReaisError::Negative)) => return unprocessable("amount", NEGATIVE),
+                Some(Err(ReaisError::TooLarge)) => return unprocessable("amount", OVER_AMOUNT),
+                Some(Err(ReaisError::FractionOfCent)) => {
+                    return unprocessable(
+                        "amount",
+                        "O valor do cancelamento deve ter no máximo duas casas decimais.",
+                    );
+                }
+                Some(Err(ReaisError::NotANumber)) => {
+                    return unprocessable("amount", "O valor do cancelamento deve ser um número.");
+                }
+            };
+            if amount == 0 {
+                return unprocessable("amount", "O valor do cancelamento deve ser maior que 0.");
+            }
+            if amount > remaining {
+                return unprocessable("amount", OVER_AMOUNT);
+            }
+            if account
+                .cancel(Some(amount), &RULES, "refund", cx.ledger, cx.now)
+                .is_err()
+            {
+                return unprocessable(
+                    "amount",
+                    "Pedidos autorizados e aguardando captura só podem ser cancelados pelo valor total.",
+                );
+            }
+        }
+        "refunded" => return unprocessable("amount", FULLY_REFUNDED),
+        other => return wrong_state(other, "referenceId"),
+    }
+    let body = Obj::new()
+        .val("id", &refund_id)
+        .val("referenceId", &account.id)
+        .raw("summary", &summary(account))
+        .done();
+    Reply::json(201, body)
+}
+
 /// A paid or authorised order can only be refunded with its own `authorizationId`.
-fn check_authorization(order: &Order, given: Option<&str>) -> Option<Reply> {
+fn check_authorization(account: &Account, given: Option<&str>) -> Option<Reply> {
     match given {
         None | Some("") => Some(unprocessable(
             "authorizationId",
             "O campo authorizationId é obrigatório.",
         )),
-        Some(given) if Some(given) != order.authorization_id.as_deref() => Some(unprocessable(
+        Some(given) if given != account.attr(AUTHORIZATION) => Some(unprocessable(
             "authorizationId",
             "O authorizationId informado não corresponde a este pedido.",
         )),
@@ -440,32 +418,29 @@ fn wrong_state(status: &str, field: &str) -> Reply {
     unprocessable(field, &message)
 }
 
-fn summary(record: &Record) -> String {
-    let order = &record.order;
-    let authorized =
-        if record.captured || order.status == "authorized" || order.status == "refunded" {
-            order.amount_cents
-        } else {
-            0
-        };
-    let paid = if record.captured {
-        order.amount_cents
+fn summary(account: &Account) -> String {
+    let captured = account.attr(CAPTURED) == "true";
+    let authorized = if captured || account.status == "authorized" || account.status == "refunded" {
+        account.amount
     } else {
         0
     };
+    let paid = if captured { account.amount } else { 0 };
     Obj::new()
         .val("authorized", &reais_number(authorized))
         .val("paid", &reais_number(paid))
-        .val("refunded", &reais_number(order.refunded_cents))
+        .val("refunded", &reais_number(account.refunded))
         .done()
 }
 
-fn status_body(record: &Record) -> String {
-    let order = &record.order;
+fn status_body(account: &Account) -> String {
     Obj::new()
-        .val("referenceId", &order.reference_id)
-        .val("status", &order.status)
-        .opt("authorizationId", order.authorization_id.as_deref())
-        .raw("summary", &summary(record))
+        .val("referenceId", &account.id)
+        .val("status", &account.status)
+        .opt(
+            "authorizationId",
+            account.attrs.get(AUTHORIZATION).map(String::as_str),
+        )
+        .raw("summary", &summary(account))
         .done()
 }

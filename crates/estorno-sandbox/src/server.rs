@@ -24,10 +24,10 @@ use tokio::task::JoinSet;
 
 use crate::fault::{FaultKind, HOLD};
 use crate::json::Obj;
-use crate::provider::{LIQUIDO_AUTH_PREFIX, Provider, Routed};
+use crate::provider::Routed;
 use crate::state::{self, Call, State};
 use crate::wire::{Reply, Request, decode_segment, html_error_page};
-use crate::{control, liquido, picpay_checkout, picpay_ecommerce, route, yapay, zoop};
+use crate::{control, route, simulated};
 
 /// Request bodies above this are refused with 413: no refund request is anywhere near it.
 pub(crate) const MAX_BODY: usize = 1024 * 1024;
@@ -180,48 +180,14 @@ async fn respond(
     if first == control::PREFIX {
         return Ok(control::handle(&shared, &request, rest).into_response());
     }
-    let (provider, routed) = match first.as_str() {
-        "picpay-ecommerce" => (
-            Provider::PicPayEcommerce,
-            map(
-                picpay_ecommerce::route(&request.method, rest),
-                Call::PicPayEcommerce,
-            ),
-        ),
-        "yapay" => (
-            Provider::Yapay,
-            map(yapay::route(&request.method, rest), Call::Yapay),
-        ),
-        "picpay-checkout" => (
-            Provider::PicPayCheckout,
-            map(
-                route::route(picpay_checkout::ROUTES, &request.method, rest),
-                Call::PicPayCheckout,
-            ),
-        ),
-        "liquido" => (
-            Provider::Liquido,
-            map(
-                route::route(liquido::ROUTES, &request.method, rest),
-                Call::Liquido,
-            ),
-        ),
-        LIQUIDO_AUTH_PREFIX => (
-            Provider::Liquido,
-            map(
-                route::route(liquido::AUTH_ROUTES, &request.method, rest),
-                Call::Liquido,
-            ),
-        ),
-        "zoop" => (
-            Provider::Zoop,
-            map(
-                route::route(zoop::ROUTES, &request.method, rest),
-                Call::Zoop,
-            ),
-        ),
-        _ => return Ok(not_found().into_response()),
+    let Some(simulated) = simulated::by_prefix(first) else {
+        return Ok(not_found().into_response());
     };
+    let provider = simulated.provider;
+    let routed = map(
+        route::route(simulated.routes, &request.method, rest),
+        |matched| Call { simulated, matched },
+    );
     let slug = provider.slug();
     let call = match routed {
         Routed::Call(call) => call,

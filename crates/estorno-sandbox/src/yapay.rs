@@ -30,16 +30,16 @@
 //! | 400 | `42` | partial cancel of a transaction that is not captured |
 //! | 500 | `99` | injected internal error |
 
-use std::collections::BTreeMap;
-
 use hyper::Method;
 use serde::{Deserialize, Serialize};
 
+use crate::book::{Accepts, Account, Book, Deferred, Partial, Pending, Refusal, Rules};
 use crate::clock;
 use crate::credentials;
 use crate::json::{Obj, array};
 use crate::ledger::EffectKind;
-use crate::provider::{Ctx, Routed};
+use crate::provider::{Ctx, Provider};
+use crate::route::{Matched, Route};
 use crate::wire::{Reply, Request, stable_digits, stable_hash};
 
 pub(crate) const SLUG: &str = "yapay";
@@ -52,10 +52,8 @@ pub const QUERIES_BEFORE_SETTLEMENT: u32 = 2;
 
 /// `statusTransacao` values the sandbox acts on (the rest are listed in PROVIDERS.md).
 const CAPTURED: u16 = 1;
-const AUTHORISED: u16 = 2;
 const CANCELLED: u16 = 13;
 const REFUNDED: u16 = 14;
-const PARTIAL_CANCEL: u16 = 27;
 const AWAITING_CANCELLATION: u16 = 40;
 
 /// A Yapay transaction, as given to [`Sandbox::add_payment`](crate::Sandbox::add_payment).
@@ -131,104 +129,116 @@ impl Transaction {
 
     /// What can still be cancelled, and whether a partial amount is accepted.
     pub(crate) fn refundable(&self) -> (i64, bool) {
-        match self.status_transacao {
-            CAPTURED | PARTIAL_CANCEL => ((self.valor_cents - self.cancelled_cents).max(0), true),
-            AUTHORISED => (self.valor_cents - self.cancelled_cents, false),
-            _ => (0, false),
-        }
+        account(self.clone()).refundable(&RULES)
     }
 }
 
-pub(crate) enum Call {
-    Cancel {
-        establishment: String,
-        number: String,
+const ESTABLISHMENT: &str = "establishment";
+const ESTABLISHMENT_AS_NUMBER: &str = "establishment_as_number";
+const D_PLUS_ONE: &str = "d_plus_one";
+const INSTALLMENTS: &str = "parcelas";
+
+/// The transaction's account in the shared ledger, named by its `numeroTransacao`.
+pub(crate) fn account(tx: Transaction) -> Account {
+    // Approved up to a few hours before it was added, fixed by its number: within every
+    // acquirer's cancellation window, as a sale being refunded usually is.
+    let approved_at =
+        clock::now_unix() - i64::try_from(tx.numero_transacao % 24).unwrap_or(0) * 600;
+    let mut account = Account::new(
+        Provider::Yapay,
+        tx.numero_transacao.to_string(),
+        tx.valor_cents,
+        tx.status_transacao.to_string(),
+        tx.codigo_forma_pagamento.to_string(),
+        approved_at,
+    )
+    .with_attr(ESTABLISHMENT, tx.codigo_estabelecimento)
+    .with_attr(
+        ESTABLISHMENT_AS_NUMBER,
+        tx.establishment_as_number.to_string(),
+    )
+    .with_attr(D_PLUS_ONE, tx.d_plus_one.to_string())
+    .with_attr(INSTALLMENTS, tx.parcelas.to_string());
+    account.refunded = tx.cancelled_cents;
+    // A transaction added as already awaiting cancellation waits for its whole remainder.
+    if tx.status_transacao == AWAITING_CANCELLATION {
+        account.pending = Some(Pending {
+            amount: tx.valor_cents - tx.cancelled_cents,
+            queries: 0,
+        });
+    }
+    account
+}
+
+/// The account as the transaction [`Sandbox::payment`](crate::Sandbox::payment) returns.
+pub(crate) fn transaction(account: &Account) -> Transaction {
+    Transaction {
+        numero_transacao: account.id.parse().unwrap_or(0),
+        codigo_estabelecimento: account.attr(ESTABLISHMENT).to_owned(),
+        establishment_as_number: account.attr(ESTABLISHMENT_AS_NUMBER) == "true",
+        valor_cents: account.amount,
+        status_transacao: account.status.parse().unwrap_or(0),
+        d_plus_one: account.attr(D_PLUS_ONE) == "true",
+        cancelled_cents: account.refunded,
+        codigo_forma_pagamento: account.method.parse().unwrap_or(0),
+        parcelas: account.attr(INSTALLMENTS).parse().unwrap_or(1),
+    }
+}
+
+/// Under `/yapay`: v3, and the seed's v2.
+pub(crate) const ROUTES: &[Route] = &[
+    Route {
+        method: Method::PUT,
+        path: "/checkout/api/v3/transacao/{establishment}/{payment}/cancelar",
+        operation: "cancel",
     },
-    Status {
-        establishment: String,
-        number: String,
+    Route {
+        method: Method::GET,
+        path: "/checkout/api/v3/transacao/{establishment}/{payment}",
+        operation: "status",
     },
-}
+    Route {
+        method: Method::PUT,
+        path: "/checkout/api/v2/transacao/{establishment}/{payment}/cancelar",
+        operation: "cancel",
+    },
+    Route {
+        method: Method::GET,
+        path: "/checkout/api/v2/transacao/{establishment}/{payment}",
+        operation: "status",
+    },
+];
 
-impl Call {
-    pub(crate) fn operation(&self) -> &'static str {
-        match self {
-            Call::Cancel { .. } => "cancel",
-            Call::Status { .. } => "status",
-        }
-    }
-
-    pub(crate) fn payment(&self) -> &str {
-        match self {
-            Call::Cancel { number, .. } | Call::Status { number, .. } => number,
-        }
-    }
-}
-
-/// Routes the segments after `/yapay`.
-pub(crate) fn route(method: &Method, segments: &[String]) -> Routed<Call> {
-    let [checkout, api, version, transacao, rest @ ..] = segments else {
-        return Routed::NotFound;
-    };
-    if checkout != "checkout"
-        || api != "api"
-        || !(version == "v3" || version == "v2")
-        || transacao != "transacao"
-    {
-        return Routed::NotFound;
-    }
-    match (rest, method) {
-        ([establishment, number, action], &Method::PUT) if action == "cancelar" => {
-            Routed::Call(Call::Cancel {
-                establishment: establishment.clone(),
-                number: number.clone(),
-            })
-        }
-        ([_, _, action], _) if action == "cancelar" => Routed::WrongMethod("cancel"),
-        ([establishment, number], &Method::GET) => Routed::Call(Call::Status {
-            establishment: establishment.clone(),
-            number: number.clone(),
-        }),
-        ([_, _], _) => Routed::WrongMethod("status"),
-        _ => Routed::NotFound,
-    }
-}
-
-#[derive(Clone)]
-struct Pending {
-    amount: i64,
-    queries: u32,
-}
-
-#[derive(Clone)]
-struct Record {
-    tx: Transaction,
-    /// A D+1 cancel waiting for the acquirer.
-    pending: Option<Pending>,
-    /// When the acquirer approved it (Unix seconds): shortly before it was added, so that it
-    /// is within every acquirer's cancellation window, as a sale being refunded usually is.
-    approved_at: i64,
-}
-
-impl Record {
-    /// The acquirer completes a D+1 cancel.
-    fn settle(&mut self) {
-        if let Some(pending) = self.pending.take() {
-            self.tx.cancelled_cents =
-                (self.tx.cancelled_cents + pending.amount).min(self.tx.valor_cents);
-            self.tx.status_transacao = if self.tx.cancelled_cents >= self.tx.valor_cents {
-                CANCELLED
-            } else {
-                PARTIAL_CANCEL
-            };
-        }
-    }
-}
-
-#[derive(Clone, Default)]
-pub(crate) struct Store {
-    transactions: BTreeMap<(String, u64), Record>,
-}
+/// A captured transaction cancels in parts until nothing is left (27, then 13); an
+/// authorised one only whole. A D+1 one waits for the acquirer (40) instead.
+pub(crate) const RULES: Rules = Rules {
+    accepts: &[
+        Accepts {
+            status: "1",
+            partial: Partial::Always,
+            whole: ("13", EffectKind::Cancel),
+            part: (Some("27"), EffectKind::PartialCancel),
+        },
+        Accepts {
+            status: "27",
+            partial: Partial::Always,
+            whole: ("13", EffectKind::Cancel),
+            part: (Some("27"), EffectKind::PartialCancel),
+        },
+        Accepts {
+            status: "2",
+            partial: Partial::Never,
+            whole: ("13", EffectKind::Cancel),
+            part: (None, EffectKind::PartialCancel),
+        },
+    ],
+    deferred: Some(Deferred {
+        attr: D_PLUS_ONE,
+        status: "40",
+        after_queries: QUERIES_BEFORE_SETTLEMENT,
+        settled: ("13", "27"),
+    }),
+};
 
 fn error(status: u16, establishment: &str, codigo: &str, mensagem: &str) -> Reply {
     let erro = Obj::new()
@@ -253,86 +263,44 @@ pub(crate) fn unknown_path() -> Reply {
     error(404, "", "20", "Recurso não encontrado.")
 }
 
-impl Store {
-    pub(crate) fn insert(&mut self, tx: Transaction) {
-        // A transaction seeded as already awaiting cancellation waits for its whole remainder.
-        let pending = (tx.status_transacao == AWAITING_CANCELLATION).then(|| Pending {
-            amount: tx.valor_cents - tx.cancelled_cents,
-            queries: 0,
-        });
-        let key = (tx.codigo_estabelecimento.clone(), tx.numero_transacao);
-        // Up to a few hours before now, fixed by the transaction's number.
-        let approved_at =
-            clock::now_unix() - i64::try_from(tx.numero_transacao % 24).unwrap_or(0) * 600;
-        self.transactions.insert(
-            key,
-            Record {
-                tx,
-                pending,
-                approved_at,
-            },
-        );
+/// Runs a routed call against the transaction's account.
+pub(crate) fn handle(
+    call: &Matched,
+    request: &Request,
+    book: &mut Book,
+    cx: &mut Ctx<'_>,
+) -> Reply {
+    let establishment = call.get(ESTABLISHMENT);
+    let authorised = request.basic_auth().is_some_and(|(user, password)| {
+        user == credentials::YAPAY_USER && password == credentials::YAPAY_PASSWORD
+    });
+    if !authorised {
+        return error(401, establishment, "10", "Usuário ou senha inválidos.");
     }
-
-    pub(crate) fn transactions(&self) -> impl Iterator<Item = &Transaction> {
-        self.transactions.values().map(|record| &record.tx)
+    let number = call
+        .get("payment")
+        .parse::<u64>()
+        .ok()
+        .map(|number| number.to_string());
+    let account = number
+        .and_then(|number| book.get_mut(Provider::Yapay, &number))
+        .filter(|account| account.attr(ESTABLISHMENT) == establishment);
+    let Some(account) = account else {
+        return error(404, establishment, "20", "Transação não encontrada.");
+    };
+    if call.operation == "status" {
+        account.looked_up(&RULES);
+        return Reply::json(200, transaction_body(account));
     }
-
-    pub(crate) fn get(&self, establishment: &str, number: u64) -> Option<&Transaction> {
-        self.transactions
-            .get(&(establishment.to_owned(), number))
-            .map(|record| &record.tx)
-    }
-
-    /// Finds a transaction by its number alone (for the control API, which names payments
-    /// the way the ledger does).
-    pub(crate) fn get_by_number(&self, number: u64) -> Option<&Transaction> {
-        self.transactions
-            .values()
-            .map(|record| &record.tx)
-            .find(|tx| tx.numero_transacao == number)
-    }
-
-    pub(crate) fn handle(&mut self, call: &Call, request: &Request, cx: &mut Ctx<'_>) -> Reply {
-        let (establishment, number) = match call {
-            Call::Cancel {
-                establishment,
-                number,
-            }
-            | Call::Status {
-                establishment,
-                number,
-            } => (establishment, number),
-        };
-        let authorised = request.basic_auth().is_some_and(|(user, password)| {
-            user == credentials::YAPAY_USER && password == credentials::YAPAY_PASSWORD
-        });
-        if !authorised {
-            return error(401, establishment, "10", "Usuário ou senha inválidos.");
-        }
-        let record = number
-            .parse::<u64>()
-            .ok()
-            .and_then(|number| self.transactions.get_mut(&(establishment.clone(), number)));
-        let Some(record) = record else {
-            return error(404, establishment, "20", "Transação não encontrada.");
-        };
-        match call {
-            Call::Status { .. } => {
-                if let Some(pending) = &mut record.pending {
-                    pending.queries += 1;
-                    if pending.queries > QUERIES_BEFORE_SETTLEMENT {
-                        record.settle();
-                    }
-                }
-                Reply::json(200, transaction_body(record))
-            }
-            Call::Cancel { .. } => cancel(record, establishment, request, cx),
-        }
-    }
+    cancel(account, establishment, request, cx)
 }
 
-fn cancel(record: &mut Record, establishment: &str, request: &Request, cx: &mut Ctx<'_>) -> Reply {
+fn cancel(
+    account: &mut Account,
+    establishment: &str,
+    request: &Request,
+    cx: &mut Ctx<'_>,
+) -> Reply {
     let requested = match request.query_param("valor") {
         None => None,
         Some(text) => match text.trim().parse::<i64>() {
@@ -340,76 +308,47 @@ fn cancel(record: &mut Record, establishment: &str, request: &Request, cx: &mut 
             _ => return error(400, establishment, "40", "Valor de cancelamento inválido."),
         },
     };
-    let tx = &mut record.tx;
-    let remaining = tx.valor_cents - tx.cancelled_cents;
-    let amount = match tx.status_transacao {
-        CAPTURED | PARTIAL_CANCEL => requested.unwrap_or(remaining),
-        AUTHORISED => match requested {
-            Some(cents) if cents != remaining => {
-                return error(
-                    400,
-                    establishment,
-                    "42",
-                    "Cancelamento parcial disponível apenas para transações capturadas.",
-                );
-            }
-            _ => remaining,
-        },
-        CANCELLED => return error(400, establishment, "31", "Transação já cancelada."),
-        REFUNDED => return error(400, establishment, "32", "Transação já estornada."),
-        AWAITING_CANCELLATION => {
-            return error(
+    match account.cancel(requested, &RULES, "cancel", cx.ledger, cx.now) {
+        Ok(_) => Reply::json(200, transaction_body(account)),
+        Err(Refusal::State | Refusal::NothingLeft) => match account.status.parse() {
+            Ok(CANCELLED) => error(400, establishment, "31", "Transação já cancelada."),
+            Ok(REFUNDED) => error(400, establishment, "32", "Transação já estornada."),
+            Ok(AWAITING_CANCELLATION) => error(
                 400,
                 establishment,
                 "33",
                 "Cancelamento já solicitado, aguardando a adquirente.",
-            );
-        }
-        other => {
-            return error(
+            ),
+            _ => error(
                 400,
                 establishment,
                 "30",
-                &format!("Transação com status {other} não pode ser cancelada."),
-            );
-        }
-    };
-    if amount > remaining || remaining <= 0 {
-        return error(
+                &format!(
+                    "Transação com status {} não pode ser cancelada.",
+                    account.status
+                ),
+            ),
+        },
+        Err(Refusal::Partial) => error(
+            400,
+            establishment,
+            "42",
+            "Cancelamento parcial disponível apenas para transações capturadas.",
+        ),
+        Err(Refusal::BeyondRemaining | Refusal::Amount) => error(
             400,
             establishment,
             "41",
             "Valor de cancelamento maior que o saldo da transação.",
-        );
+        ),
     }
-    let number = tx.numero_transacao.to_string();
-    if tx.d_plus_one {
-        tx.status_transacao = AWAITING_CANCELLATION;
-        record.pending = Some(Pending { amount, queries: 0 });
-        cx.ledger
-            .record(SLUG, "cancel", &number, amount, EffectKind::CancelRequested);
-    } else {
-        tx.cancelled_cents += amount;
-        tx.status_transacao = if tx.cancelled_cents == tx.valor_cents {
-            CANCELLED
-        } else {
-            PARTIAL_CANCEL
-        };
-        let kind = if amount == remaining {
-            EffectKind::Cancel
-        } else {
-            EffectKind::PartialCancel
-        };
-        cx.ledger.record(SLUG, "cancel", &number, amount, kind);
-    }
-    Reply::json(200, transaction_body(record))
 }
 
 /// The seed's transaction object.
-fn transaction_body(record: &Record) -> String {
-    let tx = &record.tx;
-    let id = tx.numero_transacao.to_string();
-    let approved_at = record.approved_at;
+fn transaction_body(account: &Account) -> String {
+    let tx = transaction(account);
+    let id = &account.id;
+    let approved_at = account.created_at;
     // Both formats occur in Yapay's answers; which one a transaction gets is fixed by its number.
     let approval_date = if tx.numero_transacao % 2 == 1 {
         clock::yapay_date(approved_at)
@@ -427,20 +366,20 @@ fn transaction_body(record: &Record) -> String {
         .val("taxaEmbarque", &0)
         .val("parcelas", &tx.parcelas)
         .val("statusTransacao", &tx.status_transacao)
-        .val("autorizacao", &stable_digits(&id, 11, 6))
+        .val("autorizacao", &stable_digits(id, 11, 6))
         .val("codigoTransacaoOperadora", "0")
         .val("dataAprovacaoOperadora", &approval_date)
         .val(
             "numeroComprovanteVenda",
-            &format!("{:020X}", (u128::from(stable_hash(&id, 12)) << 16) | u128::from(tx.numero_transacao & 0xffff)),
+            &format!("{:020X}", (u128::from(stable_hash(id, 12)) << 16) | u128::from(tx.numero_transacao & 0xffff)),
         )
-        .val("nsu", &stable_digits(&id, 13, 6))
+        .val("nsu", &stable_digits(id, 13, 6))
         .val("mensagemVenda", "Operation Success")
         .val(
             "urlPagamento",
             &format!(
                 "https://sandbox.gateway.yapay.com.br/checkout/PagamentoCielo/PagamentoCielo.do?cod={:016x}",
-                stable_hash(&id, 14)
+                stable_hash(id, 14)
             ),
         )
         .raw("cartoesUtilizados", &array([crate::json::encode("000000*******0001")]))

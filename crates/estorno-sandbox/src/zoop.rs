@@ -191,6 +191,7 @@ pub(crate) const RULES: Rules = Rules {
             part: (None, EffectKind::PartialVoid),
         },
     ],
+    deferred: None,
 };
 
 fn error(status_code: u16, status: &str, kind: &str, category: &str, message: &str) -> Reply {

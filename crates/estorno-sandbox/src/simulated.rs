@@ -1,0 +1,96 @@
+//! The registry of simulated providers: for each, the path prefix it is served under, its
+//! operations, and the functions its module provides. Adding a provider to the sandbox is a
+//! module written from its documentation plus one entry here.
+
+use crate::book::{Account, Book};
+use crate::payment::Payment;
+use crate::provider::{Ctx, LIQUIDO_AUTH_PREFIX, Provider};
+use crate::route::{Matched, Route};
+use crate::wire::{Reply, Request};
+use crate::{liquido, picpay_checkout, picpay_ecommerce, yapay, zoop};
+
+/// One simulated provider, or one of its hosts (Liquido's token endpoint has its own).
+pub(crate) struct Simulated {
+    pub(crate) provider: Provider,
+    /// The first path segment it is served under.
+    pub(crate) prefix: &'static str,
+    pub(crate) routes: &'static [Route],
+    /// Runs a routed call: authentication, validation, and the effect, under the state lock.
+    pub(crate) handle: fn(&Matched, &Request, &mut Book, &mut Ctx<'_>) -> Reply,
+    /// The provider's own answer to an injected HTTP 500.
+    pub(crate) internal_error: fn() -> Reply,
+    /// The provider's own answer for a path where it has no operation.
+    pub(crate) unknown_path: fn() -> Reply,
+    /// The provider's record of a payment, from its account.
+    pub(crate) payment: fn(&Account) -> Payment,
+}
+
+pub(crate) const SIMULATED: &[Simulated] = &[
+    Simulated {
+        provider: Provider::PicPayEcommerce,
+        prefix: "picpay-ecommerce",
+        routes: picpay_ecommerce::ROUTES,
+        handle: picpay_ecommerce::handle,
+        internal_error: picpay_ecommerce::internal_error,
+        unknown_path: picpay_ecommerce::unknown_path,
+        payment: |account| picpay_ecommerce::order(account).into(),
+    },
+    Simulated {
+        provider: Provider::Yapay,
+        prefix: "yapay",
+        routes: yapay::ROUTES,
+        handle: yapay::handle,
+        internal_error: yapay::internal_error,
+        unknown_path: yapay::unknown_path,
+        payment: |account| yapay::transaction(account).into(),
+    },
+    Simulated {
+        provider: Provider::PicPayCheckout,
+        prefix: "picpay-checkout",
+        routes: picpay_checkout::ROUTES,
+        handle: picpay_checkout::handle,
+        internal_error: picpay_checkout::internal_error,
+        unknown_path: picpay_checkout::unknown_path,
+        payment: |account| picpay_checkout::charge(account).into(),
+    },
+    Simulated {
+        provider: Provider::Liquido,
+        prefix: "liquido",
+        routes: liquido::ROUTES,
+        handle: liquido::handle,
+        internal_error: liquido::internal_error,
+        unknown_path: liquido::unknown_path,
+        payment: |account| liquido::charge(account).into(),
+    },
+    Simulated {
+        provider: Provider::Liquido,
+        prefix: LIQUIDO_AUTH_PREFIX,
+        routes: liquido::AUTH_ROUTES,
+        handle: liquido::handle,
+        internal_error: liquido::internal_error,
+        unknown_path: liquido::unknown_path,
+        payment: |account| liquido::charge(account).into(),
+    },
+    Simulated {
+        provider: Provider::Zoop,
+        prefix: "zoop",
+        routes: zoop::ROUTES,
+        handle: zoop::handle,
+        internal_error: zoop::internal_error,
+        unknown_path: zoop::unknown_path,
+        payment: |account| zoop::transaction(account).into(),
+    },
+];
+
+/// The entry served under `prefix`.
+pub(crate) fn by_prefix(prefix: &str) -> Option<&'static Simulated> {
+    SIMULATED.iter().find(|entry| entry.prefix == prefix)
+}
+
+/// The (first) entry of `provider`.
+pub(crate) fn of(provider: Provider) -> &'static Simulated {
+    SIMULATED
+        .iter()
+        .find(|entry| entry.provider == provider)
+        .expect("every provider is simulated")
+}
