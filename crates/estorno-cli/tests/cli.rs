@@ -6,35 +6,10 @@ mod common;
 use std::io::{BufRead, BufReader};
 use std::process::Stdio;
 
-use common::{Hosted, estorno, estorno_at, text, write};
+use common::{Hosted, estorno, estorno_at, field_args, refundable, text, write};
 use estorno::registry;
 use estorno_sandbox::{DemoPayment, demo_payments};
 use serde_json::Value;
-
-/// The first demo payment of `slug` that can be refunded in full.
-fn refundable(slug: &str) -> DemoPayment {
-    demo_payments()
-        .into_iter()
-        .find(|payment| payment.provider == slug && payment.refundable_cents > 0)
-        .unwrap()
-}
-
-/// `--field` arguments for a demo payment's provider fields.
-fn field_args(payment: &DemoPayment) -> Vec<String> {
-    let mut args = Vec::new();
-    for (name, value) in [
-        ("authorizationId", &payment.authorization_id),
-        ("codigoEstabelecimento", &payment.establishment),
-        ("marketplace_id", &payment.marketplace_id),
-        ("on_behalf_of", &payment.on_behalf_of),
-    ] {
-        if let Some(value) = value {
-            args.push(String::from("--field"));
-            args.push(format!("{name}={value}"));
-        }
-    }
-    args
-}
 
 fn json(bytes: &[u8]) -> Value {
     serde_json::from_slice(bytes).unwrap_or_else(|error| panic!("{error}: {}", text(bytes)))

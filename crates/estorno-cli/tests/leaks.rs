@@ -271,3 +271,82 @@ fn no_command_prints_or_stores_what_a_provider_echoes() {
     let report = std::fs::read_to_string(dir.path().join("refunds.csv.report.csv")).unwrap();
     assert_eq!(report.matches(",rejected,").count(), 3, "{report}");
 }
+
+#[test]
+fn a_sandbox_provider_echoing_every_request_leaks_nothing() {
+    use estorno_sandbox::{ANY, Fault, FaultKind, credentials};
+
+    let secrets = [
+        credentials::PICPAY_ECOMMERCE_TOKEN,
+        credentials::YAPAY_PASSWORD,
+        credentials::PICPAY_CHECKOUT_CLIENT_SECRET,
+        credentials::LIQUIDO_CLIENT_SECRET,
+        credentials::LIQUIDO_API_KEY,
+        credentials::ZOOP_API_KEY,
+    ];
+    let hosted = common::Hosted::start();
+    let state = tempfile::tempdir().unwrap();
+    let mut echoes_shown = 0;
+    for slug in estorno::registry::ENTRIES
+        .iter()
+        .map(|entry| entry.spec.slug)
+        .filter(|slug| estorno_sandbox::Provider::from_slug(slug).is_some())
+    {
+        let payment = common::refundable(slug);
+        hosted.sandbox.clear_faults();
+        // Tokens first, then every call echoes: the look-up before sending, the cancellation.
+        hosted
+            .sandbox
+            .inject(Fault::new(slug, ANY, FaultKind::EchoRequest));
+        for command in ["status", "cancel"] {
+            let output = common::estorno_at(&hosted.url())
+                .env("ESTORNO_STATE_DIR", state.path())
+                .args([command, slug, &payment.payment_id, "--json"])
+                .args(common::field_args(&payment))
+                .output()
+                .unwrap();
+            assert_ne!(output.status.code(), Some(0), "{slug} {command}");
+            for (what, bytes) in [("stdout", &output.stdout), ("stderr", &output.stderr)] {
+                let text = common::text(bytes);
+                echoes_shown += usize::from(text.contains("could not process"));
+                for secret in secrets {
+                    assert!(
+                        !text.contains(secret),
+                        "{slug} {command} {what} holds a credential: {text}"
+                    );
+                }
+                // The bearer tokens the sandbox issued are credentials too.
+                assert!(!text.contains("sbx_"), "{slug} {command} {what}: {text}");
+            }
+        }
+    }
+    // The echo does reach what the commands print (redacted), so the checks above mean
+    // something.
+    assert!(echoes_shown >= 4, "{echoes_shown}");
+    for entry in walk(state.path()) {
+        let stored = std::fs::read(&entry).unwrap();
+        let text = String::from_utf8_lossy(&stored);
+        for secret in secrets {
+            assert!(
+                !text.contains(secret),
+                "{} holds a credential",
+                entry.display()
+            );
+        }
+    }
+    assert!(hosted.sandbox.ledger().is_empty());
+}
+
+/// Every file under `dir`.
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files.extend(walk(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
+}

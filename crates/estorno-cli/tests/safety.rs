@@ -593,3 +593,45 @@ fn cancellations_the_sandbox_applies_late_are_followed_never_doubled() {
         ]
     );
 }
+
+/// The registered providers the sandbox simulates.
+fn simulated_providers() -> impl Iterator<Item = &'static str> {
+    estorno::registry::ENTRIES
+        .iter()
+        .map(|entry| entry.spec.slug)
+        .filter(|slug| estorno_sandbox::Provider::from_slug(slug).is_some())
+}
+
+#[test]
+fn a_look_up_about_another_payment_stops_every_provider_before_sending() {
+    use estorno_sandbox::{Fault, FaultKind};
+
+    let hosted = common::Hosted::start();
+    for slug in simulated_providers() {
+        let payment = common::refundable(slug);
+        hosted.sandbox.clear_faults();
+        hosted
+            .sandbox
+            .inject(Fault::new(slug, "status", FaultKind::AnswerAnotherPayment));
+        let before = hosted.cancellations_sent();
+        let output = common::estorno_at(&hosted.url())
+            .args(["cancel", slug, &payment.payment_id])
+            .args(common::field_args(&payment))
+            .output()
+            .unwrap();
+        let stdout = common::text(&output.stdout);
+        assert_eq!(
+            output.status.code(),
+            Some(3),
+            "{slug}: {stdout}{}",
+            common::text(&output.stderr)
+        );
+        assert!(stdout.contains(": review\n"), "{slug}: {stdout}");
+        assert!(
+            stdout.contains("the provider answered about payment `"),
+            "{slug}: {stdout}"
+        );
+        assert_eq!(hosted.cancellations_sent(), before, "{slug}: nothing sent");
+    }
+    assert!(hosted.sandbox.ledger().is_empty());
+}

@@ -37,6 +37,14 @@ pub enum FaultKind {
     /// Never answer (as [`FaultKind::ApplyThenTimeout`]), and apply the effect only this long
     /// after the request arrived: a queued request that lands after the client gave up on it.
     TimeoutThenApplyLater(Duration),
+    /// Handle the request as usual, but answer with what a status look-up of *another*
+    /// payment of the same provider answers: a mixed-up or cached answer, which a client must
+    /// never read as news about the payment it asked about.
+    AnswerAnotherPayment,
+    /// Answer 400, without an effect, with a body that echoes the request: its method, path,
+    /// every header (credentials included) and its body, as some gateways' error pages do. A
+    /// client must pass none of it on.
+    EchoRequest,
 }
 
 /// How long [`FaultKind::ApplyThenTimeout`] holds a connection: longer than any sane client
@@ -46,7 +54,8 @@ pub const HOLD: Duration = Duration::from_secs(30);
 /// The JSON form of a fault kind, as the control API takes it:
 /// `{"kind":"latency","latency_ms":250}`, `{"kind":"status","status":503}`, `{"kind":"reset"}`,
 /// `{"kind":"apply_then_timeout"}`, `{"kind":"accept_then_apply_later","delay_ms":5000}`,
-/// `{"kind":"timeout_then_apply_later","delay_ms":5000}`.
+/// `{"kind":"timeout_then_apply_later","delay_ms":5000}`, `{"kind":"answer_another_payment"}`,
+/// `{"kind":"echo_request"}`.
 #[derive(Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 enum KindWire {
@@ -56,6 +65,8 @@ enum KindWire {
     ApplyThenTimeout,
     AcceptThenApplyLater { delay_ms: u64 },
     TimeoutThenApplyLater { delay_ms: u64 },
+    AnswerAnotherPayment,
+    EchoRequest,
 }
 
 fn millis(delay: Duration) -> u64 {
@@ -84,6 +95,8 @@ impl TryFrom<KindWire> for FaultKind {
             KindWire::TimeoutThenApplyLater { delay_ms } => {
                 FaultKind::TimeoutThenApplyLater(Duration::from_millis(delay_ms))
             }
+            KindWire::AnswerAnotherPayment => FaultKind::AnswerAnotherPayment,
+            KindWire::EchoRequest => FaultKind::EchoRequest,
         })
     }
 }
@@ -103,6 +116,8 @@ impl From<FaultKind> for KindWire {
             FaultKind::TimeoutThenApplyLater(delay) => KindWire::TimeoutThenApplyLater {
                 delay_ms: millis(delay),
             },
+            FaultKind::AnswerAnotherPayment => KindWire::AnswerAnotherPayment,
+            FaultKind::EchoRequest => KindWire::EchoRequest,
         }
     }
 }

@@ -12,15 +12,18 @@
 //! | Liquido | `{url}/liquido`, tokens at `{url}/liquido-auth/oauth2/token` | `POST /v1/payments/charges/cancel/{idempotencyKey}`, `GET /v1/payments/charges/{idempotencyKey}` |
 //! | Zoop | `{url}/zoop/v1` | `POST /marketplaces/{marketplace_id}/transactions/{transaction_id}/void`, `GET /marketplaces/{marketplace_id}/transactions/{transaction_id}` |
 //!
-//! Each provider checks its own credentials ([`credentials`]), keeps payments in its own states,
-//! applies the documented transitions and answers the documented bodies, including the
-//! rejections (over-refund, already refunded, wrong state). Where a provider documents nothing
-//! (an HTTP status, an error code), the provider's module says what the sandbox chose.
+//! Each provider checks its own credentials ([`credentials`]), names its own states, and answers
+//! the documented bodies, including the rejections (over-refund, already refunded, wrong
+//! state). The payments themselves live in one shared ledger, and one state machine, driven by
+//! each provider's rules (which statuses accept a cancellation, whole or in part, and what it
+//! leaves), decides and applies every cancellation. Where a provider documents nothing (an
+//! HTTP status, an error code), the provider's module says what the sandbox chose.
 //!
 //! Around that: a [ledger](Sandbox::ledger) of every applied effect and per-operation
 //! [request counts](Sandbox::requests); [faults](Fault) (latency, an HTTP status, a connection
-//! reset, or "apply, then never answer"); deterministic [demo payments](demo_payments); and a
-//! control API for tests that run the sandbox in another process (`estorno sandbox serve`):
+//! reset, "apply, then never answer", effects applied later, an answer about another payment,
+//! an echo of the request); deterministic [demo payments](demo_payments); and a control API
+//! for tests that run the sandbox in another process (`estorno sandbox serve`):
 //!
 //! | method and path | does |
 //! |---|---|

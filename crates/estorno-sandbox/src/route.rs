@@ -23,6 +23,21 @@ pub(crate) struct Matched {
 }
 
 impl Matched {
+    /// The same call as another operation about another payment, its other placeholders
+    /// (a marketplace, an establishment) kept.
+    pub(crate) fn about(&self, operation: &'static str, payment: &str) -> Matched {
+        let mut captures = self.captures.clone();
+        for (name, value) in &mut captures {
+            if *name == "payment" {
+                payment.clone_into(value);
+            }
+        }
+        Matched {
+            operation,
+            captures,
+        }
+    }
+
     /// The value of placeholder `name`, or empty when the template has none.
     pub(crate) fn get(&self, name: &str) -> &str {
         self.captures

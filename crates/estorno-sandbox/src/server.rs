@@ -164,6 +164,7 @@ async fn respond(
     let path = parts.uri.path().to_owned();
     let request = Request {
         method: parts.method,
+        path: path.clone(),
         headers: parts.headers,
         query: parts.uri.query().map(str::to_owned),
         body,
@@ -281,7 +282,60 @@ async fn execute(
             apply_later(shared, call, request, delay);
             Outcome::Hold
         }
+        Some(FaultKind::AnswerAnotherPayment) => {
+            let mut state = shared.lock();
+            let _applied = state.handle(&call, &request);
+            Outcome::Reply(state.answer_about_another(&call, &request))
+        }
+        Some(FaultKind::EchoRequest) => Outcome::Reply(echo(&request)),
     }
+}
+
+/// A 400 that repeats the request back, credentials and all: as structured fields, and as
+/// one line of text under every key the simulated providers' error bodies read their message
+/// from, so the echo reaches whatever a client shows of a refusal.
+fn echo(request: &Request) -> Reply {
+    let mut headers = Obj::new();
+    let mut line = format!("could not process {} {}", request.method, request.path);
+    if let Some(query) = &request.query {
+        line.push_str(&format!("?{query}"));
+    }
+    for (name, value) in &request.headers {
+        let value = String::from_utf8_lossy(value.as_bytes());
+        line.push_str(&format!("; {name}: {value}"));
+        headers = headers.val(name.as_str(), &value);
+    }
+    let body = String::from_utf8_lossy(&request.body);
+    line.push_str(&format!("; body: {body}"));
+    let echoed = Obj::new()
+        .val("method", request.method.as_str())
+        .val("path", &request.path)
+        .opt("query", request.query.as_deref())
+        .raw("headers", &headers.done())
+        .val("body", &body)
+        .done();
+    let nested = Obj::new()
+        .val("status", "Bad Request")
+        .val("status_code", &400)
+        .val("type", "invalid_request_error")
+        .val("category", "echo")
+        .val("message", &line)
+        .done();
+    let erro = Obj::new()
+        .val("codigo", "echo")
+        .val("mensagem", &line)
+        .done();
+    Reply::json(
+        400,
+        Obj::new()
+            .val("message", &line)
+            .raw("error", &nested)
+            .raw("erro", &erro)
+            .val("statusTransacao", &0)
+            .val("transferErrorMsg", &line)
+            .raw("request", &echoed)
+            .done(),
+    )
 }
 
 /// Applies a call's effect `delay` from now, whatever the client does meanwhile.

@@ -98,6 +98,37 @@ impl State {
         Some((simulated::of(provider).payment)(account))
     }
 
+    /// What a status look-up of another payment of the same provider answers, with the
+    /// credentials of `request`; the call's own answer when the provider has no other payment.
+    pub(crate) fn answer_about_another(&mut self, call: &Call, request: &Request) -> Reply {
+        let provider = call.provider();
+        let asked = call.payment().unwrap_or_default().to_owned();
+        let ids: Vec<String> = self
+            .book
+            .accounts(provider)
+            .map(|account| account.id.clone())
+            .collect();
+        let other = ids
+            .iter()
+            .skip_while(|id| **id != asked)
+            .skip(1)
+            .chain(ids.iter())
+            .find(|id| **id != asked)
+            .cloned();
+        let Some(other) = other.filter(|_| call.payment().is_some()) else {
+            return self.handle(call, request);
+        };
+        let look_up = Call {
+            simulated: call.simulated,
+            matched: call.matched.about("status", &other),
+        };
+        let mut get = request.clone();
+        get.method = hyper::Method::GET;
+        get.query = None;
+        get.body = bytes::Bytes::new();
+        self.handle(&look_up, &get)
+    }
+
     /// Runs a provider call: authentication, validation, and the effect, all under the lock.
     pub(crate) fn handle(&mut self, call: &Call, request: &Request) -> Reply {
         let mut cx = Ctx {

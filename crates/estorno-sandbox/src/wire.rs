@@ -9,8 +9,11 @@ use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue};
 use hyper::{Method, Response, StatusCode};
 
 /// A fully read request, handed to a provider's handler.
+#[derive(Clone)]
 pub(crate) struct Request {
     pub(crate) method: Method,
+    /// The path as sent, still percent-encoded.
+    pub(crate) path: String,
     pub(crate) headers: HeaderMap,
     pub(crate) query: Option<String>,
     pub(crate) body: Bytes,

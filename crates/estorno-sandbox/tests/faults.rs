@@ -320,3 +320,73 @@ async fn faults_over_the_control_api() {
     assert_eq!(void().send().await.unwrap().status(), 200);
     assert_eq!(sandbox.ledger().len(), 2);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_answer_about_another_payment_is_the_other_payments_look_up() {
+    let sandbox = Sandbox::start_empty().await.unwrap();
+    sandbox.add_payment(zp::Transaction::succeeded("txn-asked", 1000));
+    sandbox.add_payment(zp::Transaction::succeeded("txn-other", 2500));
+    let client = client();
+    let url = |id: &str, action: &str| {
+        format!(
+            "{}/marketplaces/demo-marketplace/transactions/{id}{action}",
+            base(&sandbox, "zoop")
+        )
+    };
+    sandbox.inject(Fault::new("zoop", ANY, FaultKind::AnswerAnotherPayment).times(2));
+
+    let (status, body) = send(zoop(&client, Method::GET, url("txn-asked", ""))).await;
+    assert_eq!((status, body["id"].as_str()), (200, Some("txn-other")));
+    assert_eq!(body["amount"], 2500);
+    // A void is applied to the payment asked, but answered with the other one.
+    let (status, body) = send(
+        zoop(&client, Method::POST, url("txn-asked", "/void"))
+            .json(&json!({"amount": 1000, "on_behalf_of": "demo-seller"})),
+    )
+    .await;
+    assert_eq!((status, body["id"].as_str()), (200, Some("txn-other")));
+    assert_eq!(body["status"], "succeeded");
+    let ledger = sandbox.ledger();
+    assert_eq!(ledger.len(), 1);
+    assert_eq!(
+        (ledger[0].payment.as_str(), ledger[0].amount_cents),
+        ("txn-asked", 1000)
+    );
+    // The rule is used up: answers are right again.
+    let (_, body) = send(zoop(&client, Method::GET, url("txn-asked", ""))).await;
+    assert_eq!(
+        (body["id"].as_str(), body["status"].as_str()),
+        (Some("txn-asked"), Some("canceled"))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_echoed_request_repeats_its_credentials_and_applies_nothing() {
+    let sandbox = Sandbox::start_empty().await.unwrap();
+    sandbox.add_payment(yp::Transaction::captured(777_001, 1000));
+    sandbox.inject(Fault::new("yapay", "cancel", FaultKind::EchoRequest));
+    let client = client();
+    let url = format!(
+        "{}/transacao/{}/777001/cancelar?valor=100",
+        base(&sandbox, "yapay"),
+        yp::DEMO_ESTABLISHMENT
+    );
+
+    let (status, body) = send(yapay(&client, Method::PUT, url)).await;
+
+    assert_eq!(status, 400);
+    let echoed = &body["request"];
+    assert_eq!(echoed["method"], "PUT");
+    assert_eq!(
+        echoed["path"],
+        format!(
+            "/yapay/checkout/api/v3/transacao/{}/777001/cancelar",
+            yp::DEMO_ESTABLISHMENT
+        )
+    );
+    assert_eq!(echoed["query"], "valor=100");
+    let authorization = echoed["headers"]["authorization"].as_str().unwrap();
+    assert!(authorization.starts_with("Basic "), "{authorization}");
+    assert!(sandbox.ledger().is_empty());
+    assert_eq!(sandbox.request_count("yapay", "cancel"), 1);
+}

@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use estorno_sandbox::Sandbox;
+use estorno_sandbox::{DemoPayment, Sandbox, demo_payments};
 
 /// The binary under test.
 pub const BIN: &str = env!("CARGO_BIN_EXE_estorno");
@@ -107,4 +107,29 @@ pub fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
 /// The text of a command's output stream.
 pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// The first demo payment of `slug` that can be refunded in full.
+pub fn refundable(slug: &str) -> DemoPayment {
+    demo_payments()
+        .into_iter()
+        .find(|payment| payment.provider == slug && payment.refundable_cents > 0)
+        .unwrap()
+}
+
+/// `--field` arguments for a demo payment's provider fields.
+pub fn field_args(payment: &DemoPayment) -> Vec<String> {
+    let mut args = Vec::new();
+    for (name, value) in [
+        ("authorizationId", &payment.authorization_id),
+        ("codigoEstabelecimento", &payment.establishment),
+        ("marketplace_id", &payment.marketplace_id),
+        ("on_behalf_of", &payment.on_behalf_of),
+    ] {
+        if let Some(value) = value {
+            args.push(String::from("--field"));
+            args.push(format!("{name}={value}"));
+        }
+    }
+    args
 }
