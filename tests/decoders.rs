@@ -56,9 +56,10 @@ fn decoders() -> Vec<(&'static str, Decode)> {
     ]
 }
 
-/// Every fixture under `fixtures/`, as seeds for mutation.
+/// Every provider's documented JSON examples (`providers/*/tests/examples/`), as seeds for
+/// mutation.
 fn fixtures() -> Vec<Vec<u8>> {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../providers");
     let mut found = Vec::new();
     let mut folders = vec![root];
     while let Some(folder) = folders.pop() {
@@ -69,7 +70,9 @@ fn fixtures() -> Vec<Vec<u8>> {
             let path = entry.path();
             if path.is_dir() {
                 folders.push(path);
-            } else if path.extension().is_some_and(|ext| ext == "json") {
+            } else if path.extension().is_some_and(|ext| ext == "json")
+                && path.components().any(|part| part.as_os_str() == "examples")
+            {
                 found.push(std::fs::read(&path).expect("readable fixture"));
             }
         }

@@ -10,6 +10,7 @@ mod catalogue;
 mod facade;
 mod readme;
 mod snapshots;
+mod tests_binary;
 
 use std::collections::BTreeSet;
 use std::fmt;
@@ -65,6 +66,7 @@ pub fn generate(workspace: &Workspace) -> Result<Vec<Generated>> {
     files.push(catalogue::generate(&specs));
     files.push(readme::generate(&workspace.readme, &specs)?);
     files.extend(snapshots::generate(&specs)?);
+    files.push(tests_binary::generate(&specs));
     files.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(files)
 }

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::workspace::{PROVIDERS_DIR, check_provider_name};
+use crate::workspace::{FIXTURES, PROVIDERS_DIR, check_provider_name};
 use crate::{Error, Result};
 
 /// Type names the template declares; a provider whose trait would share one cannot use it.
@@ -33,11 +33,13 @@ pub fn scaffold(name: &str) -> Result<Vec<(PathBuf, String)>> {
             .replace("__TITLE__", &title)
             .replace("__TRAIT__", &trait_name)
             .replace("__ENV__", &name.to_ascii_uppercase().replace('-', "_"))
+            .replace("__MODULE__", &name.replace('-', "_"))
     };
     let dir = Path::new(PROVIDERS_DIR).join(name);
     Ok(vec![
         (dir.join("Cargo.toml"), fill(MANIFEST)),
         (dir.join("src/lib.rs"), fill(SPEC)),
+        (dir.join(FIXTURES), fill(FIXTURE_TESTS)),
     ])
 }
 
@@ -56,8 +58,10 @@ pub fn run(root: &Path, name: &str) -> Result<()> {
     }
     println!(
         "\nNext:\n  1. fill in {PROVIDERS_DIR}/{name}/src/lib.rs from the provider's documentation \
-         (every TODO)\n  2. run `cargo xtask codegen` to register it (facade feature, registry, \
-         catalogue, snapshot)\n  3. run `cargo build --workspace` and `cargo xtask codegen --check`"
+         (every TODO)\n  2. put its documented examples in {PROVIDERS_DIR}/{name}/tests/examples/ \
+         and test them in {PROVIDERS_DIR}/{name}/{FIXTURES}\n  3. run `cargo xtask codegen` to \
+         register it (facade feature, registry, catalogue, snapshot, test binary)\n  4. run \
+         `cargo test --workspace` and `cargo xtask codegen --check`"
     );
     Ok(())
 }
@@ -77,6 +81,9 @@ version.workspace = true
 edition.workspace = true
 rust-version.workspace = true
 license.workspace = true
+# Its fixture tests (tests/fixtures.rs) run in the workspace's `providers` test binary
+# (tests/providers.rs, generated), not as a test target of this crate.
+autotests = false
 
 [dependencies]
 # The facade re-exports every provider, so a provider cannot depend on it; the runtime is
@@ -198,6 +205,53 @@ pub struct ApiError {
     pub code: Option<String>,
 }
 "#;
+
+const FIXTURE_TESTS: &str = r##"//! __TITLE__'s documented examples against httpmock: the exact request each operation
+//! sends and what each documented answer decodes to. This file runs as the `__MODULE__`
+//! module of the workspace's `providers` test binary. TODO: copy the provider's own examples,
+//! unchanged, into `tests/examples/` and read them with `estorno_tests::fixture`.
+
+use estorno::__MODULE__::Client;
+use estorno::auth::BearerToken;
+use estorno::{Cancel, CancelRequest, Outcome};
+use httpmock::prelude::*;
+
+fn client(server: &MockServer) -> Client {
+    Client::builder()
+        .credentials(BearerToken::new("test-token"))
+        .base_url(server.base_url())
+        .build()
+        .expect("valid client configuration")
+}
+
+#[tokio::test]
+async fn a_total_refund_sends_what_remains() {
+    let server = MockServer::start();
+    server.mock(|when, then| {
+        when.method(GET).path("/payments/pay_1");
+        then.status(200)
+            .header("content-type", "application/json")
+            .body(r#"{"id":"pay_1","status":"paid","amount":1000,"refunded_amount":0}"#);
+    });
+    let refund = server.mock(|when, then| {
+        when.method(POST)
+            .path("/payments/pay_1/refunds")
+            .header("authorization", "Bearer test-token")
+            .json_body(serde_json::json!({"amount": 1000}));
+        then.status(200)
+            .header("content-type", "application/json")
+            .body(r#"{"id":"pay_1","status":"refunded","amount":0,"refunded_amount":1000}"#);
+    });
+
+    let result = Cancel::cancel(&client(&server), &CancelRequest::total("pay_1"))
+        .await
+        .expect("refunded");
+
+    assert_eq!(result.outcome, Outcome::Refunded);
+    assert_eq!(result.refunded, Some(estorno::Cents::new(1000)));
+    refund.assert();
+}
+"##;
 
 #[cfg(test)]
 mod tests {

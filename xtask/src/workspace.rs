@@ -11,6 +11,9 @@ use crate::{Error, Result, read};
 /// The folder of provider crates, relative to the workspace root.
 pub const PROVIDERS_DIR: &str = "providers";
 
+/// A provider's fixture tests, relative to its folder.
+pub const FIXTURES: &str = "tests/fixtures.rs";
+
 /// The facade's manifest, relative to the workspace root.
 pub const FACADE_MANIFEST: &str = "crates/estorno/Cargo.toml";
 
@@ -34,6 +37,8 @@ pub struct ProviderSource {
     pub manifest: String,
     /// `providers/<dir>/src/lib.rs`: the spec.
     pub source: String,
+    /// Whether `providers/<dir>/tests/fixtures.rs`, its fixture tests, exists.
+    pub has_fixtures: bool,
 }
 
 impl ProviderSource {
@@ -82,6 +87,7 @@ impl Workspace {
             providers.push(ProviderSource {
                 manifest: read(&path.join("Cargo.toml"))?,
                 source: read(&path.join("src/lib.rs"))?,
+                has_fixtures: path.join(FIXTURES).is_file(),
                 dir,
             });
         }

@@ -142,6 +142,7 @@ fn a_new_provider_makes_every_list_stale() {
             dir: SCAFFOLDED.to_owned(),
             manifest: files[0].1.clone(),
             source: files[1].1.clone(),
+            has_fixtures: true,
         });
         workspace.providers.sort_by(|a, b| a.dir.cmp(&b.dir));
     });
@@ -154,6 +155,7 @@ fn a_new_provider_makes_every_list_stale() {
         "crates/estorno/src/providers.rs",
         "crates/estorno/src/registry.rs",
         "docs/providers.md",
+        "tests/providers.rs",
     ];
     assert_eq!(paths(&stale), expected.map(str::to_owned).into());
     let snapshot = stale
