@@ -11,7 +11,9 @@ use std::time::Duration;
 
 use estorno::auth::BearerToken;
 use estorno::spec::{KeyFormat, KeyRetention, ResendProof};
-use estorno::{Amount, Cancel, CancelError, CancelRequest, Cents, Outcome, RetryPolicy};
+use estorno::{
+    Amount, Cancel, CancelError, CancelRequest, Cents, DomainStatus, Outcome, RetryPolicy,
+};
 use httpmock::prelude::*;
 
 mod header_key {
@@ -82,7 +84,8 @@ mod header_key {
 
     #[estorno::status]
     pub enum RefundStatus {
-        #[status("approved" => Refunded)]
+        /// The refund went through: the whole payment, or the part asked.
+        #[status("approved" => Refunded, partial = PartiallyRefunded)]
         Approved,
         #[status("in_process" => Pending)]
         InProcess,
@@ -378,6 +381,39 @@ async fn a_total_refund_carries_a_generated_key_and_the_result_keeps_it() {
         .expect("sent again with the same key");
     assert_eq!(again.idempotency_key(), Some(key));
     sent.assert();
+}
+
+#[tokio::test]
+async fn an_approved_refund_reads_as_what_was_asked() {
+    let server = MockServer::start();
+    approved_payment(&server, 0);
+    server.mock(|when, then| {
+        when.method(POST)
+            .path(format!("/v1/payments/{PAYMENT}/refunds"));
+        then.status(201)
+            .header("content-type", "application/json")
+            .body(r#"{"id":9876543211,"status":"approved"}"#);
+    });
+    let client = header_client(&server);
+
+    let partial = client
+        .cancel(&CancelRequest::partial(PAYMENT, cents(700)))
+        .await
+        .expect("refunded in part");
+    assert_eq!(partial.outcome, Outcome::PartiallyRefunded);
+    assert_eq!(partial.requested, Some(Cents::new(700)));
+    let total = client
+        .cancel(&CancelRequest::total(PAYMENT))
+        .await
+        .expect("refunded in full");
+    assert_eq!(total.outcome, Outcome::Refunded);
+    assert_eq!(total.requested, Some(Cents::new(2500)));
+    // The catalogue's view of the same value.
+    let entry = &header_key::RefundStatus::MAP.entries[0];
+    assert_eq!(
+        (entry.outcome, entry.partial),
+        (Outcome::Refunded, Some(Outcome::PartiallyRefunded))
+    );
 }
 
 #[tokio::test]

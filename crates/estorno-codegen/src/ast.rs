@@ -484,6 +484,9 @@ pub struct StatusVariant {
     pub wire: String,
     /// The normalised outcome's name, e.g. `Refunded`.
     pub outcome: Ident,
+    /// What the value means in the answer to a partial cancellation, when that differs
+    /// (Mercado Pago's `approved`: `Refunded` after a total, `PartiallyRefunded` after a part).
+    pub partial: Option<Ident>,
 }
 
 /// Names every outcome a status may map to, in the runtime's order.

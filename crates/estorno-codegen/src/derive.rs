@@ -163,6 +163,10 @@ pub(crate) fn cancel_response(tokens: TokenStream) -> TokenStream {
         let access = path.tokens();
         quote_spanned!(path.0[0].span()=> ::estorno::__private::AmountField::as_cents(&#access))
     };
+    let partial_outcome = outcome.as_ref().map_or(none.clone(), |path| {
+        let access = path.tokens();
+        quote_spanned!(path.0[0].span()=> ::estorno::__private::StatusField::partial_status_outcome(&#access))
+    });
     let outcome = outcome.map_or(none.clone(), |path| {
         let access = path.tokens();
         quote_spanned!(path.0[0].span()=> ::estorno::__private::StatusField::status_outcome(&#access))
@@ -226,6 +230,10 @@ pub(crate) fn cancel_response(tokens: TokenStream) -> TokenStream {
         impl ::estorno::CancelResponse for #ident {
             fn outcome(&self) -> ::core::option::Option<::estorno::Outcome> {
                 #outcome
+            }
+
+            fn partial_outcome(&self) -> ::core::option::Option<::estorno::Outcome> {
+                #partial_outcome
             }
 
             fn refunded(&self) -> ::core::option::Option<::estorno::Cents> {

@@ -82,6 +82,11 @@ pub trait DomainStatus {
     const MAP: &'static spec::StatusMapSpec;
     /// What this status means for a cancellation; `Unknown` values are [`Outcome::Ambiguous`].
     fn outcome(&self) -> Outcome;
+    /// What it means in the answer to a partial cancellation: the same, except for values
+    /// declared `partial = ...` (an "approved" that reads `PartiallyRefunded` there).
+    fn partial_outcome(&self) -> Outcome {
+        self.outcome()
+    }
 }
 
 /// What generated code uses; not a stable API.

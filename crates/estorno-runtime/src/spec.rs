@@ -308,6 +308,8 @@ pub struct StatusEntry {
     pub wire: &'static str,
     pub variant: &'static str,
     pub outcome: crate::Outcome,
+    /// What the value means in the answer to a partial cancellation, when that differs.
+    pub partial: Option<crate::Outcome>,
     pub doc: &'static str,
 }
 

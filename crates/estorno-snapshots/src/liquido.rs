@@ -383,6 +383,9 @@ impl ::estorno::CancelResponse for Payment {
     fn outcome(&self) -> ::core::option::Option<::estorno::Outcome> {
         ::estorno::__private::StatusField::status_outcome(&self.transfer_status)
     }
+    fn partial_outcome(&self) -> ::core::option::Option<::estorno::Outcome> {
+        ::estorno::__private::StatusField::partial_status_outcome(&self.transfer_status)
+    }
     fn refunded(&self) -> ::core::option::Option<::estorno::Cents> {
         ::core::option::Option::None
     }
@@ -567,6 +570,23 @@ impl TransferStatus {
             Self::Unknown(_) => ::estorno::Outcome::Ambiguous,
         }
     }
+    /// What this status means in the answer to a partial cancellation.
+    pub const fn partial_outcome(&self) -> ::estorno::Outcome {
+        match self {
+            Self::InitialStatus => ::estorno::Outcome::Active,
+            Self::InProgress => ::estorno::Outcome::Active,
+            Self::Authorized => ::estorno::Outcome::Active,
+            Self::Settled => ::estorno::Outcome::Active,
+            Self::Failed => ::estorno::Outcome::Failed,
+            Self::Cancelled => ::estorno::Outcome::Voided,
+            Self::Canceled => ::estorno::Outcome::Voided,
+            Self::Expired => ::estorno::Outcome::Voided,
+            Self::Refunding => ::estorno::Outcome::Pending,
+            Self::Refunded => ::estorno::Outcome::Refunded,
+            Self::ChargedBack => ::estorno::Outcome::Chargeback,
+            Self::Unknown(_) => ::estorno::Outcome::Ambiguous,
+        }
+    }
 }
 #[automatically_derived]
 impl ::estorno::DomainStatus for TransferStatus {
@@ -578,72 +598,86 @@ impl ::estorno::DomainStatus for TransferStatus {
                 wire: "INITIAL_STATUS",
                 variant: "InitialStatus",
                 outcome: ::estorno::Outcome::Active,
+                partial: ::core::option::Option::None,
                 doc: "Created, not yet offered to the payer.",
             },
             ::estorno::spec::StatusEntry {
                 wire: "IN_PROGRESS",
                 variant: "InProgress",
                 outcome: ::estorno::Outcome::Active,
+                partial: ::core::option::Option::None,
                 doc: "Waiting for the payer: the state a cancellation applies to.",
             },
             ::estorno::spec::StatusEntry {
                 wire: "AUTHORIZED",
                 variant: "Authorized",
                 outcome: ::estorno::Outcome::Active,
+                partial: ::core::option::Option::None,
                 doc: "A card payment authorised and not captured; the cancellation applies to it too.",
             },
             ::estorno::spec::StatusEntry {
                 wire: "SETTLED",
                 variant: "Settled",
                 outcome: ::estorno::Outcome::Active,
+                partial: ::core::option::Option::None,
                 doc: "Paid. Giving the money back is a refund, which the cancel call refuses.",
             },
             ::estorno::spec::StatusEntry {
                 wire: "FAILED",
                 variant: "Failed",
                 outcome: ::estorno::Outcome::Failed,
+                partial: ::core::option::Option::None,
                 doc: "The payment never went through.",
             },
             ::estorno::spec::StatusEntry {
                 wire: "CANCELLED",
                 variant: "Cancelled",
                 outcome: ::estorno::Outcome::Voided,
+                partial: ::core::option::Option::None,
                 doc: "Cancelled before anyone paid: the spelling Liquido sends.",
             },
             ::estorno::spec::StatusEntry {
                 wire: "CANCELED",
                 variant: "Canceled",
                 outcome: ::estorno::Outcome::Voided,
+                partial: ::core::option::Option::None,
                 doc: "The spelling of Liquido's prose (\"should be CANCELED if success\"); read as the same state so a response written that way is not taken for an unknown one.",
             },
             ::estorno::spec::StatusEntry {
                 wire: "EXPIRED",
                 variant: "Expired",
                 outcome: ::estorno::Outcome::Voided,
+                partial: ::core::option::Option::None,
                 doc: "Nobody paid before the payment expired.",
             },
             ::estorno::spec::StatusEntry {
                 wire: "REFUNDING",
                 variant: "Refunding",
                 outcome: ::estorno::Outcome::Pending,
+                partial: ::core::option::Option::None,
                 doc: "A refund is under way.",
             },
             ::estorno::spec::StatusEntry {
                 wire: "REFUNDED",
                 variant: "Refunded",
                 outcome: ::estorno::Outcome::Refunded,
+                partial: ::core::option::Option::None,
                 doc: "",
             },
             ::estorno::spec::StatusEntry {
                 wire: "CHARGED_BACK",
                 variant: "ChargedBack",
                 outcome: ::estorno::Outcome::Chargeback,
+                partial: ::core::option::Option::None,
                 doc: "",
             },
         ],
     };
     fn outcome(&self) -> ::estorno::Outcome {
         TransferStatus::outcome(self)
+    }
+    fn partial_outcome(&self) -> ::estorno::Outcome {
+        TransferStatus::partial_outcome(self)
     }
 }
 #[automatically_derived]

@@ -392,6 +392,9 @@ impl ::estorno::CancelResponse for Charge {
     fn outcome(&self) -> ::core::option::Option<::estorno::Outcome> {
         ::estorno::__private::StatusField::status_outcome(&self.charge_status)
     }
+    fn partial_outcome(&self) -> ::core::option::Option<::estorno::Outcome> {
+        ::estorno::__private::StatusField::partial_status_outcome(&self.charge_status)
+    }
     fn refunded(&self) -> ::core::option::Option<::estorno::Cents> {
         ::estorno::__private::AmountField::as_cents(&self.refunded_amount)
     }
@@ -520,6 +523,20 @@ impl ChargeStatus {
             Self::Unknown(_) => ::estorno::Outcome::Ambiguous,
         }
     }
+    /// What this status means in the answer to a partial cancellation.
+    pub const fn partial_outcome(&self) -> ::estorno::Outcome {
+        match self {
+            Self::Canceled => ::estorno::Outcome::Voided,
+            Self::Denied => ::estorno::Outcome::Failed,
+            Self::Error => ::estorno::Outcome::Failed,
+            Self::Paid => ::estorno::Outcome::Active,
+            Self::Partial => ::estorno::Outcome::PartiallyRefunded,
+            Self::PreAuthorized => ::estorno::Outcome::Active,
+            Self::Refunded => ::estorno::Outcome::Refunded,
+            Self::Chargeback => ::estorno::Outcome::Chargeback,
+            Self::Unknown(_) => ::estorno::Outcome::Ambiguous,
+        }
+    }
 }
 #[automatically_derived]
 impl ::estorno::DomainStatus for ChargeStatus {
@@ -531,54 +548,65 @@ impl ::estorno::DomainStatus for ChargeStatus {
                 wire: "CANCELED",
                 variant: "Canceled",
                 outcome: ::estorno::Outcome::Voided,
+                partial: ::core::option::Option::None,
                 doc: "Cancelled before capture.",
             },
             ::estorno::spec::StatusEntry {
                 wire: "DENIED",
                 variant: "Denied",
                 outcome: ::estorno::Outcome::Failed,
+                partial: ::core::option::Option::None,
                 doc: "",
             },
             ::estorno::spec::StatusEntry {
                 wire: "ERROR",
                 variant: "Error",
                 outcome: ::estorno::Outcome::Failed,
+                partial: ::core::option::Option::None,
                 doc: "",
             },
             ::estorno::spec::StatusEntry {
                 wire: "PAID",
                 variant: "Paid",
                 outcome: ::estorno::Outcome::Active,
+                partial: ::core::option::Option::None,
                 doc: "",
             },
             ::estorno::spec::StatusEntry {
                 wire: "PARTIAL",
                 variant: "Partial",
                 outcome: ::estorno::Outcome::PartiallyRefunded,
+                partial: ::core::option::Option::None,
                 doc: "Part of the amount was refunded; the rest stands.",
             },
             ::estorno::spec::StatusEntry {
                 wire: "PRE_AUTHORIZED",
                 variant: "PreAuthorized",
                 outcome: ::estorno::Outcome::Active,
+                partial: ::core::option::Option::None,
                 doc: "Authorised, not yet captured.",
             },
             ::estorno::spec::StatusEntry {
                 wire: "REFUNDED",
                 variant: "Refunded",
                 outcome: ::estorno::Outcome::Refunded,
+                partial: ::core::option::Option::None,
                 doc: "",
             },
             ::estorno::spec::StatusEntry {
                 wire: "CHARGEBACK",
                 variant: "Chargeback",
                 outcome: ::estorno::Outcome::Chargeback,
+                partial: ::core::option::Option::None,
                 doc: "",
             },
         ],
     };
     fn outcome(&self) -> ::estorno::Outcome {
         ChargeStatus::outcome(self)
+    }
+    fn partial_outcome(&self) -> ::estorno::Outcome {
+        ChargeStatus::partial_outcome(self)
     }
 }
 #[automatically_derived]
@@ -677,6 +705,22 @@ impl TransactionStatus {
             Self::Unknown(_) => ::estorno::Outcome::Ambiguous,
         }
     }
+    /// What this status means in the answer to a partial cancellation.
+    pub const fn partial_outcome(&self) -> ::estorno::Outcome {
+        match self {
+            Self::Canceled => ::estorno::Outcome::Voided,
+            Self::Chargeback => ::estorno::Outcome::Chargeback,
+            Self::Denied => ::estorno::Outcome::Failed,
+            Self::Error => ::estorno::Outcome::Failed,
+            Self::Expired => ::estorno::Outcome::Voided,
+            Self::Paid => ::estorno::Outcome::Active,
+            Self::PartiallyRefunded => ::estorno::Outcome::PartiallyRefunded,
+            Self::Pending => ::estorno::Outcome::Active,
+            Self::PreAuthorized => ::estorno::Outcome::Active,
+            Self::Refunded => ::estorno::Outcome::Refunded,
+            Self::Unknown(_) => ::estorno::Outcome::Ambiguous,
+        }
+    }
 }
 #[automatically_derived]
 impl ::estorno::DomainStatus for TransactionStatus {
@@ -688,66 +732,79 @@ impl ::estorno::DomainStatus for TransactionStatus {
                 wire: "CANCELED",
                 variant: "Canceled",
                 outcome: ::estorno::Outcome::Voided,
+                partial: ::core::option::Option::None,
                 doc: "",
             },
             ::estorno::spec::StatusEntry {
                 wire: "CHARGEBACK",
                 variant: "Chargeback",
                 outcome: ::estorno::Outcome::Chargeback,
+                partial: ::core::option::Option::None,
                 doc: "",
             },
             ::estorno::spec::StatusEntry {
                 wire: "DENIED",
                 variant: "Denied",
                 outcome: ::estorno::Outcome::Failed,
+                partial: ::core::option::Option::None,
                 doc: "",
             },
             ::estorno::spec::StatusEntry {
                 wire: "ERROR",
                 variant: "Error",
                 outcome: ::estorno::Outcome::Failed,
+                partial: ::core::option::Option::None,
                 doc: "",
             },
             ::estorno::spec::StatusEntry {
                 wire: "EXPIRED",
                 variant: "Expired",
                 outcome: ::estorno::Outcome::Voided,
+                partial: ::core::option::Option::None,
                 doc: "Never paid before it expired.",
             },
             ::estorno::spec::StatusEntry {
                 wire: "PAID",
                 variant: "Paid",
                 outcome: ::estorno::Outcome::Active,
+                partial: ::core::option::Option::None,
                 doc: "",
             },
             ::estorno::spec::StatusEntry {
                 wire: "PARTIALLY_REFUNDED",
                 variant: "PartiallyRefunded",
                 outcome: ::estorno::Outcome::PartiallyRefunded,
+                partial: ::core::option::Option::None,
                 doc: "",
             },
             ::estorno::spec::StatusEntry {
                 wire: "PENDING",
                 variant: "Pending",
                 outcome: ::estorno::Outcome::Active,
+                partial: ::core::option::Option::None,
                 doc: "Awaiting payment.",
             },
             ::estorno::spec::StatusEntry {
                 wire: "PRE_AUTHORIZED",
                 variant: "PreAuthorized",
                 outcome: ::estorno::Outcome::Active,
+                partial: ::core::option::Option::None,
                 doc: "",
             },
             ::estorno::spec::StatusEntry {
                 wire: "REFUNDED",
                 variant: "Refunded",
                 outcome: ::estorno::Outcome::Refunded,
+                partial: ::core::option::Option::None,
                 doc: "",
             },
         ],
     };
     fn outcome(&self) -> ::estorno::Outcome {
         TransactionStatus::outcome(self)
+    }
+    fn partial_outcome(&self) -> ::estorno::Outcome {
+        TransactionStatus::partial_outcome(self)
     }
 }
 #[automatically_derived]

@@ -582,6 +582,9 @@ impl ::estorno::CancelResponse for CancellationResponse {
     fn outcome(&self) -> ::core::option::Option<::estorno::Outcome> {
         ::core::option::Option::None
     }
+    fn partial_outcome(&self) -> ::core::option::Option<::estorno::Outcome> {
+        ::core::option::Option::None
+    }
     fn refunded(&self) -> ::core::option::Option<::estorno::Cents> {
         ::core::option::Option::None
     }
@@ -632,6 +635,9 @@ pub struct RefundResponse {
 #[automatically_derived]
 impl ::estorno::CancelResponse for RefundResponse {
     fn outcome(&self) -> ::core::option::Option<::estorno::Outcome> {
+        ::core::option::Option::None
+    }
+    fn partial_outcome(&self) -> ::core::option::Option<::estorno::Outcome> {
         ::core::option::Option::None
     }
     fn refunded(&self) -> ::core::option::Option<::estorno::Cents> {
@@ -703,6 +709,9 @@ pub struct StatusResponse {
 impl ::estorno::CancelResponse for StatusResponse {
     fn outcome(&self) -> ::core::option::Option<::estorno::Outcome> {
         ::estorno::__private::StatusField::status_outcome(&self.status)
+    }
+    fn partial_outcome(&self) -> ::core::option::Option<::estorno::Outcome> {
+        ::estorno::__private::StatusField::partial_status_outcome(&self.status)
     }
     fn refunded(&self) -> ::core::option::Option<::estorno::Cents> {
         ::estorno::__private::AmountField::as_cents(&self.summary.refunded)
@@ -807,6 +816,20 @@ impl OrderStatus {
             Self::Unknown(_) => ::estorno::Outcome::Ambiguous,
         }
     }
+    /// What this status means in the answer to a partial cancellation.
+    pub const fn partial_outcome(&self) -> ::estorno::Outcome {
+        match self {
+            Self::Created => ::estorno::Outcome::Active,
+            Self::Expired => ::estorno::Outcome::Voided,
+            Self::Analysis => ::estorno::Outcome::Active,
+            Self::Authorized => ::estorno::Outcome::Active,
+            Self::Paid => ::estorno::Outcome::Active,
+            Self::Completed => ::estorno::Outcome::Active,
+            Self::Refunded => ::estorno::Outcome::Refunded,
+            Self::Chargeback => ::estorno::Outcome::Chargeback,
+            Self::Unknown(_) => ::estorno::Outcome::Ambiguous,
+        }
+    }
 }
 #[automatically_derived]
 impl ::estorno::DomainStatus for OrderStatus {
@@ -818,54 +841,65 @@ impl ::estorno::DomainStatus for OrderStatus {
                 wire: "created",
                 variant: "Created",
                 outcome: ::estorno::Outcome::Active,
+                partial: ::core::option::Option::None,
                 doc: "Created and awaiting payment: nothing to refund yet, but a cancellation stops it from being paid (it then expires).",
             },
             ::estorno::spec::StatusEntry {
                 wire: "expired",
                 variant: "Expired",
                 outcome: ::estorno::Outcome::Voided,
+                partial: ::core::option::Option::None,
                 doc: "Never paid before its deadline, or cancelled while unpaid.",
             },
             ::estorno::spec::StatusEntry {
                 wire: "analysis",
                 variant: "Analysis",
                 outcome: ::estorno::Outcome::Active,
+                partial: ::core::option::Option::None,
                 doc: "Paid and under anti-fraud review.",
             },
             ::estorno::spec::StatusEntry {
                 wire: "authorized",
                 variant: "Authorized",
                 outcome: ::estorno::Outcome::Active,
+                partial: ::core::option::Option::None,
                 doc: "Authorised, awaiting capture (newer API).",
             },
             ::estorno::spec::StatusEntry {
                 wire: "paid",
                 variant: "Paid",
                 outcome: ::estorno::Outcome::Active,
+                partial: ::core::option::Option::None,
                 doc: "Paid (captured). Stays `paid` after a partial refund.",
             },
             ::estorno::spec::StatusEntry {
                 wire: "completed",
                 variant: "Completed",
                 outcome: ::estorno::Outcome::Active,
+                partial: ::core::option::Option::None,
                 doc: "Paid, and the money is available to the store.",
             },
             ::estorno::spec::StatusEntry {
                 wire: "refunded",
                 variant: "Refunded",
                 outcome: ::estorno::Outcome::Refunded,
+                partial: ::core::option::Option::None,
                 doc: "Paid and given back in full.",
             },
             ::estorno::spec::StatusEntry {
                 wire: "chargeback",
                 variant: "Chargeback",
                 outcome: ::estorno::Outcome::Chargeback,
+                partial: ::core::option::Option::None,
                 doc: "Paid and disputed by the buyer.",
             },
         ],
     };
     fn outcome(&self) -> ::estorno::Outcome {
         OrderStatus::outcome(self)
+    }
+    fn partial_outcome(&self) -> ::estorno::Outcome {
+        OrderStatus::partial_outcome(self)
     }
 }
 #[automatically_derived]

@@ -495,6 +495,9 @@ impl ::estorno::CancelResponse for Transaction {
     fn outcome(&self) -> ::core::option::Option<::estorno::Outcome> {
         ::estorno::__private::StatusField::status_outcome(&self.status_transacao)
     }
+    fn partial_outcome(&self) -> ::core::option::Option<::estorno::Outcome> {
+        ::estorno::__private::StatusField::partial_status_outcome(&self.status_transacao)
+    }
     fn refunded(&self) -> ::core::option::Option<::estorno::Cents> {
         ::core::option::Option::None
     }
@@ -659,6 +662,34 @@ impl TransactionStatus {
             Self::Unknown(_) => ::estorno::Outcome::Ambiguous,
         }
     }
+    /// What this status means in the answer to a partial cancellation.
+    pub const fn partial_outcome(&self) -> ::estorno::Outcome {
+        match self {
+            Self::PaidAndCaptured => ::estorno::Outcome::Active,
+            Self::PaidNotCaptured => ::estorno::Outcome::Active,
+            Self::NotPaid => ::estorno::Outcome::Failed,
+            Self::InProgress => ::estorno::Outcome::Active,
+            Self::AwaitingPayment => ::estorno::Outcome::Active,
+            Self::AcquirerFailure => ::estorno::Outcome::Failed,
+            Self::Cancelled => ::estorno::Outcome::Refunded,
+            Self::Refunded => ::estorno::Outcome::Refunded,
+            Self::FraudReview => ::estorno::Outcome::Active,
+            Self::RefusedByAntiFraud => ::estorno::Outcome::Failed,
+            Self::AntiFraudFailure => ::estorno::Outcome::Failed,
+            Self::BoletoUnderpaid => ::estorno::Outcome::Active,
+            Self::BoletoOverpaid => ::estorno::Outcome::Active,
+            Self::PartiallyRefunded => ::estorno::Outcome::PartiallyRefunded,
+            Self::RefundNotAuthorised => ::estorno::Outcome::Rejected,
+            Self::RefundFailed => ::estorno::Outcome::Rejected,
+            Self::PartiallyCancelled => ::estorno::Outcome::PartiallyRefunded,
+            Self::Duplicate => ::estorno::Outcome::Failed,
+            Self::AlreadyPaid => ::estorno::Outcome::Failed,
+            Self::AwaitingCancellation => ::estorno::Outcome::Pending,
+            Self::ManualReview => ::estorno::Outcome::Active,
+            Self::ManuallyRefused => ::estorno::Outcome::Failed,
+            Self::Unknown(_) => ::estorno::Outcome::Ambiguous,
+        }
+    }
 }
 #[automatically_derived]
 impl ::estorno::DomainStatus for TransactionStatus {
@@ -670,138 +701,163 @@ impl ::estorno::DomainStatus for TransactionStatus {
                 wire: "1",
                 variant: "PaidAndCaptured",
                 outcome: ::estorno::Outcome::Active,
+                partial: ::core::option::Option::None,
                 doc: "Paid and captured.",
             },
             ::estorno::spec::StatusEntry {
                 wire: "2",
                 variant: "PaidNotCaptured",
                 outcome: ::estorno::Outcome::Active,
+                partial: ::core::option::Option::None,
                 doc: "Paid (authorised), not captured yet.",
             },
             ::estorno::spec::StatusEntry {
                 wire: "3",
                 variant: "NotPaid",
                 outcome: ::estorno::Outcome::Failed,
+                partial: ::core::option::Option::None,
                 doc: "Not paid: the acquirer refused it.",
             },
             ::estorno::spec::StatusEntry {
                 wire: "5",
                 variant: "InProgress",
                 outcome: ::estorno::Outcome::Active,
+                partial: ::core::option::Option::None,
                 doc: "The payment is still being processed.",
             },
             ::estorno::spec::StatusEntry {
                 wire: "8",
                 variant: "AwaitingPayment",
                 outcome: ::estorno::Outcome::Active,
+                partial: ::core::option::Option::None,
                 doc: "Awaiting payment (e.g. a boleto not yet paid).",
             },
             ::estorno::spec::StatusEntry {
                 wire: "9",
                 variant: "AcquirerFailure",
                 outcome: ::estorno::Outcome::Failed,
+                partial: ::core::option::Option::None,
                 doc: "The acquirer failed to process it.",
             },
             ::estorno::spec::StatusEntry {
                 wire: "13",
                 variant: "Cancelled",
                 outcome: ::estorno::Outcome::Refunded,
+                partial: ::core::option::Option::None,
                 doc: "Cancelled in full.",
             },
             ::estorno::spec::StatusEntry {
                 wire: "14",
                 variant: "Refunded",
                 outcome: ::estorno::Outcome::Refunded,
+                partial: ::core::option::Option::None,
                 doc: "Refunded in full.",
             },
             ::estorno::spec::StatusEntry {
                 wire: "15",
                 variant: "FraudReview",
                 outcome: ::estorno::Outcome::Active,
+                partial: ::core::option::Option::None,
                 doc: "Held for fraud review.",
             },
             ::estorno::spec::StatusEntry {
                 wire: "17",
                 variant: "RefusedByAntiFraud",
                 outcome: ::estorno::Outcome::Failed,
+                partial: ::core::option::Option::None,
                 doc: "Refused by the anti-fraud service.",
             },
             ::estorno::spec::StatusEntry {
                 wire: "18",
                 variant: "AntiFraudFailure",
                 outcome: ::estorno::Outcome::Failed,
+                partial: ::core::option::Option::None,
                 doc: "The anti-fraud service failed.",
             },
             ::estorno::spec::StatusEntry {
                 wire: "21",
                 variant: "BoletoUnderpaid",
                 outcome: ::estorno::Outcome::Active,
+                partial: ::core::option::Option::None,
                 doc: "A boleto paid for less than its value.",
             },
             ::estorno::spec::StatusEntry {
                 wire: "22",
                 variant: "BoletoOverpaid",
                 outcome: ::estorno::Outcome::Active,
+                partial: ::core::option::Option::None,
                 doc: "A boleto paid for more than its value.",
             },
             ::estorno::spec::StatusEntry {
                 wire: "23",
                 variant: "PartiallyRefunded",
                 outcome: ::estorno::Outcome::PartiallyRefunded,
+                partial: ::core::option::Option::None,
                 doc: "Part of the value was refunded.",
             },
             ::estorno::spec::StatusEntry {
                 wire: "24",
                 variant: "RefundNotAuthorised",
                 outcome: ::estorno::Outcome::Rejected,
+                partial: ::core::option::Option::None,
                 doc: "The acquirer did not authorise the refund; the payment stands.",
             },
             ::estorno::spec::StatusEntry {
                 wire: "25",
                 variant: "RefundFailed",
                 outcome: ::estorno::Outcome::Rejected,
+                partial: ::core::option::Option::None,
                 doc: "The refund failed; the payment stands.",
             },
             ::estorno::spec::StatusEntry {
                 wire: "27",
                 variant: "PartiallyCancelled",
                 outcome: ::estorno::Outcome::PartiallyRefunded,
+                partial: ::core::option::Option::None,
                 doc: "Part of the value was cancelled.",
             },
             ::estorno::spec::StatusEntry {
                 wire: "30",
                 variant: "Duplicate",
                 outcome: ::estorno::Outcome::Failed,
+                partial: ::core::option::Option::None,
                 doc: "Refused as a duplicate of another transaction.",
             },
             ::estorno::spec::StatusEntry {
                 wire: "31",
                 variant: "AlreadyPaid",
                 outcome: ::estorno::Outcome::Failed,
+                partial: ::core::option::Option::None,
                 doc: "Refused because the order was already paid by another transaction.",
             },
             ::estorno::spec::StatusEntry {
                 wire: "40",
                 variant: "AwaitingCancellation",
                 outcome: ::estorno::Outcome::Pending,
+                partial: ::core::option::Option::None,
                 doc: "A cancellation asked after the day of the sale, waiting for the acquirer to complete it.",
             },
             ::estorno::spec::StatusEntry {
                 wire: "49",
                 variant: "ManualReview",
                 outcome: ::estorno::Outcome::Active,
+                partial: ::core::option::Option::None,
                 doc: "Held for manual review.",
             },
             ::estorno::spec::StatusEntry {
                 wire: "50",
                 variant: "ManuallyRefused",
                 outcome: ::estorno::Outcome::Failed,
+                partial: ::core::option::Option::None,
                 doc: "Refused in manual review.",
             },
         ],
     };
     fn outcome(&self) -> ::estorno::Outcome {
         TransactionStatus::outcome(self)
+    }
+    fn partial_outcome(&self) -> ::estorno::Outcome {
+        TransactionStatus::partial_outcome(self)
     }
 }
 #[automatically_derived]

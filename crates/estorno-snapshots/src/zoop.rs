@@ -516,6 +516,9 @@ impl ::estorno::CancelResponse for Transaction {
     fn outcome(&self) -> ::core::option::Option<::estorno::Outcome> {
         ::estorno::__private::StatusField::status_outcome(&self.status)
     }
+    fn partial_outcome(&self) -> ::core::option::Option<::estorno::Outcome> {
+        ::estorno::__private::StatusField::partial_status_outcome(&self.status)
+    }
     fn refunded(&self) -> ::core::option::Option<::estorno::Cents> {
         match (
             ::estorno::__private::AmountField::as_cents(&self.original_amount),
@@ -644,6 +647,20 @@ impl TransactionStatus {
             Self::Unknown(_) => ::estorno::Outcome::Ambiguous,
         }
     }
+    /// What this status means in the answer to a partial cancellation.
+    pub const fn partial_outcome(&self) -> ::estorno::Outcome {
+        match self {
+            Self::Succeeded => ::estorno::Outcome::Active,
+            Self::PreAuthorized => ::estorno::Outcome::Active,
+            Self::Canceled => ::estorno::Outcome::Refunded,
+            Self::Refunded => ::estorno::Outcome::Refunded,
+            Self::Reversed => ::estorno::Outcome::Voided,
+            Self::Failed => ::estorno::Outcome::Failed,
+            Self::Pending => ::estorno::Outcome::Pending,
+            Self::New => ::estorno::Outcome::Pending,
+            Self::Unknown(_) => ::estorno::Outcome::Ambiguous,
+        }
+    }
 }
 #[automatically_derived]
 impl ::estorno::DomainStatus for TransactionStatus {
@@ -655,54 +672,65 @@ impl ::estorno::DomainStatus for TransactionStatus {
                 wire: "succeeded",
                 variant: "Succeeded",
                 outcome: ::estorno::Outcome::Active,
+                partial: ::core::option::Option::None,
                 doc: "Paid and standing; after a partial void it stays `succeeded` with `amount` reduced, which the unified API reads as partially refunded.",
             },
             ::estorno::spec::StatusEntry {
                 wire: "pre_authorized",
                 variant: "PreAuthorized",
                 outcome: ::estorno::Outcome::Active,
+                partial: ::core::option::Option::None,
                 doc: "Authorised, not captured yet; it can only be voided in full.",
             },
             ::estorno::spec::StatusEntry {
                 wire: "canceled",
                 variant: "Canceled",
                 outcome: ::estorno::Outcome::Refunded,
+                partial: ::core::option::Option::None,
                 doc: "Voided in full: for a card sale the issuer credits the buyer's invoice, so the money went back; `amount` is zero by then.",
             },
             ::estorno::spec::StatusEntry {
                 wire: "refunded",
                 variant: "Refunded",
                 outcome: ::estorno::Outcome::Refunded,
+                partial: ::core::option::Option::None,
                 doc: "Refunded in full.",
             },
             ::estorno::spec::StatusEntry {
                 wire: "reversed",
                 variant: "Reversed",
                 outcome: ::estorno::Outcome::Voided,
+                partial: ::core::option::Option::None,
                 doc: "The authorisation was undone by the acquirer; no money moved.",
             },
             ::estorno::spec::StatusEntry {
                 wire: "failed",
                 variant: "Failed",
                 outcome: ::estorno::Outcome::Failed,
+                partial: ::core::option::Option::None,
                 doc: "The payment was declined; there is nothing to cancel.",
             },
             ::estorno::spec::StatusEntry {
                 wire: "pending",
                 variant: "Pending",
                 outcome: ::estorno::Outcome::Pending,
+                partial: ::core::option::Option::None,
                 doc: "Still being processed; its fate is open, so look again later.",
             },
             ::estorno::spec::StatusEntry {
                 wire: "new",
                 variant: "New",
                 outcome: ::estorno::Outcome::Pending,
+                partial: ::core::option::Option::None,
                 doc: "Created but not completed yet.",
             },
         ],
     };
     fn outcome(&self) -> ::estorno::Outcome {
         TransactionStatus::outcome(self)
+    }
+    fn partial_outcome(&self) -> ::estorno::Outcome {
+        TransactionStatus::partial_outcome(self)
     }
 }
 #[automatically_derived]

@@ -155,11 +155,14 @@ fn provider_section(out: &mut String, spec: &Spec) {
                 WireKind::Text => format!("`\"{}\"`", variant.wire),
                 WireKind::Code => format!("`{}`", variant.wire),
             };
+            let outcome = match &variant.partial {
+                Some(partial) => format!("{} (after a partial: {partial})", variant.outcome),
+                None => variant.outcome.to_string(),
+            };
             let _ = writeln!(
                 out,
-                "| {value} | `{}` | {} | {} |",
+                "| {value} | `{}` | {outcome} | {} |",
                 variant.ident,
-                variant.outcome,
                 cell(&first_paragraph(&variant.docs))
             );
         }

@@ -78,11 +78,24 @@ fn outcome_table(specs: &[Spec]) -> String {
                 .statuses
                 .iter()
                 .filter_map(|status| {
+                    // A value that reads differently in the answer to a partial cancellation
+                    // is listed under both, marked.
                     let values: Vec<String> = status
                         .variants
                         .iter()
-                        .filter(|variant| variant.outcome == outcome)
-                        .map(|variant| format!("`{}`", variant.wire))
+                        .filter_map(|variant| {
+                            let partial = variant.partial.as_ref();
+                            if variant.outcome == outcome {
+                                Some(match partial {
+                                    Some(_) => format!("`{}` (total)", variant.wire),
+                                    None => format!("`{}`", variant.wire),
+                                })
+                            } else if partial.is_some_and(|partial| partial == outcome) {
+                                Some(format!("`{}` (partial)", variant.wire))
+                            } else {
+                                None
+                            }
+                        })
                         .collect();
                     if values.is_empty() {
                         None

@@ -42,6 +42,7 @@ pub(crate) fn status_enum(cx: &Ctxt, args: TokenStream, item: &ItemEnum) -> Opti
             );
         }
         let mut mapping = None;
+        let mut unreadable = false;
         for attr in &variant.attrs {
             if attr.path().is_ident("doc") {
                 continue;
@@ -56,10 +57,17 @@ pub(crate) fn status_enum(cx: &Ctxt, args: TokenStream, item: &ItemEnum) -> Opti
             match attr.parse_args_with(status_value) {
                 Ok(parsed) if mapping.is_none() => mapping = Some(parsed),
                 Ok(_) => cx.error_spanned_by(attr, "a variant has one `#[status(...)]`"),
-                Err(error) => cx.syn_error(error),
+                Err(error) => {
+                    unreadable = true;
+                    cx.syn_error(error);
+                }
             }
         }
-        let Some((wire, kind, wire_span, outcome)) = mapping else {
+        let Some((wire, kind, wire_span, outcome, partial)) = mapping else {
+            if unreadable {
+                // Its `#[status(...)]` was reported already; it is not missing.
+                continue;
+            }
             cx.error_spanned_by(
                 &variant.ident,
                 format!(
@@ -78,13 +86,23 @@ pub(crate) fn status_enum(cx: &Ctxt, args: TokenStream, item: &ItemEnum) -> Opti
             ),
             Some(_) => {}
         }
-        if !OUTCOMES.contains(&outcome.to_string().as_str()) {
+        for outcome in std::iter::once(&outcome).chain(partial.as_ref()) {
+            if !OUTCOMES.contains(&outcome.to_string().as_str()) {
+                cx.error_spanned_by(
+                    outcome,
+                    format!(
+                        "unknown outcome `{outcome}`; expected one of {}",
+                        outcome_list()
+                    ),
+                );
+            }
+        }
+        if let Some(partial) = &partial
+            && partial == &outcome
+        {
             cx.error_spanned_by(
-                &outcome,
-                format!(
-                    "unknown outcome `{outcome}`; expected one of {}",
-                    outcome_list()
-                ),
+                partial,
+                format!("`partial = {partial}` repeats the outcome; leave it out"),
             );
         }
         if variants
@@ -101,6 +119,7 @@ pub(crate) fn status_enum(cx: &Ctxt, args: TokenStream, item: &ItemEnum) -> Opti
             docs: docs(&variant.attrs),
             wire,
             outcome,
+            partial,
         });
     }
     if item.variants.is_empty() {
@@ -122,8 +141,8 @@ pub(crate) fn status_enum(cx: &Ctxt, args: TokenStream, item: &ItemEnum) -> Opti
     })
 }
 
-/// `"PAID" => Active` or `13 => Voided`.
-fn status_value(input: ParseStream) -> syn::Result<(String, WireKind, Span, Ident)> {
+/// `"PAID" => Active`, `13 => Voided`, or `"approved" => Refunded, partial = PartiallyRefunded`.
+fn status_value(input: ParseStream) -> syn::Result<(String, WireKind, Span, Ident, Option<Ident>)> {
     let lookahead = input.lookahead1();
     let (wire, kind, span) = if lookahead.peek(LitStr) {
         let text: LitStr = input.parse()?;
@@ -137,7 +156,22 @@ fn status_value(input: ParseStream) -> syn::Result<(String, WireKind, Span, Iden
     };
     input.parse::<Token![=>]>()?;
     let outcome: Ident = input.parse()?;
-    Ok((wire, kind, span, outcome))
+    let mut partial = None;
+    if !input.is_empty() {
+        input.parse::<Token![,]>()?;
+        if !input.is_empty() {
+            let key: Ident = input.parse()?;
+            if key != "partial" {
+                return Err(syn::Error::new_spanned(
+                    key,
+                    "expected `partial = Outcome`: what the value means in the answer to a partial cancellation",
+                ));
+            }
+            input.parse::<Token![=]>()?;
+            partial = Some(input.parse()?);
+        }
+    }
+    Ok((wire, kind, span, outcome, partial))
 }
 
 fn outcome_list() -> String {

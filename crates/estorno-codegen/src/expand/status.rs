@@ -28,17 +28,29 @@ pub(crate) fn status_enum(status: &StatusEnum) -> TokenStream {
         quote_spanned!(outcome.span()=> ::estorno::Outcome::#outcome)
     });
     let outcomes: Vec<TokenStream> = outcomes.collect();
+    let partial_outcomes: Vec<TokenStream> = variants
+        .iter()
+        .map(|variant| {
+            let outcome = variant.partial.as_ref().unwrap_or(&variant.outcome);
+            quote_spanned!(outcome.span()=> ::estorno::Outcome::#outcome)
+        })
+        .collect();
     let name = ident.to_string();
     let doc = first_paragraph(docs);
     let entries = variants.iter().zip(&outcomes).map(|(variant, outcome)| {
         let wire = &variant.wire;
         let name = variant.ident.to_string();
         let doc = first_paragraph(&variant.docs);
+        let partial = match &variant.partial {
+            Some(partial) => quote!(::core::option::Option::Some(::estorno::Outcome::#partial)),
+            None => quote!(::core::option::Option::None),
+        };
         quote! {
             ::estorno::spec::StatusEntry {
                 wire: #wire,
                 variant: #name,
                 outcome: #outcome,
+                partial: #partial,
                 doc: #doc,
             }
         }
@@ -141,6 +153,14 @@ pub(crate) fn status_enum(status: &StatusEnum) -> TokenStream {
                     Self::Unknown(_) => ::estorno::Outcome::Ambiguous,
                 }
             }
+
+            /// What this status means in the answer to a partial cancellation.
+            pub const fn partial_outcome(&self) -> ::estorno::Outcome {
+                match self {
+                    #(Self::#variant_idents => #partial_outcomes,)*
+                    Self::Unknown(_) => ::estorno::Outcome::Ambiguous,
+                }
+            }
         }
 
         #[automatically_derived]
@@ -153,6 +173,10 @@ pub(crate) fn status_enum(status: &StatusEnum) -> TokenStream {
 
             fn outcome(&self) -> ::estorno::Outcome {
                 #ident::outcome(self)
+            }
+
+            fn partial_outcome(&self) -> ::estorno::Outcome {
+                #ident::partial_outcome(self)
             }
         }
 

@@ -10,17 +10,26 @@ use crate::wire::{DateParts, Timestamp};
 #[doc(hidden)]
 pub trait StatusField {
     fn status_outcome(&self) -> Option<Outcome>;
+    fn partial_status_outcome(&self) -> Option<Outcome>;
 }
 
 impl<T: DomainStatus> StatusField for T {
     fn status_outcome(&self) -> Option<Outcome> {
         Some(self.outcome())
     }
+
+    fn partial_status_outcome(&self) -> Option<Outcome> {
+        Some(self.partial_outcome())
+    }
 }
 
 impl<T: DomainStatus> StatusField for Option<T> {
     fn status_outcome(&self) -> Option<Outcome> {
         self.as_ref().map(DomainStatus::outcome)
+    }
+
+    fn partial_status_outcome(&self) -> Option<Outcome> {
+        self.as_ref().map(DomainStatus::partial_outcome)
     }
 }
 

@@ -166,7 +166,7 @@ pub(super) async fn run_cancel<T: CancelOps + ?Sized>(
             ops.total(&sent, remaining).await
         }
     };
-    let observed = match result {
+    let mut observed = match result {
         Ok(observed) => observed,
         Err(Failure::Rejected(reason)) => {
             let mut rejected = Cancellation::new(slug, &sent, Outcome::Rejected);
@@ -206,7 +206,11 @@ pub(super) async fn run_cancel<T: CancelOps + ?Sized>(
     };
 
     // From here on the provider accepted the cancellation: whatever follows, it is never
-    // "not sent".
+    // "not sent". The answer to a partial reads as one (an "approved" that means "this part
+    // went back"); its amounts, where it states them, still decide below.
+    if partial.is_some() {
+        observed.outcome = observed.partial_outcome;
+    }
     let stated = refine(observed.outcome, observed.refunded, observed.remaining);
     let mut after = snapshot(ops.spec(), &sent, observed);
     after.requested = requested;

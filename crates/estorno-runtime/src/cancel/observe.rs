@@ -18,6 +18,11 @@ use crate::wire::DateParts;
 pub trait CancelResponse: fmt::Debug + Send + Sync + 'static {
     /// The outcome the response states, if it states one.
     fn outcome(&self) -> Option<Outcome>;
+    /// The outcome it states as the answer to a partial cancellation: the same, except for
+    /// status values declared `partial = ...`.
+    fn partial_outcome(&self) -> Option<Outcome> {
+        self.outcome()
+    }
     /// Everything refunded so far.
     fn refunded(&self) -> Option<Cents>;
     /// What remains.
@@ -60,6 +65,8 @@ impl Rejection for Infallible {
 #[doc(hidden)]
 pub struct Observed {
     pub(super) outcome: Option<Outcome>,
+    /// The outcome as the answer to a partial cancellation.
+    pub(super) partial_outcome: Option<Outcome>,
     pub(super) refunded: Option<Cents>,
     pub(super) remaining: Option<Cents>,
     pub(super) amount: Option<Cents>,
@@ -139,6 +146,7 @@ where
             let response = Arc::new(response);
             Ok(Observed {
                 outcome: response.outcome(),
+                partial_outcome: response.partial_outcome(),
                 refunded: response.refunded(),
                 remaining: response.remaining(),
                 amount: response.amount(),
