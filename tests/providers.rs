@@ -6,6 +6,9 @@
 #[path = "../providers/liquido/tests/fixtures.rs"]
 mod liquido;
 
+#[path = "../providers/mercado-pago/tests/fixtures.rs"]
+mod mercado_pago;
+
 #[path = "../providers/picpay-checkout/tests/fixtures.rs"]
 mod picpay_checkout;
 

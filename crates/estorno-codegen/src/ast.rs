@@ -339,6 +339,8 @@ pub struct KeyDecl {
 pub enum KeyKept {
     Hours(u32),
     Permanent,
+    /// The provider honours the key but does not say for how long.
+    Undocumented,
 }
 
 /// The form of generated keys, chosen from the key parameter's rule.

@@ -65,6 +65,7 @@ mod kw {
     syn::custom_keyword!(days);
     syn::custom_keyword!(kept_hours);
     syn::custom_keyword!(permanent);
+    syn::custom_keyword!(kept_undocumented);
     syn::custom_keyword!(unverified);
     syn::custom_keyword!(conflict);
 }

@@ -645,6 +645,7 @@ pub(crate) fn key_spec(endpoint: &Endpoint) -> Option<TokenStream> {
 pub(crate) fn key_retention(kept: Option<KeyKept>) -> TokenStream {
     match kept {
         Some(KeyKept::Permanent) => quote!(::estorno::spec::KeyRetention::Permanent),
+        Some(KeyKept::Undocumented) => quote!(::estorno::spec::KeyRetention::Undocumented),
         Some(KeyKept::Hours(hours)) => {
             let seconds = Literal::u64_unsuffixed(u64::from(hours) * 3_600);
             quote!(::estorno::spec::KeyRetention::For(::core::time::Duration::from_secs(#seconds)))

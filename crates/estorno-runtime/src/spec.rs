@@ -197,6 +197,9 @@ pub enum KeyRetention {
     /// For as long as the request's effect exists: the key names it (Efí's devolução id in
     /// the path).
     Permanent,
+    /// For a time the provider does not document (Mercado Pago). The key still makes the
+    /// retries of one call safe, seconds apart; it never proves a later resend safe.
+    Undocumented,
 }
 
 impl KeyRetention {
@@ -205,6 +208,7 @@ impl KeyRetention {
         match self {
             KeyRetention::For(kept) => age < kept,
             KeyRetention::Permanent => true,
+            KeyRetention::Undocumented => false,
         }
     }
 }
@@ -429,6 +433,7 @@ impl ResendProof {
         match self {
             ResendProof::Unproven => "no proof: an unknown outcome stays unresolved until a look-up shows it; resending is an operator's decision".to_owned(),
             ResendProof::Key(KeyRetention::Permanent) => "idempotency key: resent with the same key, which the provider never forgets".to_owned(),
+            ResendProof::Key(KeyRetention::Undocumented) => "idempotency key, kept for a time the provider does not document: retries of one call reuse it; an unknown outcome stays unresolved, and an operator's resend reuses the key".to_owned(),
             ResendProof::Key(KeyRetention::For(kept)) => format!(
                 "idempotency key: resent with the same key while the provider keeps it ({}); after that, an operator's decision",
                 describe_duration(kept)

@@ -4,6 +4,9 @@
 #[cfg(feature = "liquido")]
 pub use estorno_liquido as liquido;
 
+#[cfg(feature = "mercado-pago")]
+pub use estorno_mercado_pago as mercado_pago;
+
 #[cfg(feature = "picpay-checkout")]
 pub use estorno_picpay_checkout as picpay_checkout;
 

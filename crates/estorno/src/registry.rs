@@ -23,6 +23,8 @@ pub struct Entry {
 pub enum AnyClient {
     #[cfg(feature = "liquido")]
     Liquido(crate::liquido::Client),
+    #[cfg(feature = "mercado-pago")]
+    MercadoPago(crate::mercado_pago::Client),
     #[cfg(feature = "picpay-checkout")]
     PicPayCheckout(crate::picpay_checkout::Client),
     #[cfg(feature = "picpay-ecommerce")]
@@ -39,6 +41,8 @@ impl AnyClient {
         match *self {
             #[cfg(feature = "liquido")]
             AnyClient::Liquido(_) => &crate::liquido::SPEC,
+            #[cfg(feature = "mercado-pago")]
+            AnyClient::MercadoPago(_) => &crate::mercado_pago::SPEC,
             #[cfg(feature = "picpay-checkout")]
             AnyClient::PicPayCheckout(_) => &crate::picpay_checkout::SPEC,
             #[cfg(feature = "picpay-ecommerce")]
@@ -54,6 +58,8 @@ impl AnyClient {
         match *self {
             #[cfg(feature = "liquido")]
             AnyClient::Liquido(ref client) => client,
+            #[cfg(feature = "mercado-pago")]
+            AnyClient::MercadoPago(ref client) => client,
             #[cfg(feature = "picpay-checkout")]
             AnyClient::PicPayCheckout(ref client) => client,
             #[cfg(feature = "picpay-ecommerce")]
@@ -73,6 +79,12 @@ pub const ENTRIES: &[Entry] = &[
         spec: &crate::liquido::SPEC,
         credential_fields: credential_fields::<crate::liquido::Client>(),
         build: |config| config.build().map(AnyClient::Liquido),
+    },
+    #[cfg(feature = "mercado-pago")]
+    Entry {
+        spec: &crate::mercado_pago::SPEC,
+        credential_fields: credential_fields::<crate::mercado_pago::Client>(),
+        build: |config| config.build().map(AnyClient::MercadoPago),
     },
     #[cfg(feature = "picpay-checkout")]
     Entry {

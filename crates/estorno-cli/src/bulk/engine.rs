@@ -562,6 +562,7 @@ fn keyed_resend(
 fn kept_text(kept: KeyRetention) -> String {
     match kept {
         KeyRetention::Permanent => String::from("for good"),
+        KeyRetention::Undocumented => String::from("for a time it does not document"),
         KeyRetention::For(duration) => format!("for {}", super::humanize(duration)),
     }
 }

@@ -10,9 +10,10 @@ use super::{http_status, kw};
 use crate::ast::{KeyDecl, KeyKept};
 
 /// What a contributor must say about a key the provider's documentation confirms.
-const KEPT_NEEDED: &str = "say how long the provider keeps the key: `kept_hours = 24`, or \
-     `permanent` when the key names what the request creates; mark it `unverified` when the \
-     provider's documentation does not confirm the key";
+const KEPT_NEEDED: &str = "say how long the provider keeps the key: `kept_hours = 24`, \
+     `permanent` when the key names what the request creates, or `kept_undocumented` when the \
+     provider does not say; mark it `unverified` when the provider's documentation does not \
+     confirm the key";
 
 /// `#[idempotency_key(kept_hours = 24)]`, `#[idempotency_key(permanent, conflict = 409)]` or
 /// `#[idempotency_key(unverified)]`.
@@ -50,6 +51,12 @@ pub(super) fn key_decl(attr: &Attribute) -> syn::Result<KeyDecl> {
                     return Err(syn::Error::new(keyword.span, "the key's retention is already declared"));
                 }
                 decl.kept = Some(KeyKept::Permanent);
+            } else if lookahead.peek(kw::kept_undocumented) {
+                let keyword = input.parse::<kw::kept_undocumented>()?;
+                if decl.kept.is_some() {
+                    return Err(syn::Error::new(keyword.span, "the key's retention is already declared"));
+                }
+                decl.kept = Some(KeyKept::Undocumented);
             } else if lookahead.peek(kw::unverified) {
                 input.parse::<kw::unverified>()?;
                 decl.verified = false;
