@@ -243,6 +243,7 @@ pub fn sandbox_credentials(slug: &str) -> Option<&'static [(&'static str, &'stat
             ("api_key", credentials::LIQUIDO_API_KEY),
         ],
         "zoop" => &[("api_key", credentials::ZOOP_API_KEY)],
+        "mercado-pago" => &[("token", credentials::MERCADO_PAGO_ACCESS_TOKEN)],
         _ => return None,
     })
 }

@@ -9,7 +9,7 @@
 
 use estorno_sandbox::{DemoPayment, demo_payments};
 
-/// The file's columns: the three every file has, then the provider fields the five providers
+/// The file's columns: the three every file has, then the provider fields the providers
 /// take (PicPay E-commerce `authorizationId`, Yapay `codigoEstabelecimento`, Zoop
 /// `marketplace_id` and `on_behalf_of`).
 pub const COLUMNS: [&str; 7] = [
@@ -26,12 +26,13 @@ pub const COLUMNS: [&str; 7] = [
 pub const PER_PROVIDER: usize = 48;
 
 /// The providers in the order the file lists them.
-const PROVIDERS: [&str; 5] = [
+const PROVIDERS: [&str; 6] = [
     "picpay-checkout",
     "picpay-ecommerce",
     "yapay",
     "liquido",
     "zoop",
+    "mercado-pago",
 ];
 
 fn fields(payment: &DemoPayment, amount: Option<i64>) -> [String; 7] {

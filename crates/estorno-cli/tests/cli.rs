@@ -673,7 +673,11 @@ fn sandbox_serve_prints_each_base_url_and_serves_them() {
         .strip_prefix("estorno sandbox listening on ")
         .unwrap_or_else(|| panic!("{first}"))
         .to_owned();
-    let listed: Vec<String> = lines.by_ref().take(5).map(Result::unwrap).collect();
+    let listed: Vec<String> = lines
+        .by_ref()
+        .take(estorno_sandbox::Provider::ALL.len())
+        .map(Result::unwrap)
+        .collect();
     for provider in estorno_sandbox::Provider::ALL {
         let slug = provider.slug();
         assert!(

@@ -27,13 +27,14 @@ fn the_example_file_matches_the_sandbox_demo_payments() {
         path.display()
     );
     let rows = generated.lines().count() - 1;
-    assert!((250..=350).contains(&rows), "{rows} rows");
+    assert!((300..=420).contains(&rows), "{rows} rows");
     for provider in [
         "picpay-checkout",
         "picpay-ecommerce",
         "yapay",
         "liquido",
         "zoop",
+        "mercado-pago",
     ] {
         assert!(generated.contains(&format!("\n{provider},")), "{provider}");
     }
@@ -69,7 +70,7 @@ fn the_readme_command_refunds_the_example_against_the_embedded_sandbox() {
         );
     }
     assert!(
-        stdout.contains("\ninvalid                   9 "),
+        stdout.contains("\ninvalid                  11 "),
         "{stdout}"
     );
     assert!(
@@ -80,7 +81,7 @@ fn the_readme_command_refunds_the_example_against_the_embedded_sandbox() {
     let report = std::fs::read_to_string(dir.path().join("refunds.csv.report.csv")).unwrap();
     assert_eq!(
         report.lines().take_while(|line| !line.is_empty()).count(),
-        304
+        370
     );
 
     // Again: the journal is complete, nothing is sent, the same report is printed.

@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 
 use crate::ledger::{EffectKind, Ledger};
 use crate::provider::Provider;
+use crate::wire::Reply;
 
 /// One payment at one provider.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -280,10 +281,11 @@ impl Partial {
     }
 }
 
-/// Every provider's accounts, by provider and id.
+/// Every provider's accounts, by provider and id, and the idempotency keys they have seen.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Book {
     accounts: BTreeMap<(Provider, String), Account>,
+    keys: BTreeMap<(Provider, String), Reply>,
 }
 
 impl Book {
@@ -299,6 +301,19 @@ impl Book {
 
     pub(crate) fn get_mut(&mut self, provider: Provider, id: &str) -> Option<&mut Account> {
         self.accounts.get_mut(&(provider, id.to_owned()))
+    }
+
+    /// The answer the first request with idempotency `key` got, for a provider that answers a
+    /// repeated key with it instead of acting again.
+    pub(crate) fn remembered(&self, provider: Provider, key: &str) -> Option<&Reply> {
+        self.keys.get(&(provider, key.to_owned()))
+    }
+
+    /// Keeps the answer to the first request with `key`.
+    pub(crate) fn remember(&mut self, provider: Provider, key: &str, reply: &Reply) {
+        self.keys
+            .entry((provider, key.to_owned()))
+            .or_insert_with(|| reply.clone());
     }
 
     /// One provider's accounts, by id.

@@ -24,3 +24,6 @@ pub const LIQUIDO_API_KEY: &str = "sandbox-liquido-api-key";
 
 /// Zoop API key, sent as the HTTP Basic user name with an empty password.
 pub const ZOOP_API_KEY: &str = "zpk_test_sandbox";
+
+/// Mercado Pago access token (a test token, as `TEST-…` tokens select test mode).
+pub const MERCADO_PAGO_ACCESS_TOKEN: &str = "TEST-sandbox-mercado-pago-token";

@@ -1,4 +1,4 @@
-//! A stateful HTTP simulator of the five providers estorno cancels and refunds at, written from
+//! A stateful HTTP simulator of the providers estorno cancels and refunds at, written from
 //! their documentation (PROVIDERS.md and the seed documents), not from estorno's clients.
 //!
 //! One listener serves every provider under its slug; a client's base URL is that prefix plus
@@ -11,6 +11,7 @@
 //! | PicPay Checkout | `{url}/picpay-checkout/api/v1` | `POST /oauth2/token`, `POST /charge/{merchantChargeId}/refund`, `GET /charge/{merchantChargeId}` |
 //! | Liquido | `{url}/liquido`, tokens at `{url}/liquido-auth/oauth2/token` | `POST /v1/payments/charges/cancel/{idempotencyKey}`, `GET /v1/payments/charges/{idempotencyKey}` |
 //! | Zoop | `{url}/zoop/v1` | `POST /marketplaces/{marketplace_id}/transactions/{transaction_id}/void`, `GET /marketplaces/{marketplace_id}/transactions/{transaction_id}` |
+//! | Mercado Pago | `{url}/mercado-pago` | `POST /v1/payments/{id}/refunds`, `PUT /v1/payments/{id}`, `GET /v1/payments/{id}` |
 //!
 //! Each provider checks its own credentials ([`credentials`]), names its own states, and answers
 //! the documented bodies, including the rejections (over-refund, already refunded, wrong
@@ -63,6 +64,7 @@ mod fault;
 mod json;
 mod ledger;
 pub mod liquido;
+pub mod mercado_pago;
 mod money;
 mod payment;
 pub mod picpay_checkout;
@@ -90,7 +92,7 @@ pub use fault::{ANY, Fault, FaultKind, FaultPlan, HOLD};
 pub use ledger::{EffectKind, LedgerEntry, RequestCount};
 pub use payment::{DemoPayment, Payment};
 pub use provider::Provider;
-pub use seed::{DEMO_PER_PROVIDER, YAPAY_FIRST_NUMBER, demo_payments};
+pub use seed::{DEMO_PER_PROVIDER, MERCADO_PAGO_FIRST_ID, YAPAY_FIRST_NUMBER, demo_payments};
 
 use server::Shared;
 use state::State;

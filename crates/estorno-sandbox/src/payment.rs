@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::book::Account;
-use crate::{liquido, picpay_checkout, picpay_ecommerce, yapay, zoop};
+use crate::{liquido, mercado_pago, picpay_checkout, picpay_ecommerce, yapay, zoop};
 
 /// A payment to insert into the sandbox, in its provider's own terms.
 ///
@@ -25,6 +25,14 @@ pub enum Payment {
     Liquido(liquido::Charge),
     #[serde(rename = "zoop")]
     Zoop(zoop::Transaction),
+    #[serde(rename = "mercado-pago")]
+    MercadoPago(mercado_pago::Payment),
+}
+
+impl From<mercado_pago::Payment> for Payment {
+    fn from(payment: mercado_pago::Payment) -> Self {
+        Payment::MercadoPago(payment)
+    }
 }
 
 impl From<picpay_ecommerce::Order> for Payment {
@@ -98,6 +106,7 @@ impl Payment {
             Payment::PicPayCheckout(charge) => picpay_checkout::account(charge, created_at),
             Payment::Liquido(charge) => liquido::account(charge, created_at),
             Payment::Zoop(transaction) => zoop::account(transaction, created_at),
+            Payment::MercadoPago(payment) => mercado_pago::account(payment, created_at),
         }
     }
 
@@ -109,6 +118,7 @@ impl Payment {
             Payment::PicPayCheckout(_) => picpay_checkout::SLUG,
             Payment::Liquido(_) => liquido::SLUG,
             Payment::Zoop(_) => zoop::SLUG,
+            Payment::MercadoPago(_) => mercado_pago::SLUG,
         }
     }
 
@@ -161,6 +171,12 @@ impl Payment {
                 charge.amount_cents,
                 charge.refundable(),
                 charge.transfer_status.clone(),
+            ),
+            Payment::MercadoPago(payment) => base(
+                payment.id.to_string(),
+                payment.amount_cents,
+                payment.refundable(),
+                payment.status.clone(),
             ),
             Payment::Zoop(tx) => DemoPayment {
                 marketplace_id: Some(tx.marketplace_id.clone()),

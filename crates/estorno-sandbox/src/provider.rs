@@ -1,4 +1,4 @@
-//! The five simulated providers, where each lives on the sandbox's single port, and what their
+//! The simulated providers, where each lives on the sandbox's single port, and what their
 //! handlers share: the routing result, the effect context and the OAuth token store.
 
 use std::collections::HashMap;
@@ -20,16 +20,19 @@ pub enum Provider {
     Liquido,
     /// Zoop marketplace card API (HTTP Basic, API key as user, empty password).
     Zoop,
+    /// Mercado Pago payments API (Bearer access token, required idempotency keys).
+    MercadoPago,
 }
 
 impl Provider {
     /// Every provider, in a fixed order.
-    pub const ALL: [Provider; 5] = [
+    pub const ALL: [Provider; 6] = [
         Provider::PicPayEcommerce,
         Provider::Yapay,
         Provider::PicPayCheckout,
         Provider::Liquido,
         Provider::Zoop,
+        Provider::MercadoPago,
     ];
 
     /// The slug: the provider's name in URLs, the ledger, fault rules and the control API.
@@ -40,6 +43,7 @@ impl Provider {
             Provider::PicPayCheckout => "picpay-checkout",
             Provider::Liquido => "liquido",
             Provider::Zoop => "zoop",
+            Provider::MercadoPago => "mercado-pago",
         }
     }
 
@@ -59,6 +63,7 @@ impl Provider {
             Provider::PicPayCheckout => "/api/v1",
             Provider::Liquido => "",
             Provider::Zoop => "/v1",
+            Provider::MercadoPago => "",
         }
     }
 }

@@ -8,19 +8,23 @@
 //! - Yapay: establishment `1000000000000`, `numeroTransacao` 100001 … 100400;
 //! - PicPay Checkout: `merchantChargeId` `demo-charge-n`;
 //! - Liquido: `idempotencyKey` `demo-pix-n`;
-//! - Zoop: marketplace `demo-marketplace`, seller `demo-seller`, transaction `demo-txn-n`.
+//! - Zoop: marketplace `demo-marketplace`, seller `demo-seller`, transaction `demo-txn-n`;
+//! - Mercado Pago: payment [`MERCADO_PAGO_FIRST_ID`] + n − 1 (1234500001 … 1234500400).
 //!
 //! Which state a payment gets depends on n mod 20, so every block of twenty has the same mix.
 
 use crate::payment::{DemoPayment, Payment};
 use crate::wire::stable_hash;
-use crate::{liquido, picpay_checkout, picpay_ecommerce, yapay, zoop};
+use crate::{liquido, mercado_pago, picpay_checkout, picpay_ecommerce, yapay, zoop};
 
 /// How many demo payments each provider gets.
 pub const DEMO_PER_PROVIDER: usize = 400;
 
 /// First seeded Yapay `numeroTransacao`.
 pub const YAPAY_FIRST_NUMBER: u64 = 100_001;
+
+/// First seeded Mercado Pago payment id.
+pub const MERCADO_PAGO_FIRST_ID: u64 = 1_234_500_001;
 
 /// When the demo payments were made: 2024-05-02 10:00 in Brasília (13:00 UTC).
 pub(crate) const BASE_TIME: i64 = 1_714_654_800;
@@ -44,7 +48,7 @@ fn amount(provider: &str, n: usize) -> i64 {
 
 /// The demo payments, in the order they are seeded.
 pub(crate) fn demo() -> Vec<Payment> {
-    let mut payments = Vec::with_capacity(DEMO_PER_PROVIDER * 5);
+    let mut payments = Vec::with_capacity(DEMO_PER_PROVIDER * 6);
     for n in 1..=DEMO_PER_PROVIDER {
         payments.push(picpay_ecommerce_order(n).into());
     }
@@ -60,7 +64,35 @@ pub(crate) fn demo() -> Vec<Payment> {
     for n in 1..=DEMO_PER_PROVIDER {
         payments.push(zoop_transaction(n).into());
     }
+    for n in 1..=DEMO_PER_PROVIDER {
+        payments.push(mercado_pago_payment(n).into());
+    }
     payments
+}
+
+fn mercado_pago_payment(n: usize) -> mercado_pago::Payment {
+    let amount = amount(mercado_pago::SLUG, n);
+    let payment = mercado_pago::Payment::approved(MERCADO_PAGO_FIRST_ID + n as u64 - 1, amount);
+    match n % 20 {
+        0..=11 => payment,
+        12 => mercado_pago::Payment {
+            payment_method_id: String::from("visa"),
+            ..payment
+        },
+        13 => mercado_pago::Payment {
+            refunded_cents: amount / 4,
+            ..payment
+        },
+        14 => mercado_pago::Payment {
+            refunded_cents: amount,
+            ..payment.with_status("refunded")
+        },
+        15 => payment.with_status("pending"),
+        16 => payment.with_status("cancelled"),
+        17 => payment.with_status("rejected"),
+        18 => payment.with_status("in_mediation"),
+        _ => payment.with_status("charged_back"),
+    }
 }
 
 fn picpay_ecommerce_order(n: usize) -> picpay_ecommerce::Order {
@@ -199,13 +231,14 @@ mod tests {
     #[test]
     fn every_provider_gets_the_same_count_and_mostly_refundable_payments() {
         let demo = demo_payments();
-        assert_eq!(demo.len(), DEMO_PER_PROVIDER * 5);
+        assert_eq!(demo.len(), DEMO_PER_PROVIDER * 6);
         for slug in [
             "picpay-ecommerce",
             "yapay",
             "picpay-checkout",
             "liquido",
             "zoop",
+            "mercado-pago",
         ] {
             let mine: Vec<_> = demo
                 .iter()
@@ -231,6 +264,7 @@ mod tests {
         assert_eq!(demo[2 * DEMO_PER_PROVIDER].payment_id, "demo-charge-0001");
         assert_eq!(demo[3 * DEMO_PER_PROVIDER].payment_id, "demo-pix-0001");
         assert_eq!(demo[4 * DEMO_PER_PROVIDER].payment_id, "demo-txn-0001");
+        assert_eq!(demo[5 * DEMO_PER_PROVIDER].payment_id, "1234500001");
         assert_eq!(demo, demo_payments(), "deterministic");
     }
 }

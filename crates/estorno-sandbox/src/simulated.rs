@@ -7,7 +7,7 @@ use crate::payment::Payment;
 use crate::provider::{Ctx, LIQUIDO_AUTH_PREFIX, Provider};
 use crate::route::{Matched, Route};
 use crate::wire::{Reply, Request};
-use crate::{liquido, picpay_checkout, picpay_ecommerce, yapay, zoop};
+use crate::{liquido, mercado_pago, picpay_checkout, picpay_ecommerce, yapay, zoop};
 
 /// One simulated provider, or one of its hosts (Liquido's token endpoint has its own).
 pub(crate) struct Simulated {
@@ -79,6 +79,15 @@ pub(crate) const SIMULATED: &[Simulated] = &[
         internal_error: zoop::internal_error,
         unknown_path: zoop::unknown_path,
         payment: |account| zoop::transaction(account).into(),
+    },
+    Simulated {
+        provider: Provider::MercadoPago,
+        prefix: "mercado-pago",
+        routes: mercado_pago::ROUTES,
+        handle: mercado_pago::handle,
+        internal_error: mercado_pago::internal_error,
+        unknown_path: mercado_pago::unknown_path,
+        payment: |account| mercado_pago::payment(account).into(),
     },
 ];
 

@@ -194,7 +194,7 @@ async fn control_api_health_payments_and_tokens() {
     let (code, health) = send(client.get(control("health"))).await;
     assert_eq!((code, &health["status"]), (200, &json!("ok")));
     let providers = health["providers"].as_array().unwrap();
-    assert_eq!(providers.len(), 5);
+    assert_eq!(providers.len(), estorno_sandbox::Provider::ALL.len());
     for provider in providers {
         let slug = provider["slug"].as_str().unwrap();
         assert_eq!(provider["base_url"], json!(sandbox.base_url(slug).unwrap()));
@@ -471,7 +471,10 @@ async fn garbage_gets_answers_not_panics() {
 async fn the_demo_seed_is_described_and_usable() {
     let sandbox = Sandbox::start().await.unwrap();
     let demo = demo_payments();
-    assert_eq!(demo.len(), 5 * DEMO_PER_PROVIDER);
+    assert_eq!(
+        demo.len(),
+        estorno_sandbox::Provider::ALL.len() * DEMO_PER_PROVIDER
+    );
     let mut current = sandbox.payments();
     let mut expected = demo.clone();
     let key = |p: &DemoPayment| (p.provider.clone(), p.payment_id.clone());
