@@ -31,12 +31,22 @@ pub struct Provider {
 /// unified API calls, and with what arguments.
 pub struct CancelDecl {
     pub total: CancelCall,
+    /// `total(when = "pending" | "authorized") = op(...)`: the call that cancels in full a
+    /// payment whose look-up states one of these values, instead of `total`.
+    pub by_state: Vec<StateCall>,
     pub partial: Option<CancelCall>,
     pub status: CancelCall,
     /// Every provider field the calls name, in order of first use.
     pub fields: Vec<CancelField>,
     /// `window(acquirer = "…", methods = a..=b, days = n)`, in declaration order.
     pub windows: Vec<CancelWindow>,
+}
+
+/// A total cancellation chosen by the payment's state.
+pub struct StateCall {
+    /// The status values, as the look-up's status enum writes them.
+    pub states: Vec<LitStr>,
+    pub call: CancelCall,
 }
 
 /// How long after a payment an acquirer accepts its cancellation.
@@ -56,6 +66,11 @@ impl CancelDecl {
         ]
         .into_iter()
         .filter_map(|(role, call)| call.map(|call| (role, call)))
+        .chain(
+            self.by_state
+                .iter()
+                .map(|state| (CancelRole::Total, &state.call)),
+        )
     }
 }
 

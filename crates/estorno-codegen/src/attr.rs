@@ -68,6 +68,7 @@ mod kw {
     syn::custom_keyword!(kept_undocumented);
     syn::custom_keyword!(unverified);
     syn::custom_keyword!(conflict);
+    syn::custom_keyword!(when);
 }
 
 /// The operation attributes, for "expected one of" messages.

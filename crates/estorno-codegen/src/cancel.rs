@@ -9,7 +9,23 @@ use crate::ast::{CancelCall, CancelDecl, CancelRole, Provider};
 
 /// The unified cancellation API's view of this provider: which calls cancel and look up.
 pub(crate) fn cancel_ops(provider: &Provider, cancel: &CancelDecl) -> TokenStream {
-    let total = cancel_call(provider, &cancel.total, CancelRole::Total);
+    let default_total = cancel_call(provider, &cancel.total, CancelRole::Total);
+    // A total chosen by the payment's state: the look-up's status value picks the call.
+    let total = if cancel.by_state.is_empty() {
+        default_total
+    } else {
+        let arms = cancel.by_state.iter().map(|state| {
+            let states = &state.states;
+            let call = cancel_call(provider, &state.call, CancelRole::Total);
+            quote!(::core::option::Option::Some(#(#states)|*) => #call,)
+        });
+        quote! {
+            match __status {
+                #(#arms)*
+                _ => #default_total,
+            }
+        }
+    };
     let status = cancel_call(provider, &cancel.status, CancelRole::Status);
     let supports_partial = cancel.partial.is_some();
     let partial = match &cancel.partial {
@@ -41,6 +57,7 @@ pub(crate) fn cancel_ops(provider: &Provider, cancel: &CancelDecl) -> TokenStrea
                 &'a self,
                 __request: &'a ::estorno::CancelRequest,
                 __remaining: ::core::option::Option<::estorno::Amount>,
+                __status: ::core::option::Option<&'a str>,
             ) -> #future {
                 #total
             }

@@ -66,14 +66,8 @@ pub(crate) fn provider(cx: &Ctxt, provider: &mut Provider) {
 /// The `cancel(...)` calls name real operations, with one argument per parameter, and use
 /// only the inputs their role has.
 fn cancel(cx: &Ctxt, provider: &Provider, cancel: &CancelDecl) {
-    let roles = [
-        (CancelRole::Total, Some(&cancel.total)),
-        (CancelRole::Partial, cancel.partial.as_ref()),
-        (CancelRole::Status, Some(&cancel.status)),
-    ];
     cancel_keys(cx, provider, cancel);
-    for (role, call) in roles {
-        let Some(call) = call else { continue };
+    for (role, call) in cancel.calls() {
         let Some(endpoint) = provider
             .endpoints
             .iter()
@@ -142,19 +136,22 @@ fn keyed(provider: &Provider, call: &crate::ast::CancelCall) -> Option<KeyFormat
 /// Total and partial either both carry a key of the same form or neither does: the journal
 /// keeps one key per row, whichever call the row makes.
 fn cancel_keys(cx: &Ctxt, provider: &Provider, cancel: &CancelDecl) {
-    let Some(partial) = &cancel.partial else {
-        return;
-    };
-    match (keyed(provider, &cancel.total), keyed(provider, partial)) {
-        (Some(total), Some(partial_format)) if total != partial_format => cx.error_spanned_by(
-            &partial.operation,
-            "the total and partial operations generate idempotency keys of different forms; give their key parameters the same rule",
-        ),
-        (Some(_), None) | (None, Some(_)) => cx.error_spanned_by(
-            &partial.operation,
-            "one of the total and partial operations carries an idempotency key and the other does not; a keyed cancellation must be keyed both ways",
-        ),
-        _ => {}
+    let others = cancel
+        .partial
+        .iter()
+        .chain(cancel.by_state.iter().map(|state| &state.call));
+    for other in others {
+        match (keyed(provider, &cancel.total), keyed(provider, other)) {
+            (Some(total), Some(format)) if total != format => cx.error_spanned_by(
+                &other.operation,
+                "the cancelling operations generate idempotency keys of different forms; give their key parameters the same rule",
+            ),
+            (Some(_), None) | (None, Some(_)) => cx.error_spanned_by(
+                &other.operation,
+                "one cancelling operation carries an idempotency key and another does not; a keyed cancellation must be keyed every way",
+            ),
+            _ => {}
+        }
     }
 }
 

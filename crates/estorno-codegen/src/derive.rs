@@ -163,6 +163,10 @@ pub(crate) fn cancel_response(tokens: TokenStream) -> TokenStream {
         let access = path.tokens();
         quote_spanned!(path.0[0].span()=> ::estorno::__private::AmountField::as_cents(&#access))
     };
+    let status_text = outcome.as_ref().map_or(none.clone(), |path| {
+        let access = path.tokens();
+        quote_spanned!(path.0[0].span()=> ::estorno::__private::StatusField::status_text(&#access))
+    });
     let partial_outcome = outcome.as_ref().map_or(none.clone(), |path| {
         let access = path.tokens();
         quote_spanned!(path.0[0].span()=> ::estorno::__private::StatusField::partial_status_outcome(&#access))
@@ -234,6 +238,10 @@ pub(crate) fn cancel_response(tokens: TokenStream) -> TokenStream {
 
             fn partial_outcome(&self) -> ::core::option::Option<::estorno::Outcome> {
                 #partial_outcome
+            }
+
+            fn status_text(&self) -> ::core::option::Option<::std::string::String> {
+                #status_text
             }
 
             fn refunded(&self) -> ::core::option::Option<::estorno::Cents> {

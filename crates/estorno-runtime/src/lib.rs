@@ -87,6 +87,8 @@ pub trait DomainStatus {
     fn partial_outcome(&self) -> Outcome {
         self.outcome()
     }
+    /// The value as the provider writes it (`"PAID"`, `"13"`).
+    fn wire(&self) -> String;
 }
 
 /// What generated code uses; not a stable API.

@@ -112,6 +112,7 @@ impl ::estorno::__private::CancelOps for Client {
         &'a self,
         __request: &'a ::estorno::CancelRequest,
         __remaining: ::core::option::Option<::estorno::Amount>,
+        __status: ::core::option::Option<&'a str>,
     ) -> ::estorno::BoxFuture<
         'a,
         ::core::result::Result<
@@ -385,6 +386,9 @@ impl ::estorno::CancelResponse for Payment {
     }
     fn partial_outcome(&self) -> ::core::option::Option<::estorno::Outcome> {
         ::estorno::__private::StatusField::partial_status_outcome(&self.transfer_status)
+    }
+    fn status_text(&self) -> ::core::option::Option<::std::string::String> {
+        ::estorno::__private::StatusField::status_text(&self.transfer_status)
     }
     fn refunded(&self) -> ::core::option::Option<::estorno::Cents> {
         ::core::option::Option::None
@@ -678,6 +682,9 @@ impl ::estorno::DomainStatus for TransferStatus {
     }
     fn partial_outcome(&self) -> ::estorno::Outcome {
         TransferStatus::partial_outcome(self)
+    }
+    fn wire(&self) -> ::std::string::String {
+        ::std::string::ToString::to_string(self)
     }
 }
 #[automatically_derived]

@@ -6,7 +6,8 @@ use serde::{Deserialize, Serialize};
 /// Mercado Pago, the payments platform of Mercado Livre: cards, Pix and boleto.
 ///
 /// Every call carries the seller's access token as a Bearer token (`TEST-…` tokens select
-/// test mode on the same host). Refunds and cancellations require an `X-Idempotency-Key`: the
+/// test mode on the same host). A total cancellation refunds an approved payment and cancels
+/// one nobody was charged for yet (pending, in process or authorised). Refunds and cancellations require an `X-Idempotency-Key`: the
 /// same key on a resend returns the first answer instead of refunding again. Mercado Pago
 /// does not document how long it keeps a key, so it protects the retries of one call, and an
 /// unknown outcome waits for an operator.
@@ -167,6 +168,7 @@ impl ::estorno::__private::CancelOps for Client {
         &'a self,
         __request: &'a ::estorno::CancelRequest,
         __remaining: ::core::option::Option<::estorno::Amount>,
+        __status: ::core::option::Option<&'a str>,
     ) -> ::estorno::BoxFuture<
         'a,
         ::core::result::Result<
@@ -174,22 +176,44 @@ impl ::estorno::__private::CancelOps for Client {
             ::estorno::__private::Failure,
         >,
     > {
-        ::std::boxed::Box::pin(async move {
-            let payment: &str = __request.payment();
-            let idempotency_key: &str = __request.require_key()?;
-            ::estorno::__private::observe(
-                &self.__core,
-                __request,
-                ::core::option::Option::None,
-                self
-                    .refund(
-                        &(payment),
-                        &(idempotency_key),
-                        &(&RefundRequest { amount: None }),
+        match __status {
+            ::core::option::Option::Some("pending" | "in_process" | "authorized") => {
+                ::std::boxed::Box::pin(async move {
+                    let payment: &str = __request.payment();
+                    let idempotency_key: &str = __request.require_key()?;
+                    ::estorno::__private::observe(
+                        &self.__core,
+                        __request,
+                        ::core::option::Option::None,
+                        self
+                            .cancel_payment(
+                                &(payment),
+                                &(idempotency_key),
+                                &(&CancelPaymentRequest::cancelled()),
+                            )
+                            .await,
                     )
-                    .await,
-            )
-        })
+                })
+            }
+            _ => {
+                ::std::boxed::Box::pin(async move {
+                    let payment: &str = __request.payment();
+                    let idempotency_key: &str = __request.require_key()?;
+                    ::estorno::__private::observe(
+                        &self.__core,
+                        __request,
+                        ::core::option::Option::None,
+                        self
+                            .refund(
+                                &(payment),
+                                &(idempotency_key),
+                                &(&RefundRequest { amount: None }),
+                            )
+                            .await,
+                    )
+                })
+            }
+        }
     }
     fn partial<'a>(
         &'a self,
@@ -456,6 +480,10 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
                 endpoint: 2,
                 param: 0,
             },
+            ::estorno::spec::ParamRef {
+                endpoint: 1,
+                param: 0,
+            },
         ],
         fields: &[],
         partial: true,
@@ -515,6 +543,9 @@ impl ::estorno::CancelResponse for Refund {
     }
     fn partial_outcome(&self) -> ::core::option::Option<::estorno::Outcome> {
         ::estorno::__private::StatusField::partial_status_outcome(&self.status)
+    }
+    fn status_text(&self) -> ::core::option::Option<::std::string::String> {
+        ::estorno::__private::StatusField::status_text(&self.status)
     }
     fn refunded(&self) -> ::core::option::Option<::estorno::Cents> {
         ::core::option::Option::None
@@ -627,6 +658,9 @@ impl ::estorno::DomainStatus for RefundStatus {
     fn partial_outcome(&self) -> ::estorno::Outcome {
         RefundStatus::partial_outcome(self)
     }
+    fn wire(&self) -> ::std::string::String {
+        ::std::string::ToString::to_string(self)
+    }
 }
 #[automatically_derived]
 impl ::core::fmt::Display for RefundStatus {
@@ -690,6 +724,9 @@ impl ::estorno::CancelResponse for Payment {
     }
     fn partial_outcome(&self) -> ::core::option::Option<::estorno::Outcome> {
         ::estorno::__private::StatusField::partial_status_outcome(&self.status)
+    }
+    fn status_text(&self) -> ::core::option::Option<::std::string::String> {
+        ::estorno::__private::StatusField::status_text(&self.status)
     }
     fn refunded(&self) -> ::core::option::Option<::estorno::Cents> {
         ::estorno::__private::AmountField::as_cents(&self.transaction_amount_refunded)
@@ -888,6 +925,9 @@ impl ::estorno::DomainStatus for PaymentStatus {
     }
     fn partial_outcome(&self) -> ::estorno::Outcome {
         PaymentStatus::partial_outcome(self)
+    }
+    fn wire(&self) -> ::std::string::String {
+        ::std::string::ToString::to_string(self)
     }
 }
 #[automatically_derived]

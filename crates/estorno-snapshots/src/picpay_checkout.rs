@@ -112,6 +112,7 @@ impl ::estorno::__private::CancelOps for Client {
         &'a self,
         __request: &'a ::estorno::CancelRequest,
         __remaining: ::core::option::Option<::estorno::Amount>,
+        __status: ::core::option::Option<&'a str>,
     ) -> ::estorno::BoxFuture<
         'a,
         ::core::result::Result<
@@ -395,6 +396,9 @@ impl ::estorno::CancelResponse for Charge {
     fn partial_outcome(&self) -> ::core::option::Option<::estorno::Outcome> {
         ::estorno::__private::StatusField::partial_status_outcome(&self.charge_status)
     }
+    fn status_text(&self) -> ::core::option::Option<::std::string::String> {
+        ::estorno::__private::StatusField::status_text(&self.charge_status)
+    }
     fn refunded(&self) -> ::core::option::Option<::estorno::Cents> {
         ::estorno::__private::AmountField::as_cents(&self.refunded_amount)
     }
@@ -608,6 +612,9 @@ impl ::estorno::DomainStatus for ChargeStatus {
     fn partial_outcome(&self) -> ::estorno::Outcome {
         ChargeStatus::partial_outcome(self)
     }
+    fn wire(&self) -> ::std::string::String {
+        ::std::string::ToString::to_string(self)
+    }
 }
 #[automatically_derived]
 impl ::core::fmt::Display for ChargeStatus {
@@ -805,6 +812,9 @@ impl ::estorno::DomainStatus for TransactionStatus {
     }
     fn partial_outcome(&self) -> ::estorno::Outcome {
         TransactionStatus::partial_outcome(self)
+    }
+    fn wire(&self) -> ::std::string::String {
+        ::std::string::ToString::to_string(self)
     }
 }
 #[automatically_derived]

@@ -245,6 +245,7 @@ impl ::estorno::__private::CancelOps for Client {
         &'a self,
         __request: &'a ::estorno::CancelRequest,
         __remaining: ::core::option::Option<::estorno::Amount>,
+        __status: ::core::option::Option<&'a str>,
     ) -> ::estorno::BoxFuture<
         'a,
         ::core::result::Result<
@@ -585,6 +586,9 @@ impl ::estorno::CancelResponse for CancellationResponse {
     fn partial_outcome(&self) -> ::core::option::Option<::estorno::Outcome> {
         ::core::option::Option::None
     }
+    fn status_text(&self) -> ::core::option::Option<::std::string::String> {
+        ::core::option::Option::None
+    }
     fn refunded(&self) -> ::core::option::Option<::estorno::Cents> {
         ::core::option::Option::None
     }
@@ -638,6 +642,9 @@ impl ::estorno::CancelResponse for RefundResponse {
         ::core::option::Option::None
     }
     fn partial_outcome(&self) -> ::core::option::Option<::estorno::Outcome> {
+        ::core::option::Option::None
+    }
+    fn status_text(&self) -> ::core::option::Option<::std::string::String> {
         ::core::option::Option::None
     }
     fn refunded(&self) -> ::core::option::Option<::estorno::Cents> {
@@ -712,6 +719,9 @@ impl ::estorno::CancelResponse for StatusResponse {
     }
     fn partial_outcome(&self) -> ::core::option::Option<::estorno::Outcome> {
         ::estorno::__private::StatusField::partial_status_outcome(&self.status)
+    }
+    fn status_text(&self) -> ::core::option::Option<::std::string::String> {
+        ::estorno::__private::StatusField::status_text(&self.status)
     }
     fn refunded(&self) -> ::core::option::Option<::estorno::Cents> {
         ::estorno::__private::AmountField::as_cents(&self.summary.refunded)
@@ -900,6 +910,9 @@ impl ::estorno::DomainStatus for OrderStatus {
     }
     fn partial_outcome(&self) -> ::estorno::Outcome {
         OrderStatus::partial_outcome(self)
+    }
+    fn wire(&self) -> ::std::string::String {
+        ::std::string::ToString::to_string(self)
     }
 }
 #[automatically_derived]

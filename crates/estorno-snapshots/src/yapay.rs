@@ -144,6 +144,7 @@ impl ::estorno::__private::CancelOps for Client {
         &'a self,
         __request: &'a ::estorno::CancelRequest,
         __remaining: ::core::option::Option<::estorno::Amount>,
+        __status: ::core::option::Option<&'a str>,
     ) -> ::estorno::BoxFuture<
         'a,
         ::core::result::Result<
@@ -497,6 +498,9 @@ impl ::estorno::CancelResponse for Transaction {
     }
     fn partial_outcome(&self) -> ::core::option::Option<::estorno::Outcome> {
         ::estorno::__private::StatusField::partial_status_outcome(&self.status_transacao)
+    }
+    fn status_text(&self) -> ::core::option::Option<::std::string::String> {
+        ::estorno::__private::StatusField::status_text(&self.status_transacao)
     }
     fn refunded(&self) -> ::core::option::Option<::estorno::Cents> {
         ::core::option::Option::None
@@ -858,6 +862,9 @@ impl ::estorno::DomainStatus for TransactionStatus {
     }
     fn partial_outcome(&self) -> ::estorno::Outcome {
         TransactionStatus::partial_outcome(self)
+    }
+    fn wire(&self) -> ::std::string::String {
+        ::std::string::ToString::to_string(self)
     }
 }
 #[automatically_derived]

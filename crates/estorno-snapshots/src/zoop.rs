@@ -120,6 +120,7 @@ impl ::estorno::__private::CancelOps for Client {
         &'a self,
         __request: &'a ::estorno::CancelRequest,
         __remaining: ::core::option::Option<::estorno::Amount>,
+        __status: ::core::option::Option<&'a str>,
     ) -> ::estorno::BoxFuture<
         'a,
         ::core::result::Result<
@@ -519,6 +520,9 @@ impl ::estorno::CancelResponse for Transaction {
     fn partial_outcome(&self) -> ::core::option::Option<::estorno::Outcome> {
         ::estorno::__private::StatusField::partial_status_outcome(&self.status)
     }
+    fn status_text(&self) -> ::core::option::Option<::std::string::String> {
+        ::estorno::__private::StatusField::status_text(&self.status)
+    }
     fn refunded(&self) -> ::core::option::Option<::estorno::Cents> {
         match (
             ::estorno::__private::AmountField::as_cents(&self.original_amount),
@@ -731,6 +735,9 @@ impl ::estorno::DomainStatus for TransactionStatus {
     }
     fn partial_outcome(&self) -> ::estorno::Outcome {
         TransactionStatus::partial_outcome(self)
+    }
+    fn wire(&self) -> ::std::string::String {
+        ::std::string::ToString::to_string(self)
     }
 }
 #[automatically_derived]

@@ -25,7 +25,8 @@ use serde::{Deserialize, Serialize};
 /// Mercado Pago, the payments platform of Mercado Livre: cards, Pix and boleto.
 ///
 /// Every call carries the seller's access token as a Bearer token (`TEST-…` tokens select
-/// test mode on the same host). Refunds and cancellations require an `X-Idempotency-Key`: the
+/// test mode on the same host). A total cancellation refunds an approved payment and cancels
+/// one nobody was charged for yet (pending, in process or authorised). Refunds and cancellations require an `X-Idempotency-Key`: the
 /// same key on a resend returns the first answer instead of refunding again. Mercado Pago
 /// does not document how long it keeps a key, so it protects the retries of one call, and an
 /// unknown outcome waits for an operator.
@@ -38,6 +39,9 @@ use serde::{Deserialize, Serialize};
     auth = bearer,
     cancel(
         total = refund(payment, idempotency_key, &RefundRequest { amount: None }),
+        // Nobody was charged yet: a refund would be refused (2063); the payment is cancelled.
+        total(when = "pending" | "in_process" | "authorized") =
+            cancel_payment(payment, idempotency_key, &CancelPaymentRequest::cancelled()),
         partial = refund(payment, idempotency_key, &RefundRequest { amount: Some(amount.reais()) }),
         status = payment(payment),
     ),

@@ -269,3 +269,35 @@ async fn the_look_up_reads_a_partly_refunded_payment() {
     let body = RefundRequest { amount: None };
     assert_eq!(serde_json::to_string(&body).unwrap(), "{}");
 }
+
+#[tokio::test]
+async fn a_total_of_an_unpaid_payment_cancels_it_instead_of_refunding() {
+    let server = MockServer::start();
+    look_up(&server, "pending", "0");
+    let refund = server.mock(|when, then| {
+        when.method(POST)
+            .path(format!("/v1/payments/{PAYMENT}/refunds"));
+        then.status(400)
+            .header("content-type", "application/json")
+            .body(fixture("error-400.json"));
+    });
+    let cancel = server.mock(|when, then| {
+        when.method(PUT)
+            .path(format!("/v1/payments/{PAYMENT}"))
+            .header_exists("x-idempotency-key")
+            .body(r#"{"status":"cancelled"}"#);
+        then.status(200)
+            .header("content-type", "application/json")
+            .body(payment("cancelled", "0"));
+    });
+
+    let result = Cancel::cancel(&client(&server), &CancelRequest::total(PAYMENT))
+        .await
+        .expect("cancelled");
+
+    cancel.assert();
+    assert_eq!(refund.calls(), 0);
+    assert_eq!(result.outcome, Outcome::Voided);
+    assert_eq!(result.status.as_deref(), Some("cancelled"));
+    assert!(result.idempotency_key().is_some());
+}

@@ -7,15 +7,17 @@ use syn::parse::{ParseStream, Parser};
 use syn::{Expr, LitInt, LitStr, Token};
 
 use super::{kw, rule};
-use crate::ast::{CancelCall, CancelDecl, CancelField, CancelWindow, Location, Rule};
+use crate::ast::{CancelCall, CancelDecl, CancelField, CancelWindow, Location, Rule, StateCall};
 
-/// `total = op(args), partial = op(args), status = op(args)`, then any number of
+/// `total = op(args), partial = op(args), status = op(args)`, any number of
+/// `total(when = "state" | ...) = op(args)`, and any number of
 /// `window(acquirer = "…", methods = a..=b, days = n)`.
 pub(super) fn cancel_decl(input: ParseStream, keyword: Span) -> syn::Result<CancelDecl> {
     let mut total = None;
     let mut partial = None;
     let mut status = None;
     let mut windows = Vec::new();
+    let mut by_state = Vec::new();
     while !input.is_empty() {
         let lookahead = input.lookahead1();
         if lookahead.peek(kw::window) {
@@ -23,6 +25,21 @@ pub(super) fn cancel_decl(input: ParseStream, keyword: Span) -> syn::Result<Canc
             let content;
             syn::parenthesized!(content in input);
             windows.push(window(&content, keyword.span)?);
+            if !input.is_empty() {
+                input.parse::<Token![,]>()?;
+            }
+            continue;
+        }
+        if lookahead.peek(kw::total) && input.peek2(syn::token::Paren) {
+            input.parse::<kw::total>()?;
+            let content;
+            syn::parenthesized!(content in input);
+            let states = state_values(&content)?;
+            input.parse::<Token![=]>()?;
+            by_state.push(StateCall {
+                states,
+                call: call(input)?,
+            });
             if !input.is_empty() {
                 input.parse::<Token![,]>()?;
             }
@@ -41,27 +58,14 @@ pub(super) fn cancel_decl(input: ParseStream, keyword: Span) -> syn::Result<Canc
             return Err(lookahead.error());
         };
         input.parse::<Token![=]>()?;
-        let call: syn::ExprCall = input.parse()?;
-        let operation = match &*call.func {
-            Expr::Path(path) if path.path.get_ident().is_some() => path.path.get_ident().cloned(),
-            _ => None,
-        };
-        let Some(operation) = operation else {
-            return Err(syn::Error::new_spanned(
-                &call.func,
-                "expected an operation of this spec, called like `refund(payment, ...)`",
-            ));
-        };
+        let call = call(input)?;
         if slot.is_some() {
             return Err(syn::Error::new_spanned(
-                &operation,
+                &call.operation,
                 "this role is already declared",
             ));
         }
-        *slot = Some(CancelCall {
-            operation,
-            args: call.args.into_iter().collect(),
-        });
+        *slot = Some(call);
         if !input.is_empty() {
             input.parse::<Token![,]>()?;
         }
@@ -80,6 +84,7 @@ pub(super) fn cancel_decl(input: ParseStream, keyword: Span) -> syn::Result<Canc
     };
     let mut decl = CancelDecl {
         total,
+        by_state,
         partial,
         status,
         fields: Vec::new(),
@@ -87,6 +92,40 @@ pub(super) fn cancel_decl(input: ParseStream, keyword: Span) -> syn::Result<Canc
     };
     decl.fields = cancel_fields(&decl)?;
     Ok(decl)
+}
+
+/// `op(arg, ...)`: an operation of the spec and its arguments.
+fn call(input: ParseStream) -> syn::Result<CancelCall> {
+    let call: syn::ExprCall = input.parse()?;
+    let operation = match &*call.func {
+        Expr::Path(path) if path.path.get_ident().is_some() => path.path.get_ident().cloned(),
+        _ => None,
+    };
+    let Some(operation) = operation else {
+        return Err(syn::Error::new_spanned(
+            &call.func,
+            "expected an operation of this spec, called like `refund(payment, ...)`",
+        ));
+    };
+    Ok(CancelCall {
+        operation,
+        args: call.args.into_iter().collect(),
+    })
+}
+
+/// `when = "pending" | "in_process"`: the status values that choose a total's operation.
+fn state_values(input: ParseStream) -> syn::Result<Vec<LitStr>> {
+    input.parse::<kw::when>()?;
+    input.parse::<Token![=]>()?;
+    let mut states = vec![input.parse::<LitStr>()?];
+    while input.peek(Token![|]) {
+        input.parse::<Token![|]>()?;
+        states.push(input.parse()?);
+    }
+    if !input.is_empty() {
+        return Err(input.error("expected `|` and another status value, or the end"));
+    }
+    Ok(states)
 }
 
 /// `acquirer = "Cielo", methods = 168..=180, days = 300`, all three, in any order.

@@ -178,6 +178,10 @@ pub(crate) fn status_enum(status: &StatusEnum) -> TokenStream {
             fn partial_outcome(&self) -> ::estorno::Outcome {
                 #ident::partial_outcome(self)
             }
+
+            fn wire(&self) -> ::std::string::String {
+                ::std::string::ToString::to_string(self)
+            }
         }
 
         #[automatically_derived]

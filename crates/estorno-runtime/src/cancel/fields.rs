@@ -11,9 +11,14 @@ use crate::wire::{DateParts, Timestamp};
 pub trait StatusField {
     fn status_outcome(&self) -> Option<Outcome>;
     fn partial_status_outcome(&self) -> Option<Outcome>;
+    fn status_text(&self) -> Option<String>;
 }
 
 impl<T: DomainStatus> StatusField for T {
+    fn status_text(&self) -> Option<String> {
+        Some(self.wire())
+    }
+
     fn status_outcome(&self) -> Option<Outcome> {
         Some(self.outcome())
     }
@@ -24,6 +29,10 @@ impl<T: DomainStatus> StatusField for T {
 }
 
 impl<T: DomainStatus> StatusField for Option<T> {
+    fn status_text(&self) -> Option<String> {
+        self.as_ref().map(DomainStatus::wire)
+    }
+
     fn status_outcome(&self) -> Option<Outcome> {
         self.as_ref().map(DomainStatus::outcome)
     }

@@ -17,6 +17,7 @@ pub(super) fn snapshot(
     cancellation.windows = spec.cancel.as_ref().map_or(&[], |cancel| cancel.windows);
     cancellation.method = observed.method;
     cancellation.dated = observed.dated;
+    cancellation.status = observed.status;
     cancellation.outcome = refine(observed.outcome, observed.refunded, observed.remaining)
         .unwrap_or(Outcome::Ambiguous);
     if observed.outcome == Some(Outcome::Ambiguous) {
@@ -163,7 +164,7 @@ pub(super) async fn run_cancel<T: CancelOps + ?Sized>(
             let remaining = before
                 .remaining
                 .and_then(|cents| Amount::try_from(cents).ok());
-            ops.total(&sent, remaining).await
+            ops.total(&sent, remaining, before.status.as_deref()).await
         }
     };
     let mut observed = match result {

@@ -216,6 +216,9 @@ pub struct Cancellation {
     pub method: Option<u64>,
     /// The date the cancellation window counts from, when the look-up states it.
     pub dated: Option<DateParts>,
+    /// The provider's own status value, as it wrote it (`"approved"`, `"13"`), when the
+    /// answer states one.
+    pub status: Option<String>,
     /// The provider's declared cancellation windows.
     windows: &'static [WindowSpec],
     request: CancelRequest,
@@ -371,6 +374,7 @@ impl Cancellation {
             proven_not_landed: false,
             method: None,
             dated: None,
+            status: None,
             windows: &[],
             request: request.clone(),
             raw: None,
@@ -513,11 +517,13 @@ pub trait CancelOps: Send + Sync {
     fn spec(&self) -> &'static ProviderSpec;
     /// Whether a partial operation is declared.
     fn supports_partial(&self) -> bool;
-    /// Cancels in full; `remaining` is what the status look-up said remains.
+    /// Cancels in full; `remaining` is what the status look-up said remains, `status` the
+    /// provider's own status value it stated (which may pick the operation).
     fn total<'a>(
         &'a self,
         request: &'a CancelRequest,
         remaining: Option<Amount>,
+        status: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Observed, Failure>>;
     /// Cancels `amount`.
     fn partial<'a>(

@@ -47,6 +47,10 @@ pub trait CancelResponse: fmt::Debug + Send + Sync + 'static {
     fn dated(&self) -> Option<DateParts> {
         None
     }
+    /// The provider's own status value, as written (`"approved"`, `"13"`).
+    fn status_text(&self) -> Option<String> {
+        None
+    }
 }
 
 /// How a typed error body explains a rejection. Derived with `#[derive(Rejection)]`.
@@ -74,6 +78,7 @@ pub struct Observed {
     pub(super) payment_id: Option<String>,
     pub(super) method: Option<u64>,
     pub(super) dated: Option<DateParts>,
+    pub(super) status: Option<String>,
     pub(super) raw: Arc<dyn RawResponse>,
 }
 
@@ -154,6 +159,7 @@ where
                 payment_id: response.payment_id(),
                 method: response.method(),
                 dated: response.dated(),
+                status: response.status_text(),
                 raw: response,
             })
         }
