@@ -9,6 +9,9 @@ mod liquido;
 #[path = "../providers/mercado-pago/tests/fixtures.rs"]
 mod mercado_pago;
 
+#[path = "../providers/pagarme/tests/fixtures.rs"]
+mod pagarme;
+
 #[path = "../providers/picpay-checkout/tests/fixtures.rs"]
 mod picpay_checkout;
 

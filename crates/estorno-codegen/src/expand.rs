@@ -146,7 +146,16 @@ fn method(
             BodyKind::Form => quote!(form),
         };
         // Spanned on the body's type so "the trait `Serialize` is not implemented" lands there.
-        statements.push(quote_spanned!(body.ty.span()=> __call.#call(&#name)?;));
+        // An `Option` body is sent only when given: `None` means no body at all, not `null`.
+        if crate::attr::option_inner(&body.ty).is_some() {
+            statements.push(quote_spanned!(body.ty.span()=>
+                if let ::core::option::Option::Some(__body) = &#name {
+                    __call.#call(__body)?;
+                }
+            ));
+        } else {
+            statements.push(quote_spanned!(body.ty.span()=> __call.#call(&#name)?;));
+        }
     }
 
     let (error_type, error_enum, wrappers) = error_type(provider, endpoint);

@@ -22,6 +22,9 @@ pub mod liquido;
 pub mod mercado_pago;
 
 #[rustfmt::skip]
+pub mod pagarme;
+
+#[rustfmt::skip]
 pub mod picpay_checkout;
 
 #[rustfmt::skip]
@@ -50,6 +53,7 @@ mod tests {
     fn credential_parts_match_the_catalogue() {
         assert_eq!(fields::<crate::liquido::Client>(), ["client_id", "client_secret", "api_key"]);
         assert_eq!(fields::<crate::mercado_pago::Client>(), ["token"]);
+        assert_eq!(fields::<crate::pagarme::Client>(), ["api_key"]);
         assert_eq!(fields::<crate::picpay_checkout::Client>(), ["client_id", "client_secret"]);
         assert_eq!(fields::<crate::picpay_ecommerce::Client>(), ["token"]);
         assert_eq!(fields::<crate::yapay::Client>(), ["user", "password"]);

@@ -7,6 +7,9 @@ pub use estorno_liquido as liquido;
 #[cfg(feature = "mercado-pago")]
 pub use estorno_mercado_pago as mercado_pago;
 
+#[cfg(feature = "pagarme")]
+pub use estorno_pagarme as pagarme;
+
 #[cfg(feature = "picpay-checkout")]
 pub use estorno_picpay_checkout as picpay_checkout;
 

@@ -25,6 +25,8 @@ pub enum AnyClient {
     Liquido(crate::liquido::Client),
     #[cfg(feature = "mercado-pago")]
     MercadoPago(crate::mercado_pago::Client),
+    #[cfg(feature = "pagarme")]
+    Pagarme(crate::pagarme::Client),
     #[cfg(feature = "picpay-checkout")]
     PicPayCheckout(crate::picpay_checkout::Client),
     #[cfg(feature = "picpay-ecommerce")]
@@ -43,6 +45,8 @@ impl AnyClient {
             AnyClient::Liquido(_) => &crate::liquido::SPEC,
             #[cfg(feature = "mercado-pago")]
             AnyClient::MercadoPago(_) => &crate::mercado_pago::SPEC,
+            #[cfg(feature = "pagarme")]
+            AnyClient::Pagarme(_) => &crate::pagarme::SPEC,
             #[cfg(feature = "picpay-checkout")]
             AnyClient::PicPayCheckout(_) => &crate::picpay_checkout::SPEC,
             #[cfg(feature = "picpay-ecommerce")]
@@ -60,6 +64,8 @@ impl AnyClient {
             AnyClient::Liquido(ref client) => client,
             #[cfg(feature = "mercado-pago")]
             AnyClient::MercadoPago(ref client) => client,
+            #[cfg(feature = "pagarme")]
+            AnyClient::Pagarme(ref client) => client,
             #[cfg(feature = "picpay-checkout")]
             AnyClient::PicPayCheckout(ref client) => client,
             #[cfg(feature = "picpay-ecommerce")]
@@ -85,6 +91,12 @@ pub const ENTRIES: &[Entry] = &[
         spec: &crate::mercado_pago::SPEC,
         credential_fields: credential_fields::<crate::mercado_pago::Client>(),
         build: |config| config.build().map(AnyClient::MercadoPago),
+    },
+    #[cfg(feature = "pagarme")]
+    Entry {
+        spec: &crate::pagarme::SPEC,
+        credential_fields: credential_fields::<crate::pagarme::Client>(),
+        build: |config| config.build().map(AnyClient::Pagarme),
     },
     #[cfg(feature = "picpay-checkout")]
     Entry {
