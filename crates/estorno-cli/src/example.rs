@@ -26,13 +26,14 @@ pub const COLUMNS: [&str; 7] = [
 pub const PER_PROVIDER: usize = 48;
 
 /// The providers in the order the file lists them.
-const PROVIDERS: [&str; 6] = [
+const PROVIDERS: [&str; 7] = [
     "picpay-checkout",
     "picpay-ecommerce",
     "yapay",
     "liquido",
     "zoop",
     "mercado-pago",
+    "pagarme",
 ];
 
 fn fields(payment: &DemoPayment, amount: Option<i64>) -> [String; 7] {

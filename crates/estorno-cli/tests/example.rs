@@ -27,7 +27,7 @@ fn the_example_file_matches_the_sandbox_demo_payments() {
         path.display()
     );
     let rows = generated.lines().count() - 1;
-    assert!((300..=420).contains(&rows), "{rows} rows");
+    assert!((400..=480).contains(&rows), "{rows} rows");
     for provider in [
         "picpay-checkout",
         "picpay-ecommerce",
@@ -35,6 +35,7 @@ fn the_example_file_matches_the_sandbox_demo_payments() {
         "liquido",
         "zoop",
         "mercado-pago",
+        "pagarme",
     ] {
         assert!(generated.contains(&format!("\n{provider},")), "{provider}");
     }
@@ -70,7 +71,7 @@ fn the_readme_command_refunds_the_example_against_the_embedded_sandbox() {
         );
     }
     assert!(
-        stdout.contains("\ninvalid                  11 "),
+        stdout.contains("\ninvalid                  13 "),
         "{stdout}"
     );
     assert!(
@@ -81,7 +82,7 @@ fn the_readme_command_refunds_the_example_against_the_embedded_sandbox() {
     let report = std::fs::read_to_string(dir.path().join("refunds.csv.report.csv")).unwrap();
     assert_eq!(
         report.lines().take_while(|line| !line.is_empty()).count(),
-        370
+        436
     );
 
     // Again: the journal is complete, nothing is sent, the same report is printed.

@@ -27,3 +27,6 @@ pub const ZOOP_API_KEY: &str = "zpk_test_sandbox";
 
 /// Mercado Pago access token (a test token, as `TEST-…` tokens select test mode).
 pub const MERCADO_PAGO_ACCESS_TOKEN: &str = "TEST-sandbox-mercado-pago-token";
+
+/// Pagar.me secret key, sent as the HTTP Basic user name with an empty password.
+pub const PAGARME_SECRET_KEY: &str = "sk_test_sandbox";

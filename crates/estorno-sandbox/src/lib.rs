@@ -12,6 +12,7 @@
 //! | Liquido | `{url}/liquido`, tokens at `{url}/liquido-auth/oauth2/token` | `POST /v1/payments/charges/cancel/{idempotencyKey}`, `GET /v1/payments/charges/{idempotencyKey}` |
 //! | Zoop | `{url}/zoop/v1` | `POST /marketplaces/{marketplace_id}/transactions/{transaction_id}/void`, `GET /marketplaces/{marketplace_id}/transactions/{transaction_id}` |
 //! | Mercado Pago | `{url}/mercado-pago` | `POST /v1/payments/{id}/refunds`, `PUT /v1/payments/{id}`, `GET /v1/payments/{id}` |
+//! | Pagar.me | `{url}/pagarme/core/v5` | `DELETE /charges/{charge_id}`, `GET /charges/{charge_id}` |
 //!
 //! Each provider checks its own credentials ([`credentials`]), names its own states, and answers
 //! the documented bodies, including the rejections (over-refund, already refunded, wrong
@@ -66,6 +67,7 @@ mod ledger;
 pub mod liquido;
 pub mod mercado_pago;
 mod money;
+pub mod pagarme;
 mod payment;
 pub mod picpay_checkout;
 pub mod picpay_ecommerce;

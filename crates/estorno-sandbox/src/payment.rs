@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::book::Account;
-use crate::{liquido, mercado_pago, picpay_checkout, picpay_ecommerce, yapay, zoop};
+use crate::{liquido, mercado_pago, pagarme, picpay_checkout, picpay_ecommerce, yapay, zoop};
 
 /// A payment to insert into the sandbox, in its provider's own terms.
 ///
@@ -27,6 +27,14 @@ pub enum Payment {
     Zoop(zoop::Transaction),
     #[serde(rename = "mercado-pago")]
     MercadoPago(mercado_pago::Payment),
+    #[serde(rename = "pagarme")]
+    Pagarme(pagarme::Charge),
+}
+
+impl From<pagarme::Charge> for Payment {
+    fn from(charge: pagarme::Charge) -> Self {
+        Payment::Pagarme(charge)
+    }
 }
 
 impl From<mercado_pago::Payment> for Payment {
@@ -107,6 +115,7 @@ impl Payment {
             Payment::Liquido(charge) => liquido::account(charge, created_at),
             Payment::Zoop(transaction) => zoop::account(transaction, created_at),
             Payment::MercadoPago(payment) => mercado_pago::account(payment, created_at),
+            Payment::Pagarme(charge) => pagarme::account(charge, created_at),
         }
     }
 
@@ -119,6 +128,7 @@ impl Payment {
             Payment::Liquido(_) => liquido::SLUG,
             Payment::Zoop(_) => zoop::SLUG,
             Payment::MercadoPago(_) => mercado_pago::SLUG,
+            Payment::Pagarme(_) => pagarme::SLUG,
         }
     }
 
@@ -177,6 +187,12 @@ impl Payment {
                 payment.amount_cents,
                 payment.refundable(),
                 payment.status.clone(),
+            ),
+            Payment::Pagarme(charge) => base(
+                charge.id.clone(),
+                charge.amount_cents,
+                charge.refundable(),
+                charge.status.clone(),
             ),
             Payment::Zoop(tx) => DemoPayment {
                 marketplace_id: Some(tx.marketplace_id.clone()),

@@ -22,17 +22,20 @@ pub enum Provider {
     Zoop,
     /// Mercado Pago payments API (Bearer access token, required idempotency keys).
     MercadoPago,
+    /// Pagar.me v5, Stone's online API (HTTP Basic, secret key as user, empty password).
+    Pagarme,
 }
 
 impl Provider {
     /// Every provider, in a fixed order.
-    pub const ALL: [Provider; 6] = [
+    pub const ALL: [Provider; 7] = [
         Provider::PicPayEcommerce,
         Provider::Yapay,
         Provider::PicPayCheckout,
         Provider::Liquido,
         Provider::Zoop,
         Provider::MercadoPago,
+        Provider::Pagarme,
     ];
 
     /// The slug: the provider's name in URLs, the ledger, fault rules and the control API.
@@ -44,6 +47,7 @@ impl Provider {
             Provider::Liquido => "liquido",
             Provider::Zoop => "zoop",
             Provider::MercadoPago => "mercado-pago",
+            Provider::Pagarme => "pagarme",
         }
     }
 
@@ -64,6 +68,7 @@ impl Provider {
             Provider::Liquido => "",
             Provider::Zoop => "/v1",
             Provider::MercadoPago => "",
+            Provider::Pagarme => "/core/v5",
         }
     }
 }

@@ -9,13 +9,14 @@
 //! - PicPay Checkout: `merchantChargeId` `demo-charge-n`;
 //! - Liquido: `idempotencyKey` `demo-pix-n`;
 //! - Zoop: marketplace `demo-marketplace`, seller `demo-seller`, transaction `demo-txn-n`;
-//! - Mercado Pago: payment [`MERCADO_PAGO_FIRST_ID`] + n − 1 (1234500001 … 1234500400).
+//! - Mercado Pago: payment [`MERCADO_PAGO_FIRST_ID`] + n − 1 (1234500001 … 1234500400);
+//! - Pagar.me: charge `ch_demo_n`.
 //!
 //! Which state a payment gets depends on n mod 20, so every block of twenty has the same mix.
 
 use crate::payment::{DemoPayment, Payment};
 use crate::wire::stable_hash;
-use crate::{liquido, mercado_pago, picpay_checkout, picpay_ecommerce, yapay, zoop};
+use crate::{liquido, mercado_pago, pagarme, picpay_checkout, picpay_ecommerce, yapay, zoop};
 
 /// How many demo payments each provider gets.
 pub const DEMO_PER_PROVIDER: usize = 400;
@@ -48,7 +49,7 @@ fn amount(provider: &str, n: usize) -> i64 {
 
 /// The demo payments, in the order they are seeded.
 pub(crate) fn demo() -> Vec<Payment> {
-    let mut payments = Vec::with_capacity(DEMO_PER_PROVIDER * 6);
+    let mut payments = Vec::with_capacity(DEMO_PER_PROVIDER * 7);
     for n in 1..=DEMO_PER_PROVIDER {
         payments.push(picpay_ecommerce_order(n).into());
     }
@@ -67,7 +68,38 @@ pub(crate) fn demo() -> Vec<Payment> {
     for n in 1..=DEMO_PER_PROVIDER {
         payments.push(mercado_pago_payment(n).into());
     }
+    for n in 1..=DEMO_PER_PROVIDER {
+        payments.push(pagarme_charge(n).into());
+    }
     payments
+}
+
+fn pagarme_charge(n: usize) -> pagarme::Charge {
+    let amount = amount(pagarme::SLUG, n);
+    let charge = pagarme::Charge::paid(format!("ch_demo_{n:04}"), amount);
+    match n % 20 {
+        0..=11 => charge,
+        12 => pagarme::Charge {
+            payment_method: String::from("pix"),
+            ..charge
+        },
+        13 => pagarme::Charge {
+            canceled_cents: amount / 4,
+            ..charge
+        },
+        14 => pagarme::Charge {
+            canceled_cents: amount,
+            ..charge.with_status("canceled")
+        },
+        15 => pagarme::Charge {
+            payment_method: String::from("boleto"),
+            ..charge.with_status("pending")
+        },
+        16 => charge.with_status("failed"),
+        17 => charge.with_status("processing"),
+        18 => charge.with_status("chargedback"),
+        _ => charge.with_status("overpaid"),
+    }
 }
 
 fn mercado_pago_payment(n: usize) -> mercado_pago::Payment {
@@ -231,7 +263,7 @@ mod tests {
     #[test]
     fn every_provider_gets_the_same_count_and_mostly_refundable_payments() {
         let demo = demo_payments();
-        assert_eq!(demo.len(), DEMO_PER_PROVIDER * 6);
+        assert_eq!(demo.len(), DEMO_PER_PROVIDER * 7);
         for slug in [
             "picpay-ecommerce",
             "yapay",
@@ -239,6 +271,7 @@ mod tests {
             "liquido",
             "zoop",
             "mercado-pago",
+            "pagarme",
         ] {
             let mine: Vec<_> = demo
                 .iter()
@@ -265,6 +298,7 @@ mod tests {
         assert_eq!(demo[3 * DEMO_PER_PROVIDER].payment_id, "demo-pix-0001");
         assert_eq!(demo[4 * DEMO_PER_PROVIDER].payment_id, "demo-txn-0001");
         assert_eq!(demo[5 * DEMO_PER_PROVIDER].payment_id, "1234500001");
+        assert_eq!(demo[6 * DEMO_PER_PROVIDER].payment_id, "ch_demo_0001");
         assert_eq!(demo, demo_payments(), "deterministic");
     }
 }

@@ -7,7 +7,7 @@ use crate::payment::Payment;
 use crate::provider::{Ctx, LIQUIDO_AUTH_PREFIX, Provider};
 use crate::route::{Matched, Route};
 use crate::wire::{Reply, Request};
-use crate::{liquido, mercado_pago, picpay_checkout, picpay_ecommerce, yapay, zoop};
+use crate::{liquido, mercado_pago, pagarme, picpay_checkout, picpay_ecommerce, yapay, zoop};
 
 /// One simulated provider, or one of its hosts (Liquido's token endpoint has its own).
 pub(crate) struct Simulated {
@@ -88,6 +88,15 @@ pub(crate) const SIMULATED: &[Simulated] = &[
         internal_error: mercado_pago::internal_error,
         unknown_path: mercado_pago::unknown_path,
         payment: |account| mercado_pago::payment(account).into(),
+    },
+    Simulated {
+        provider: Provider::Pagarme,
+        prefix: "pagarme",
+        routes: pagarme::ROUTES,
+        handle: pagarme::handle,
+        internal_error: pagarme::internal_error,
+        unknown_path: pagarme::unknown_path,
+        payment: |account| pagarme::charge(account).into(),
     },
 ];
 
