@@ -45,6 +45,15 @@ impl Ctxt {
             .push(error);
     }
 
+    /// Whether a mistake was recorded already (so that a follow-on error, "this is missing"
+    /// about something written but unreadable, can be left out).
+    pub(crate) fn has_errors(&self) -> bool {
+        self.errors
+            .borrow()
+            .as_ref()
+            .is_some_and(|errors| !errors.is_empty())
+    }
+
     /// Consumes the context, combining every recorded error into one.
     pub(crate) fn check(self) -> syn::Result<()> {
         let errors = self

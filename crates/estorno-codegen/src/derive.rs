@@ -4,26 +4,63 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
 use syn::parse::ParseStream;
-use syn::{Ident, ItemStruct, Token};
+use syn::{Ident, ItemStruct, Member, Token};
 
 use crate::ctxt::Ctxt;
 
 /// A field path such as `summary.refunded`, checked against the struct's own fields.
-struct FieldPath(Vec<Ident>);
+struct FieldPath {
+    segments: Vec<Member>,
+    /// `cause[].description`: the segment after which `[]` stands, meaning "every element"
+    /// (only in `#[rejection(...)]`).
+    each: Option<usize>,
+}
 
 impl FieldPath {
     fn parse(input: ParseStream) -> syn::Result<Self> {
-        let mut segments = vec![input.parse::<Ident>()?];
-        while input.peek(Token![.]) {
+        let mut segments = vec![input.parse::<Member>()?];
+        let mut each = None;
+        loop {
+            if input.peek(syn::token::Bracket) {
+                let content;
+                let brackets = syn::bracketed!(content in input);
+                if !content.is_empty() {
+                    return Err(syn::Error::new(
+                        brackets.span.join(),
+                        "write `[]`: every element of the list",
+                    ));
+                }
+                if each.is_some() {
+                    return Err(syn::Error::new(
+                        brackets.span.join(),
+                        "a path goes into one list; `[]` is already given",
+                    ));
+                }
+                each = Some(segments.len() - 1);
+            }
+            if !input.peek(Token![.]) {
+                break;
+            }
             input.parse::<Token![.]>()?;
             segments.push(input.parse()?);
         }
-        Ok(FieldPath(segments))
+        Ok(FieldPath { segments, each })
+    }
+
+    fn span(&self) -> proc_macro2::Span {
+        syn::spanned::Spanned::span(&self.segments[0])
     }
 
     fn tokens(&self) -> TokenStream {
-        let segments = &self.0;
+        let segments = &self.segments;
         quote!(self #(.#segments)*)
+    }
+
+    /// For a path with `[]`: the list, and the path inside one element (from `__item`).
+    fn split(&self) -> Option<(TokenStream, TokenStream)> {
+        let each = self.each?;
+        let (list, inside) = self.segments.split_at(each + 1);
+        Some((quote!(self #(.#list)*), quote!(__item #(.#inside)*)))
     }
 }
 
@@ -36,12 +73,20 @@ fn field_names(item: &ItemStruct) -> Vec<String> {
 }
 
 fn check_path(cx: &Ctxt, item: &ItemStruct, path: &FieldPath) {
-    let first = &path.0[0];
-    if !field_names(item).contains(&first.to_string()) {
-        cx.error_spanned_by(
-            first,
-            format!("`{}` has no field named `{first}`", item.ident),
-        );
+    match &path.segments[0] {
+        Member::Named(first) if !field_names(item).contains(&first.to_string()) => {
+            cx.error_spanned_by(
+                first,
+                format!("`{}` has no field named `{first}`", item.ident),
+            );
+        }
+        Member::Unnamed(index) if index.index as usize >= item.fields.len() => {
+            cx.error_spanned_by(
+                index,
+                format!("`{}` has no field {}", item.ident, index.index),
+            );
+        }
+        _ => {}
     }
 }
 
@@ -52,6 +97,8 @@ fn keyed_paths(
     attribute: &str,
     keys: &[&str],
 ) -> Vec<(Ident, FieldPath)> {
+    // Only a rejection's reason reads every element of a list.
+    let lists = attribute == "rejection";
     let mut found: Vec<(Ident, FieldPath)> = Vec::new();
     for attr in item
         .attrs
@@ -89,6 +136,12 @@ fn keyed_paths(
                         continue;
                     }
                     check_path(cx, item, &path);
+                    if path.each.is_some() && !lists {
+                        cx.error_at(
+                            path.span(),
+                            format!("`{key}` names one value; `[]` reads every element of a list, which only `#[rejection(...)]` does"),
+                        );
+                    }
                     found.push((key, path));
                 }
             }
@@ -161,19 +214,19 @@ pub(crate) fn cancel_response(tokens: TokenStream) -> TokenStream {
     let none = quote!(::core::option::Option::None);
     let amount = |path: &FieldPath| {
         let access = path.tokens();
-        quote_spanned!(path.0[0].span()=> ::estorno::__private::AmountField::as_cents(&#access))
+        quote_spanned!(path.span()=> ::estorno::__private::AmountField::as_cents(&#access))
     };
     let status_text = outcome.as_ref().map_or(none.clone(), |path| {
         let access = path.tokens();
-        quote_spanned!(path.0[0].span()=> ::estorno::__private::StatusField::status_text(&#access))
+        quote_spanned!(path.span()=> ::estorno::__private::StatusField::status_text(&#access))
     });
     let partial_outcome = outcome.as_ref().map_or(none.clone(), |path| {
         let access = path.tokens();
-        quote_spanned!(path.0[0].span()=> ::estorno::__private::StatusField::partial_status_outcome(&#access))
+        quote_spanned!(path.span()=> ::estorno::__private::StatusField::partial_status_outcome(&#access))
     });
     let outcome = outcome.map_or(none.clone(), |path| {
         let access = path.tokens();
-        quote_spanned!(path.0[0].span()=> ::estorno::__private::StatusField::status_outcome(&#access))
+        quote_spanned!(path.span()=> ::estorno::__private::StatusField::status_outcome(&#access))
     });
     // Amounts a provider does not state directly follow from the ones it does: Zoop gives
     // `original_amount` and what remains, PicPay E-commerce gives what was paid and refunded.
@@ -215,18 +268,18 @@ pub(crate) fn cancel_response(tokens: TokenStream) -> TokenStream {
     let text_field = |path: Option<FieldPath>| {
         path.map_or(none.clone(), |path| {
             let access = path.tokens();
-            quote_spanned!(path.0[0].span()=> ::estorno::__private::ReferenceField::as_reference(&#access))
+            quote_spanned!(path.span()=> ::estorno::__private::ReferenceField::as_reference(&#access))
         })
     };
     let reference = text_field(reference);
     let id = text_field(id);
     let method = method.map_or(none.clone(), |path| {
         let access = path.tokens();
-        quote_spanned!(path.0[0].span()=> ::estorno::__private::MethodField::as_method(&#access))
+        quote_spanned!(path.span()=> ::estorno::__private::MethodField::as_method(&#access))
     });
     let dated = dated.map_or(none.clone(), |path| {
         let access = path.tokens();
-        quote_spanned!(path.0[0].span()=> ::estorno::__private::DateField::as_date(&#access))
+        quote_spanned!(path.span()=> ::estorno::__private::DateField::as_date(&#access))
     });
     let ident = &item.ident;
     quote! {
@@ -284,35 +337,82 @@ pub(crate) fn rejection(tokens: TokenStream) -> TokenStream {
     let cx = Ctxt::new();
     let mut found = keyed_paths(&cx, &item, "rejection", &["reason", "code"]);
     let reason = take(&mut found, "reason");
-    if reason.is_none() {
+    // A `#[rejection(...)]` that could not be read was reported already; it is not missing.
+    if reason.is_none() && !cx.has_errors() {
         cx.error_spanned_by(
             &item.ident,
             "`#[derive(Rejection)]` needs `#[rejection(reason = field)]` naming the field with the provider's message",
         );
     }
+    let Some(reason) = reason else {
+        return cx
+            .check()
+            .err()
+            .map(syn::Error::into_compile_error)
+            .unwrap_or_default();
+    };
+    let code = take(&mut found, "code");
+    let text = |access: TokenStream, span: proc_macro2::Span| quote_spanned!(span=> ::estorno::__private::ReasonField::as_reason(&#access));
+    // `code: reason`, or the reason alone when there is no code.
+    let joined = |code: Option<TokenStream>, reason: TokenStream| match code {
+        Some(code) => quote! {{
+            let reason = #reason;
+            let code = #code;
+            match (code.is_empty(), reason.is_empty()) {
+                (true, _) => reason,
+                (false, true) => code,
+                (false, false) => ::std::format!("{code}: {reason}"),
+            }
+        }},
+        None => reason,
+    };
+    let body = match reason.split() {
+        None => {
+            if let Some(code) = &code
+                && code.each.is_some()
+            {
+                cx.error_at(
+                    code.span(),
+                    "`code` reads a list but `reason` does not; give them the same list, as in `reason = errors[].message, code = errors[].code`",
+                );
+            }
+            joined(
+                code.as_ref().map(|code| text(code.tokens(), code.span())),
+                text(reason.tokens(), reason.span()),
+            )
+        }
+        Some((list, inside)) => {
+            // Every element's `code: reason`, in order, joined by "; ".
+            let (outer, inner) = match &code {
+                Some(code) => match code.split() {
+                    Some((code_list, code_inside)) => {
+                        if code_list.to_string() != list.to_string() {
+                            cx.error_at(
+                                code.span(),
+                                "`code` and `reason` read different lists; give them the same one",
+                            );
+                        }
+                        (None, Some(text(code_inside, code.span())))
+                    }
+                    None => (Some(text(code.tokens(), code.span())), None),
+                },
+                None => (None, None),
+            };
+            let each = joined(inner, text(inside, reason.span()));
+            let all = quote_spanned! {reason.span()=>
+                ::estorno::__private::Elements::elements(&#list)
+                    .into_iter()
+                    .map(|__item| #each)
+                    .filter(|text| !text.is_empty())
+                    .collect::<::std::vec::Vec<::std::string::String>>()
+                    .join("; ")
+            };
+            joined(outer, all)
+        }
+    };
     if let Err(error) = cx.check() {
         return error.into_compile_error();
     }
-    let reason = reason.map(|path| {
-        let access = path.tokens();
-        quote_spanned!(path.0[0].span()=> ::estorno::__private::ReasonField::as_reason(&#access))
-    });
-    let body = match take(&mut found, "code") {
-        Some(code) => {
-            let access = code.tokens();
-            let code = quote_spanned!(code.0[0].span()=> ::estorno::__private::ReasonField::as_reason(&#access));
-            quote! {
-                let reason = #reason;
-                let code = #code;
-                if code.is_empty() {
-                    reason
-                } else {
-                    ::std::format!("{code}: {reason}")
-                }
-            }
-        }
-        None => quote!(#reason),
-    };
     let ident = &item.ident;
     quote! {
         #[automatically_derived]

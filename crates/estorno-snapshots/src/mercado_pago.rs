@@ -972,9 +972,15 @@ pub struct ApiError {
 #[automatically_derived]
 impl ::estorno::Rejection for ApiError {
     fn reason(&self) -> ::std::string::String {
-        let reason = ::estorno::__private::ReasonField::as_reason(&self.message);
-        let code = ::estorno::__private::ReasonField::as_reason(&self.error);
-        if code.is_empty() { reason } else { ::std::format!("{code}: {reason}") }
+        {
+            let reason = ::estorno::__private::ReasonField::as_reason(&self.message);
+            let code = ::estorno::__private::ReasonField::as_reason(&self.error);
+            match (code.is_empty(), reason.is_empty()) {
+                (true, _) => reason,
+                (false, true) => code,
+                (false, false) => ::std::format!("{code}: {reason}"),
+            }
+        }
     }
 }
 /// One reason in an error body.

@@ -909,9 +909,17 @@ pub struct ApiError {
 #[automatically_derived]
 impl ::estorno::Rejection for ApiError {
     fn reason(&self) -> ::std::string::String {
-        let reason = ::estorno::__private::ReasonField::as_reason(&self.erro.mensagem);
-        let code = ::estorno::__private::ReasonField::as_reason(&self.erro.codigo);
-        if code.is_empty() { reason } else { ::std::format!("{code}: {reason}") }
+        {
+            let reason = ::estorno::__private::ReasonField::as_reason(
+                &self.erro.mensagem,
+            );
+            let code = ::estorno::__private::ReasonField::as_reason(&self.erro.codigo);
+            match (code.is_empty(), reason.is_empty()) {
+                (true, _) => reason,
+                (false, true) => code,
+                (false, false) => ::std::format!("{code}: {reason}"),
+            }
+        }
     }
 }
 /// The `erro` object of [`ApiError`].

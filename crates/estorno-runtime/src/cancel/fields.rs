@@ -134,6 +134,48 @@ impl<T: ReasonField> ReasonField for Option<T> {
     }
 }
 
+/// The elements of a list field a rejection's reason reads (`errors[].message`): a `Vec`, a
+/// [`OneOrMany`](crate::wire::OneOrMany) (one object or an array of them), or either in an
+/// `Option`.
+#[doc(hidden)]
+pub trait Elements {
+    type Item;
+    fn elements(&self) -> Vec<&Self::Item>;
+}
+
+impl<T> Elements for Vec<T> {
+    type Item = T;
+    fn elements(&self) -> Vec<&T> {
+        self.iter().collect()
+    }
+}
+
+impl<T> Elements for crate::wire::OneOrMany<T> {
+    type Item = T;
+    fn elements(&self) -> Vec<&T> {
+        self.as_slice().iter().collect()
+    }
+}
+
+impl<L: Elements> Elements for Option<L> {
+    type Item = L::Item;
+    fn elements(&self) -> Vec<&L::Item> {
+        self.as_ref().map_or_else(Vec::new, Elements::elements)
+    }
+}
+
+impl ReasonField for u64 {
+    fn as_reason(&self) -> String {
+        self.to_string()
+    }
+}
+
+impl ReasonField for i64 {
+    fn as_reason(&self) -> String {
+        self.to_string()
+    }
+}
+
 /// Reads a payment method code (`#[cancel(method = ...)]`), the key of cancellation windows.
 #[doc(hidden)]
 pub trait MethodField {

@@ -25,7 +25,9 @@ mod flow;
 mod observe;
 
 pub use check::check_request;
-pub use fields::{AmountField, DateField, MethodField, ReasonField, ReferenceField, StatusField};
+pub use fields::{
+    AmountField, DateField, Elements, MethodField, ReasonField, ReferenceField, StatusField,
+};
 pub use observe::{
     CancelResponse, Failure, Observed, Rejection, observe, partial_unsupported, remaining_unknown,
 };
