@@ -12,6 +12,9 @@ mod mercado_pago;
 #[path = "../providers/pagarme/tests/fixtures.rs"]
 mod pagarme;
 
+#[path = "../providers/pagbank/tests/fixtures.rs"]
+mod pagbank;
+
 #[path = "../providers/picpay-checkout/tests/fixtures.rs"]
 mod picpay_checkout;
 

@@ -245,6 +245,7 @@ pub fn sandbox_credentials(slug: &str) -> Option<&'static [(&'static str, &'stat
         "zoop" => &[("api_key", credentials::ZOOP_API_KEY)],
         "mercado-pago" => &[("token", credentials::MERCADO_PAGO_ACCESS_TOKEN)],
         "pagarme" => &[("api_key", credentials::PAGARME_SECRET_KEY)],
+        "pagbank" => &[("token", credentials::PAGBANK_TOKEN)],
         _ => return None,
     })
 }

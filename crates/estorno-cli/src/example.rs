@@ -26,7 +26,7 @@ pub const COLUMNS: [&str; 7] = [
 pub const PER_PROVIDER: usize = 48;
 
 /// The providers in the order the file lists them.
-const PROVIDERS: [&str; 7] = [
+pub const PROVIDERS: [&str; 8] = [
     "picpay-checkout",
     "picpay-ecommerce",
     "yapay",
@@ -34,6 +34,7 @@ const PROVIDERS: [&str; 7] = [
     "zoop",
     "mercado-pago",
     "pagarme",
+    "pagbank",
 ];
 
 fn fields(payment: &DemoPayment, amount: Option<i64>) -> [String; 7] {
@@ -101,7 +102,7 @@ fn mistakes(after: &str, first_row: &[String; 7]) -> Vec<Vec<String>> {
             raw(&["yapay", "", "500", "", "1000000000000", "", ""]),
         ],
         "liquido" => vec![raw(&["liquido", "demo-pix-0003", "ten", "", "", "", ""])],
-        _ => vec![
+        "zoop" => vec![
             raw(&[
                 "zoop",
                 "demo-txn-0004",
@@ -114,6 +115,7 @@ fn mistakes(after: &str, first_row: &[String; 7]) -> Vec<Vec<String>> {
             // Three fields where the header has seven.
             raw(&["zoop", "demo-txn-0005", "700"]),
         ],
+        _ => Vec::new(),
     }
 }
 

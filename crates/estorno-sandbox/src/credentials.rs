@@ -30,3 +30,6 @@ pub const MERCADO_PAGO_ACCESS_TOKEN: &str = "TEST-sandbox-mercado-pago-token";
 
 /// Pagar.me secret key, sent as the HTTP Basic user name with an empty password.
 pub const PAGARME_SECRET_KEY: &str = "sk_test_sandbox";
+
+/// PagBank Bearer token.
+pub const PAGBANK_TOKEN: &str = "sandbox-pagbank-token";

@@ -13,6 +13,7 @@
 //! | Zoop | `{url}/zoop/v1` | `POST /marketplaces/{marketplace_id}/transactions/{transaction_id}/void`, `GET /marketplaces/{marketplace_id}/transactions/{transaction_id}` |
 //! | Mercado Pago | `{url}/mercado-pago` | `POST /v1/payments/{id}/refunds`, `PUT /v1/payments/{id}`, `GET /v1/payments/{id}` |
 //! | Pagar.me | `{url}/pagarme/core/v5` | `DELETE /charges/{charge_id}`, `GET /charges/{charge_id}` |
+//! | PagBank | `{url}/pagbank` | `POST /charges/{charge_id}/cancel`, `GET /charges/{charge_id}` |
 //!
 //! Each provider checks its own credentials ([`credentials`]), names its own states, and answers
 //! the documented bodies, including the rejections (over-refund, already refunded, wrong
@@ -68,6 +69,7 @@ pub mod liquido;
 pub mod mercado_pago;
 mod money;
 pub mod pagarme;
+pub mod pagbank;
 mod payment;
 pub mod picpay_checkout;
 pub mod picpay_ecommerce;

@@ -5,7 +5,9 @@
 use serde::{Deserialize, Serialize};
 
 use crate::book::Account;
-use crate::{liquido, mercado_pago, pagarme, picpay_checkout, picpay_ecommerce, yapay, zoop};
+use crate::{
+    liquido, mercado_pago, pagarme, pagbank, picpay_checkout, picpay_ecommerce, yapay, zoop,
+};
 
 /// A payment to insert into the sandbox, in its provider's own terms.
 ///
@@ -29,6 +31,14 @@ pub enum Payment {
     MercadoPago(mercado_pago::Payment),
     #[serde(rename = "pagarme")]
     Pagarme(pagarme::Charge),
+    #[serde(rename = "pagbank")]
+    PagBank(pagbank::Charge),
+}
+
+impl From<pagbank::Charge> for Payment {
+    fn from(charge: pagbank::Charge) -> Self {
+        Payment::PagBank(charge)
+    }
 }
 
 impl From<pagarme::Charge> for Payment {
@@ -116,6 +126,7 @@ impl Payment {
             Payment::Zoop(transaction) => zoop::account(transaction, created_at),
             Payment::MercadoPago(payment) => mercado_pago::account(payment, created_at),
             Payment::Pagarme(charge) => pagarme::account(charge, created_at),
+            Payment::PagBank(charge) => pagbank::account(charge, created_at),
         }
     }
 
@@ -129,6 +140,7 @@ impl Payment {
             Payment::Zoop(_) => zoop::SLUG,
             Payment::MercadoPago(_) => mercado_pago::SLUG,
             Payment::Pagarme(_) => pagarme::SLUG,
+            Payment::PagBank(_) => pagbank::SLUG,
         }
     }
 
@@ -189,6 +201,12 @@ impl Payment {
                 payment.status.clone(),
             ),
             Payment::Pagarme(charge) => base(
+                charge.id.clone(),
+                charge.amount_cents,
+                charge.refundable(),
+                charge.status.clone(),
+            ),
+            Payment::PagBank(charge) => base(
                 charge.id.clone(),
                 charge.amount_cents,
                 charge.refundable(),

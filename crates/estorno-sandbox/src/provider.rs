@@ -24,11 +24,13 @@ pub enum Provider {
     MercadoPago,
     /// Pagar.me v5, Stone's online API (HTTP Basic, secret key as user, empty password).
     Pagarme,
+    /// PagBank's Orders API (Bearer token).
+    PagBank,
 }
 
 impl Provider {
     /// Every provider, in a fixed order.
-    pub const ALL: [Provider; 7] = [
+    pub const ALL: [Provider; 8] = [
         Provider::PicPayEcommerce,
         Provider::Yapay,
         Provider::PicPayCheckout,
@@ -36,6 +38,7 @@ impl Provider {
         Provider::Zoop,
         Provider::MercadoPago,
         Provider::Pagarme,
+        Provider::PagBank,
     ];
 
     /// The slug: the provider's name in URLs, the ledger, fault rules and the control API.
@@ -48,6 +51,7 @@ impl Provider {
             Provider::Zoop => "zoop",
             Provider::MercadoPago => "mercado-pago",
             Provider::Pagarme => "pagarme",
+            Provider::PagBank => "pagbank",
         }
     }
 
@@ -69,6 +73,7 @@ impl Provider {
             Provider::Zoop => "/v1",
             Provider::MercadoPago => "",
             Provider::Pagarme => "/core/v5",
+            Provider::PagBank => "",
         }
     }
 }

@@ -10,13 +10,16 @@
 //! - Liquido: `idempotencyKey` `demo-pix-n`;
 //! - Zoop: marketplace `demo-marketplace`, seller `demo-seller`, transaction `demo-txn-n`;
 //! - Mercado Pago: payment [`MERCADO_PAGO_FIRST_ID`] + n − 1 (1234500001 … 1234500400);
-//! - Pagar.me: charge `ch_demo_n`.
+//! - Pagar.me: charge `ch_demo_n`;
+//! - PagBank: charge `CHAR_DEMO_n`.
 //!
 //! Which state a payment gets depends on n mod 20, so every block of twenty has the same mix.
 
 use crate::payment::{DemoPayment, Payment};
 use crate::wire::stable_hash;
-use crate::{liquido, mercado_pago, pagarme, picpay_checkout, picpay_ecommerce, yapay, zoop};
+use crate::{
+    liquido, mercado_pago, pagarme, pagbank, picpay_checkout, picpay_ecommerce, yapay, zoop,
+};
 
 /// How many demo payments each provider gets.
 pub const DEMO_PER_PROVIDER: usize = 400;
@@ -49,7 +52,7 @@ fn amount(provider: &str, n: usize) -> i64 {
 
 /// The demo payments, in the order they are seeded.
 pub(crate) fn demo() -> Vec<Payment> {
-    let mut payments = Vec::with_capacity(DEMO_PER_PROVIDER * 7);
+    let mut payments = Vec::with_capacity(DEMO_PER_PROVIDER * 8);
     for n in 1..=DEMO_PER_PROVIDER {
         payments.push(picpay_ecommerce_order(n).into());
     }
@@ -71,7 +74,30 @@ pub(crate) fn demo() -> Vec<Payment> {
     for n in 1..=DEMO_PER_PROVIDER {
         payments.push(pagarme_charge(n).into());
     }
+    for n in 1..=DEMO_PER_PROVIDER {
+        payments.push(pagbank_charge(n).into());
+    }
     payments
+}
+
+fn pagbank_charge(n: usize) -> pagbank::Charge {
+    let amount = amount(pagbank::SLUG, n);
+    let charge = pagbank::Charge::paid(format!("CHAR_DEMO_{n:04}"), amount);
+    match n % 20 {
+        0..=12 => charge,
+        13 => pagbank::Charge {
+            refunded_cents: amount / 4,
+            ..charge
+        },
+        14 => pagbank::Charge {
+            refunded_cents: amount,
+            ..charge.with_status("CANCELED")
+        },
+        15 | 16 => charge.with_status("AUTHORIZED"),
+        17 => charge.with_status("DECLINED"),
+        18 => charge.with_status("WAITING"),
+        _ => charge.with_status("IN_ANALYSIS"),
+    }
 }
 
 fn pagarme_charge(n: usize) -> pagarme::Charge {
@@ -263,7 +289,7 @@ mod tests {
     #[test]
     fn every_provider_gets_the_same_count_and_mostly_refundable_payments() {
         let demo = demo_payments();
-        assert_eq!(demo.len(), DEMO_PER_PROVIDER * 7);
+        assert_eq!(demo.len(), DEMO_PER_PROVIDER * 8);
         for slug in [
             "picpay-ecommerce",
             "yapay",
@@ -272,6 +298,7 @@ mod tests {
             "zoop",
             "mercado-pago",
             "pagarme",
+            "pagbank",
         ] {
             let mine: Vec<_> = demo
                 .iter()
@@ -299,6 +326,7 @@ mod tests {
         assert_eq!(demo[4 * DEMO_PER_PROVIDER].payment_id, "demo-txn-0001");
         assert_eq!(demo[5 * DEMO_PER_PROVIDER].payment_id, "1234500001");
         assert_eq!(demo[6 * DEMO_PER_PROVIDER].payment_id, "ch_demo_0001");
+        assert_eq!(demo[7 * DEMO_PER_PROVIDER].payment_id, "CHAR_DEMO_0001");
         assert_eq!(demo, demo_payments(), "deterministic");
     }
 }

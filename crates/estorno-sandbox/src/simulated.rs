@@ -7,7 +7,9 @@ use crate::payment::Payment;
 use crate::provider::{Ctx, LIQUIDO_AUTH_PREFIX, Provider};
 use crate::route::{Matched, Route};
 use crate::wire::{Reply, Request};
-use crate::{liquido, mercado_pago, pagarme, picpay_checkout, picpay_ecommerce, yapay, zoop};
+use crate::{
+    liquido, mercado_pago, pagarme, pagbank, picpay_checkout, picpay_ecommerce, yapay, zoop,
+};
 
 /// One simulated provider, or one of its hosts (Liquido's token endpoint has its own).
 pub(crate) struct Simulated {
@@ -97,6 +99,15 @@ pub(crate) const SIMULATED: &[Simulated] = &[
         internal_error: pagarme::internal_error,
         unknown_path: pagarme::unknown_path,
         payment: |account| pagarme::charge(account).into(),
+    },
+    Simulated {
+        provider: Provider::PagBank,
+        prefix: "pagbank",
+        routes: pagbank::ROUTES,
+        handle: pagbank::handle,
+        internal_error: pagbank::internal_error,
+        unknown_path: pagbank::unknown_path,
+        payment: |account| pagbank::charge(account).into(),
     },
 ];
 

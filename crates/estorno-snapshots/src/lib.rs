@@ -25,6 +25,9 @@ pub mod mercado_pago;
 pub mod pagarme;
 
 #[rustfmt::skip]
+pub mod pagbank;
+
+#[rustfmt::skip]
 pub mod picpay_checkout;
 
 #[rustfmt::skip]
@@ -54,6 +57,7 @@ mod tests {
         assert_eq!(fields::<crate::liquido::Client>(), ["client_id", "client_secret", "api_key"]);
         assert_eq!(fields::<crate::mercado_pago::Client>(), ["token"]);
         assert_eq!(fields::<crate::pagarme::Client>(), ["api_key"]);
+        assert_eq!(fields::<crate::pagbank::Client>(), ["token"]);
         assert_eq!(fields::<crate::picpay_checkout::Client>(), ["client_id", "client_secret"]);
         assert_eq!(fields::<crate::picpay_ecommerce::Client>(), ["token"]);
         assert_eq!(fields::<crate::yapay::Client>(), ["user", "password"]);

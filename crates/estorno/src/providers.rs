@@ -10,6 +10,9 @@ pub use estorno_mercado_pago as mercado_pago;
 #[cfg(feature = "pagarme")]
 pub use estorno_pagarme as pagarme;
 
+#[cfg(feature = "pagbank")]
+pub use estorno_pagbank as pagbank;
+
 #[cfg(feature = "picpay-checkout")]
 pub use estorno_picpay_checkout as picpay_checkout;
 

@@ -27,6 +27,8 @@ pub enum AnyClient {
     MercadoPago(crate::mercado_pago::Client),
     #[cfg(feature = "pagarme")]
     Pagarme(crate::pagarme::Client),
+    #[cfg(feature = "pagbank")]
+    PagBank(crate::pagbank::Client),
     #[cfg(feature = "picpay-checkout")]
     PicPayCheckout(crate::picpay_checkout::Client),
     #[cfg(feature = "picpay-ecommerce")]
@@ -47,6 +49,8 @@ impl AnyClient {
             AnyClient::MercadoPago(_) => &crate::mercado_pago::SPEC,
             #[cfg(feature = "pagarme")]
             AnyClient::Pagarme(_) => &crate::pagarme::SPEC,
+            #[cfg(feature = "pagbank")]
+            AnyClient::PagBank(_) => &crate::pagbank::SPEC,
             #[cfg(feature = "picpay-checkout")]
             AnyClient::PicPayCheckout(_) => &crate::picpay_checkout::SPEC,
             #[cfg(feature = "picpay-ecommerce")]
@@ -66,6 +70,8 @@ impl AnyClient {
             AnyClient::MercadoPago(ref client) => client,
             #[cfg(feature = "pagarme")]
             AnyClient::Pagarme(ref client) => client,
+            #[cfg(feature = "pagbank")]
+            AnyClient::PagBank(ref client) => client,
             #[cfg(feature = "picpay-checkout")]
             AnyClient::PicPayCheckout(ref client) => client,
             #[cfg(feature = "picpay-ecommerce")]
@@ -97,6 +103,12 @@ pub const ENTRIES: &[Entry] = &[
         spec: &crate::pagarme::SPEC,
         credential_fields: credential_fields::<crate::pagarme::Client>(),
         build: |config| config.build().map(AnyClient::Pagarme),
+    },
+    #[cfg(feature = "pagbank")]
+    Entry {
+        spec: &crate::pagbank::SPEC,
+        credential_fields: credential_fields::<crate::pagbank::Client>(),
+        build: |config| config.build().map(AnyClient::PagBank),
     },
     #[cfg(feature = "picpay-checkout")]
     Entry {
