@@ -159,6 +159,10 @@ pub enum Auth {
         sandbox_token_url: Option<LitStr>,
         request: TokenRequest,
         api_key_header: Option<LitStr>,
+        /// `client_auth = basic`: the client's credentials in a Basic header, not the body.
+        basic_client: bool,
+        /// `scope = "oob"`.
+        scope: Option<LitStr>,
     },
 }
 

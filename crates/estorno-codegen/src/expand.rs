@@ -504,9 +504,17 @@ fn auth(auth: &Auth) -> TokenStream {
             sandbox_token_url,
             request,
             api_key_header,
+            basic_client,
+            scope,
         } => {
             let sandbox_token_url = option_str(sandbox_token_url.as_ref());
             let api_key_header = option_str(api_key_header.as_ref());
+            let scope = option_str(scope.as_ref());
+            let client_auth = if *basic_client {
+                quote!(Basic)
+            } else {
+                quote!(Body)
+            };
             let request = match request {
                 TokenRequest::Json => quote!(Json),
                 TokenRequest::Form => quote!(Form),
@@ -517,6 +525,8 @@ fn auth(auth: &Auth) -> TokenStream {
                     sandbox_token_url: #sandbox_token_url,
                     request: ::estorno::spec::TokenRequestEncoding::#request,
                     api_key_header: #api_key_header,
+                    client_auth: ::estorno::spec::ClientAuth::#client_auth,
+                    scope: #scope,
                 })
             }
         }

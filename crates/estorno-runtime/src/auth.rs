@@ -18,7 +18,7 @@ use url::Url;
 
 use crate::error::{BuildError, Error};
 use crate::redact;
-use crate::spec::{AuthScheme, OAuth2Spec, TokenRequestEncoding};
+use crate::spec::{AuthScheme, ClientAuth, OAuth2Spec, TokenRequestEncoding};
 
 /// Credentials a provider's client is built with; implemented by every type in this module.
 ///
@@ -552,6 +552,8 @@ pub(crate) struct TokenCache {
     http: reqwest::Client,
     token_url: Url,
     encoding: TokenRequestEncoding,
+    client_auth: ClientAuth,
+    scope: Option<&'static str>,
     client_id: String,
     client_secret: SecretString,
     timeout: Duration,
@@ -565,8 +567,20 @@ pub(crate) struct TokenCache {
 #[derive(serde::Serialize)]
 struct TokenRequest<'a> {
     grant_type: &'static str,
-    client_id: &'a str,
-    client_secret: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    client_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    client_secret: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    scope: Option<&'a str>,
+}
+
+/// An OAuth2 error body (RFC 6749 §5.2): `{"error", "error_description"}`.
+#[derive(Deserialize)]
+struct OAuthError {
+    error: String,
+    #[serde(default)]
+    error_description: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -609,7 +623,7 @@ impl TokenCache {
     pub(crate) fn new(
         http: reqwest::Client,
         token_url: Url,
-        encoding: TokenRequestEncoding,
+        oauth: &OAuth2Spec,
         client_id: String,
         client_secret: SecretString,
         timeout: Duration,
@@ -617,7 +631,9 @@ impl TokenCache {
         TokenCache {
             http,
             token_url,
-            encoding,
+            encoding: oauth.request,
+            client_auth: oauth.client_auth,
+            scope: oauth.scope,
             client_id,
             client_secret,
             timeout,
@@ -744,18 +760,24 @@ impl TokenCache {
             sample,
             retry_after: None,
         };
-        let request = self
+        let mut request = self
             .http
             .post(self.token_url.clone())
             .header(reqwest::header::ACCEPT, "application/json")
             .timeout(self.timeout);
+        // The client's credentials go in the body, or in a Basic header and not the body.
+        let in_body = self.client_auth == ClientAuth::Body;
+        if !in_body {
+            request = request.basic_auth(&self.client_id, Some(self.client_secret.expose_secret()));
+        }
         let request = match self.encoding {
             TokenRequestEncoding::Json => {
                 // A struct keeps the documented field order (`json!` would sort the keys).
                 let body = serde_json::to_vec(&TokenRequest {
                     grant_type: "client_credentials",
-                    client_id: &self.client_id,
-                    client_secret: self.client_secret.expose_secret(),
+                    client_id: in_body.then_some(self.client_id.as_str()),
+                    client_secret: in_body.then(|| self.client_secret.expose_secret()),
+                    scope: self.scope,
                 })
                 .map_err(|_| {
                     (
@@ -768,11 +790,17 @@ impl TokenCache {
                     .body(body)
             }
             TokenRequestEncoding::Form => {
-                let body = url::form_urlencoded::Serializer::new(String::new())
-                    .append_pair("grant_type", "client_credentials")
-                    .append_pair("client_id", &self.client_id)
-                    .append_pair("client_secret", self.client_secret.expose_secret())
-                    .finish();
+                let mut form = url::form_urlencoded::Serializer::new(String::new());
+                // Getnet documents `scope=oob&grant_type=client_credentials`, scope first.
+                if let Some(scope) = self.scope {
+                    form.append_pair("scope", scope);
+                }
+                form.append_pair("grant_type", "client_credentials");
+                if in_body {
+                    form.append_pair("client_id", &self.client_id)
+                        .append_pair("client_secret", self.client_secret.expose_secret());
+                }
+                let body = form.finish();
                 request
                     .header(
                         reqwest::header::CONTENT_TYPE,
@@ -820,8 +848,29 @@ impl TokenCache {
             "estorno.token"
         );
         if !(200..=299).contains(&status) {
-            let reason = format!("token endpoint answered {status}");
-            let mut failure = fail(Some(status), &reason, redact::sample(&body));
+            // An OAuth error body says why (`invalid_client: ...`); its text is the
+            // provider's, so it passes the redactor like any other.
+            let secrets = [
+                self.client_secret.expose_secret().to_owned(),
+                self.client_id.clone(),
+            ];
+            let said = |text: &str| redact::provider_text(text, &secrets, &[]);
+            let reason = match serde_json::from_slice::<OAuthError>(&body) {
+                Ok(OAuthError {
+                    error,
+                    error_description: Some(description),
+                }) => format!(
+                    "token endpoint answered {status}: {}: {}",
+                    said(&error),
+                    said(&description)
+                ),
+                Ok(OAuthError { error, .. }) => {
+                    format!("token endpoint answered {status}: {}", said(&error))
+                }
+                Err(_) => format!("token endpoint answered {status}"),
+            };
+            // The sample too: an endpoint may echo the request, secret and all.
+            let mut failure = fail(Some(status), &reason, said(&redact::sample(&body)));
             failure.retry_after = retry_after;
             return Err((failure, None));
         }

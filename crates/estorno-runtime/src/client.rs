@@ -461,7 +461,7 @@ impl<P: Provider> ClientBuilder<P> {
                     tokens: Box::new(TokenCache::new(
                         http.clone(),
                         token_url,
-                        oauth.request,
+                        &oauth,
                         client_id,
                         client_secret,
                         self.timeout.unwrap_or(DEFAULT_TIMEOUT),

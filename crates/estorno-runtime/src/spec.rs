@@ -80,6 +80,20 @@ pub struct OAuth2Spec {
     pub request: TokenRequestEncoding,
     /// A header that carries an API key on every call besides the Bearer token.
     pub api_key_header: Option<&'static str>,
+    /// How the client authenticates itself to the token endpoint.
+    pub client_auth: ClientAuth,
+    /// A `scope` the token request names (Getnet's `oob`), when one is needed.
+    pub scope: Option<&'static str>,
+}
+
+/// How an OAuth2 client proves who it is when it asks for a token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientAuth {
+    /// `client_id` and `client_secret` in the request body.
+    Body,
+    /// `Authorization: Basic base64(client_id:client_secret)`, and only `grant_type` (and
+    /// `scope`) in the body (Getnet, e.Rede, Efí).
+    Basic,
 }
 
 /// Encoding of the OAuth2 token request body.

@@ -13,7 +13,7 @@ use estorno::auth::{
     ApiKey, BasicAuth, BearerToken, BearerWithApiKey, ClientCredentials,
     ClientCredentialsWithApiKey, HeaderPair, HeaderToken,
 };
-use estorno::spec::{AuthScheme, OAuth2Spec, TokenRequestEncoding};
+use estorno::spec::{AuthScheme, ClientAuth, OAuth2Spec, TokenRequestEncoding};
 use httpmock::Mock;
 use httpmock::prelude::*;
 
@@ -52,6 +52,8 @@ test_provider!(
         sandbox_token_url: None,
         request: TokenRequestEncoding::Json,
         api_key_header: None,
+        client_auth: ClientAuth::Body,
+        scope: None,
     })
 );
 test_provider!(
@@ -62,6 +64,8 @@ test_provider!(
         sandbox_token_url: None,
         request: TokenRequestEncoding::Form,
         api_key_header: None,
+        client_auth: ClientAuth::Body,
+        scope: None,
     })
 );
 test_provider!(
@@ -72,6 +76,32 @@ test_provider!(
         sandbox_token_url: None,
         request: TokenRequestEncoding::Json,
         api_key_header: Some("x-api-key"),
+        client_auth: ClientAuth::Body,
+        scope: None,
+    })
+);
+test_provider!(
+    OAuthBasicFormPay,
+    ClientCredentials,
+    AuthScheme::OAuth2ClientCredentials(OAuth2Spec {
+        token_url: "/auth/oauth/v2/token",
+        sandbox_token_url: None,
+        request: TokenRequestEncoding::Form,
+        api_key_header: None,
+        client_auth: ClientAuth::Basic,
+        scope: Some("oob"),
+    })
+);
+test_provider!(
+    OAuthBasicJsonPay,
+    ClientCredentials,
+    AuthScheme::OAuth2ClientCredentials(OAuth2Spec {
+        token_url: "/oauth/token",
+        sandbox_token_url: None,
+        request: TokenRequestEncoding::Json,
+        api_key_header: None,
+        client_auth: ClientAuth::Basic,
+        scope: None,
     })
 );
 
@@ -553,7 +583,8 @@ async fn token_endpoint_refusal_is_an_auth_error_without_secrets() {
             ..
         } => {
             assert_eq!(*status, Some(401));
-            assert_eq!(reason, "token endpoint answered 401");
+            // The OAuth error code says why.
+            assert_eq!(reason, "token endpoint answered 401: invalid_client");
             assert_eq!(
                 sample,
                 r#"{"client_secret":"***","error":"invalid_client"}"#
@@ -563,7 +594,7 @@ async fn token_endpoint_refusal_is_an_auth_error_without_secrets() {
     }
     assert_eq!(
         error.to_string(),
-        "authentication failed: token endpoint answered 401"
+        "authentication failed: token endpoint answered 401: invalid_client"
     );
     assert!(!error.is_retryable());
     assert!(!error.outcome_unknown());
@@ -571,4 +602,85 @@ async fn token_endpoint_refusal_is_an_auth_error_without_secrets() {
     // A client error from the token endpoint is not retried, and the API is never called.
     assert_eq!(token.calls_async().await, 1);
     assert_eq!(api.calls_async().await, 0);
+}
+
+#[tokio::test]
+async fn oauth2_client_authentication_by_basic_with_a_scope() {
+    // Getnet: `Authorization: Basic base64(client_id:client_secret)`, and the body
+    // `scope=oob&grant_type=client_credentials` with no credentials in it.
+    let server = MockServer::start_async().await;
+    let token = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/v1/auth/oauth/v2/token")
+                .header(
+                    "authorization",
+                    "Basic Y2xpZW50LTM6Y2FuYXJ5LWNsaWVudC1zZWNyZXQ=",
+                )
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body("scope=oob&grant_type=client_credentials");
+            then.status(200).json_body(token_json("tok-basic-1", 3600));
+        })
+        .await;
+    let api = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path(CHARGE_PATH)
+                .header("authorization", "Bearer tok-basic-1");
+            then.status(200).json_body(charge_json(CHARGE_ID));
+        })
+        .await;
+    let client = OAuthBasicFormPay::builder()
+        .credentials(ClientCredentials::new("client-3", "canary-client-secret"))
+        .base_url(server.url("/v1"))
+        .build()
+        .expect("client builds");
+    assert_eq!(client.charge(CHARGE_ID).await.ok(), Some(charge(CHARGE_ID)));
+    assert_eq!(token.calls_async().await, 1);
+    assert_eq!(api.calls_async().await, 1);
+}
+
+#[tokio::test]
+async fn oauth2_basic_with_a_json_body_and_its_error_body_explained() {
+    // Efí: Basic, and `{"grant_type":"client_credentials"}` as JSON. A refusal in the OAuth
+    // error shape says why, without the secret.
+    let server = MockServer::start_async().await;
+    let refused = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/v1/oauth/token")
+                .header(
+                    "authorization",
+                    "Basic Y2xpZW50LTM6Y2FuYXJ5LWNsaWVudC1zZWNyZXQ=",
+                )
+                .header("content-type", "application/json")
+                .body(r#"{"grant_type":"client_credentials"}"#);
+            then.status(401).json_body(serde_json::json!({
+                "error": "invalid_client",
+                "error_description": "Client authentication failed for canary-client-secret"
+            }));
+        })
+        .await;
+    let client = OAuthBasicJsonPay::builder()
+        .credentials(ClientCredentials::new("client-3", "canary-client-secret"))
+        .base_url(server.url("/v1"))
+        .build()
+        .expect("client builds");
+    let error = client.charge(CHARGE_ID).await.expect_err("no token");
+    let text = error.to_string();
+    assert!(
+        text.contains("token endpoint answered 401: invalid_client: Client authentication failed"),
+        "{text}"
+    );
+    assert!(!text.contains("canary-client-secret"), "{text}");
+    let debug = format!("{error:?}");
+    assert!(!debug.contains("canary-client-secret"), "{debug}");
+    assert!(matches!(
+        error,
+        estorno::Error::Auth {
+            status: Some(401),
+            ..
+        }
+    ));
+    assert_eq!(refused.calls_async().await, 1);
 }

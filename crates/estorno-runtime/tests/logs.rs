@@ -11,7 +11,7 @@ mod common;
 use std::time::Duration;
 
 use estorno::auth::{BearerToken, ClientCredentials};
-use estorno::spec::{AuthScheme, OAuth2Spec, TokenRequestEncoding};
+use estorno::spec::{AuthScheme, ClientAuth, OAuth2Spec, TokenRequestEncoding};
 use estorno::{Cents, Error, RetryPolicy};
 use httpmock::prelude::*;
 
@@ -26,6 +26,8 @@ test_provider!(
         sandbox_token_url: None,
         request: TokenRequestEncoding::Json,
         api_key_header: None,
+        client_auth: ClientAuth::Body,
+        scope: None,
     })
 );
 

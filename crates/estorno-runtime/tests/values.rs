@@ -11,7 +11,7 @@ use estorno::auth::{
     ApiKey, BasicAuth, BearerToken, BearerWithApiKey, ClientCredentials,
     ClientCredentialsWithApiKey, HeaderPair, HeaderToken,
 };
-use estorno::spec::{AuthScheme, OAuth2Spec, TokenRequestEncoding};
+use estorno::spec::{AuthScheme, ClientAuth, OAuth2Spec, TokenRequestEncoding};
 use estorno::{BuildError, Cents, Reais};
 use httpmock::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -33,6 +33,8 @@ test_provider!(
         sandbox_token_url: None,
         request: TokenRequestEncoding::Form,
         api_key_header: None,
+        client_auth: ClientAuth::Body,
+        scope: None,
     })
 );
 test_provider!(
@@ -43,6 +45,8 @@ test_provider!(
         sandbox_token_url: Some("https://auth-sandbox.testpay.example/token"),
         request: TokenRequestEncoding::Json,
         api_key_header: None,
+        client_auth: ClientAuth::Body,
+        scope: None,
     }),
     Some("https://sandbox.testpay.example/v1")
 );

@@ -195,6 +195,8 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
         ),
         request: ::estorno::spec::TokenRequestEncoding::Form,
         api_key_header: ::core::option::Option::Some("x-api-key"),
+        client_auth: ::estorno::spec::ClientAuth::Body,
+        scope: ::core::option::Option::None,
     }),
     headers: &[],
     endpoints: &[

@@ -212,6 +212,8 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
         sandbox_token_url: ::core::option::Option::None,
         request: ::estorno::spec::TokenRequestEncoding::Json,
         api_key_header: ::core::option::Option::None,
+        client_auth: ::estorno::spec::ClientAuth::Body,
+        scope: ::core::option::Option::None,
     }),
     headers: &[],
     endpoints: &[

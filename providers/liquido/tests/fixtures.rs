@@ -502,7 +502,9 @@ fn production_and_sandbox_use_their_own_token_hosts() {
 
 #[test]
 fn the_spec_describes_the_provider() {
-    use estorno::spec::{AuthScheme, BodyKind, Method, OAuth2Spec, TokenRequestEncoding};
+    use estorno::spec::{
+        AuthScheme, BodyKind, ClientAuth, Method, OAuth2Spec, TokenRequestEncoding,
+    };
     let spec = &liquido::SPEC;
     assert_eq!(spec.name, "Liquido");
     assert_eq!(spec.slug, "liquido");
@@ -515,6 +517,8 @@ fn the_spec_describes_the_provider() {
             sandbox_token_url: Some("https://auth-dev.liquido.com/oauth2/token"),
             request: TokenRequestEncoding::Form,
             api_key_header: Some("x-api-key"),
+            client_auth: ClientAuth::Body,
+            scope: None,
         })
     );
     let cancel = spec.endpoint("cancel").expect("cancel");

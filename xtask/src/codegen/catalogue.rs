@@ -413,6 +413,8 @@ fn auth_description(auth: &Auth) -> String {
             sandbox_token_url,
             request,
             api_key_header,
+            basic_client,
+            scope,
         } => {
             let encoding = match request {
                 TokenRequest::Json => "as JSON",
@@ -428,10 +430,19 @@ fn auth_description(auth: &Auth) -> String {
             if let Some(sandbox) = sandbox_token_url {
                 let _ = write!(text, ", or `{}` in the sandbox", sandbox.value());
             }
+            let client = if *basic_client {
+                "the client id and secret in an `Authorization: Basic` header"
+            } else {
+                "the client id and secret in the body"
+            };
+            let _ = write!(text, ", requested {encoding} with {client}");
+            if let Some(scope) = scope {
+                let _ = write!(text, " and `scope={}`", scope.value());
+            }
             let _ = write!(
                 text,
-                ", requested {encoding}, sent as `Authorization: Bearer`, cached and refreshed \
-                 before it expires and once on a 401"
+                ", sent as `Authorization: Bearer`, cached and refreshed before it expires and \
+                 once on a 401"
             );
             if let Some(header) = api_key_header {
                 let _ = write!(

@@ -57,9 +57,33 @@ fn oauth2(input: ParseStream, keyword: Span) -> syn::Result<Auth> {
     let mut sandbox_token_url = None;
     let mut request = None;
     let mut api_key_header = None;
+    let mut basic_client = false;
+    let mut scope = None;
     while !input.is_empty() {
         let lookahead = input.lookahead1();
-        if lookahead.peek(kw::token_url) {
+        if lookahead.peek(kw::client_auth) {
+            input.parse::<kw::client_auth>()?;
+            input.parse::<Token![=]>()?;
+            let lookahead = input.lookahead1();
+            basic_client = if lookahead.peek(kw::basic) {
+                input.parse::<kw::basic>()?;
+                true
+            } else if lookahead.peek(kw::body) {
+                input.parse::<kw::body>()?;
+                false
+            } else {
+                return Err(lookahead.error());
+            };
+        } else if lookahead.peek(kw::scope) {
+            let value = key_value::<kw::scope>(input)?;
+            if value.value().is_empty() || value.value().chars().any(char::is_control) {
+                return Err(syn::Error::new_spanned(
+                    &value,
+                    "a scope is one or more visible words, such as \"oob\"",
+                ));
+            }
+            scope = Some(value);
+        } else if lookahead.peek(kw::token_url) {
             token_url = Some(key_value::<kw::token_url>(input)?);
         } else if lookahead.peek(kw::sandbox_token_url) {
             sandbox_token_url = Some(key_value::<kw::sandbox_token_url>(input)?);
@@ -102,5 +126,7 @@ fn oauth2(input: ParseStream, keyword: Span) -> syn::Result<Auth> {
         sandbox_token_url,
         request,
         api_key_header,
+        basic_client,
+        scope,
     })
 }
