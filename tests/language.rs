@@ -105,7 +105,7 @@ mod header_key {
 }
 
 mod path_key {
-    use estorno::{CancelResponse, Cents, Reais, Rejection};
+    use estorno::{CancelResponse, Cents, ReaisText, Rejection};
     use serde::{Deserialize, Serialize};
 
     /// Refunds named by a merchant-chosen id in the path, which the provider never reuses.
@@ -114,8 +114,8 @@ mod path_key {
         production = "https://api.path-key.test",
         auth = bearer,
         cancel(
-            total = refund(payment, idempotency_key, &RefundBody { valor: remaining.reais() }),
-            partial = refund(payment, idempotency_key, &RefundBody { valor: amount.reais() }),
+            total = refund(payment, idempotency_key, &RefundBody { valor: remaining.reais_text() }),
+            partial = refund(payment, idempotency_key, &RefundBody { valor: amount.reais_text() }),
             status = pix(payment),
         ),
     )]
@@ -140,9 +140,10 @@ mod path_key {
         fn pix(#[path(rename = "e2eId", len = 32, chars = "A-Za-z0-9")] e2e_id: &str) -> Pix;
     }
 
+    /// `{"valor":"7.89"}`: a decimal string of reais.
     #[derive(Debug, Serialize)]
     pub struct RefundBody {
-        pub valor: Reais,
+        pub valor: ReaisText,
     }
 
     #[derive(Debug, Deserialize, CancelResponse)]
@@ -541,7 +542,7 @@ async fn a_key_already_seen_means_an_earlier_attempt_landed() {
     let conflict = server.mock(|when, then| {
         when.method(PUT)
             .path(format!("/v2/pix/{E2E}/devolucao/d0001"))
-            .json_body(serde_json::json!({"valor": 7.89}));
+            .body(r#"{"valor":"7.89"}"#);
         then.status(409)
             .header("content-type", "application/json")
             .body(r#"{"nome":"devolucao_id_duplicado","mensagem":"Id de devolução já utilizado"}"#);

@@ -63,7 +63,7 @@ pub use client::{ClientBuilder, ClientCore, Provider, RetryPolicy};
 pub use config::{ConfigError, ProviderConfig};
 pub use error::{BuildError, Error};
 pub use estorno_macros::{CancelResponse, Rejection, provider, status};
-pub use money::{Amount, AmountError, Cents, CentsOrReais, Reais, ReaisParseError};
+pub use money::{Amount, AmountError, Cents, CentsOrReais, Reais, ReaisParseError, ReaisText};
 pub use outcome::Outcome;
 /// The HTTP client underneath, for [`ClientBuilder::transport`] and response headers.
 pub use reqwest;

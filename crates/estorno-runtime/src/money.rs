@@ -204,6 +204,12 @@ impl Amount {
     pub const fn reais(self) -> Reais {
         Reais(self.0)
     }
+
+    /// The same amount as a decimal string of reais (`"7.89"`), for providers that write
+    /// amounts as text (Efí's Pix refunds).
+    pub const fn reais_text(self) -> ReaisText {
+        ReaisText(Reais(self.0))
+    }
 }
 
 impl TryFrom<Cents> for Amount {
@@ -367,6 +373,37 @@ impl<'de> Deserialize<'de> for Reais {
     }
 }
 
+/// An amount in reais written as a JSON string with exactly two decimals, `"7.89"`, as Efí's
+/// Pix API writes `valor`. It reads a string or a number digit by digit, as [`Reais`] does;
+/// no float is ever involved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct ReaisText(pub Reais);
+
+impl ReaisText {
+    /// The amount in cents.
+    pub const fn cents(self) -> Cents {
+        self.0.cents()
+    }
+}
+
+impl fmt::Display for ReaisText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl Serialize for ReaisText {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0.to_decimal_string())
+    }
+}
+
+impl<'de> Deserialize<'de> for ReaisText {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Reais::deserialize(deserializer).map(ReaisText)
+    }
+}
+
 /// An amount a provider writes either as integer cents (`1000`) or as decimal reais
 /// (`"10.00"`, `10.5`), read exactly into cents.
 ///
@@ -483,6 +520,22 @@ mod tests {
             Amount::from_cents(1500).ok()
         );
         assert!(serde_json::from_str::<Amount>("0").is_err());
+    }
+
+    #[test]
+    fn reais_as_text_are_written_as_strings_and_read_from_either() {
+        let seven = Amount::from_cents(789).unwrap().reais_text();
+        assert_eq!(serde_json::to_string(&seven).unwrap(), r#""7.89""#);
+        assert_eq!(
+            serde_json::to_string(&Amount::from_cents(1000).unwrap().reais_text()).unwrap(),
+            r#""10.00""#
+        );
+        for written in [r#""7.89""#, "7.89", r#""7.890""#] {
+            let read: ReaisText = serde_json::from_str(written).unwrap();
+            assert_eq!(read.cents(), Cents::new(789), "{written}");
+        }
+        assert!(serde_json::from_str::<ReaisText>(r#""7.891""#).is_err());
+        assert!(serde_json::from_str::<ReaisText>(r#""-1.00""#).is_err());
     }
 
     #[test]

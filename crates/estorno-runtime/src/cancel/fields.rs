@@ -60,6 +60,12 @@ impl AmountField for Reais {
     }
 }
 
+impl AmountField for crate::money::ReaisText {
+    fn as_cents(&self) -> Option<Cents> {
+        Some(self.cents())
+    }
+}
+
 impl AmountField for crate::money::CentsOrReais {
     fn as_cents(&self) -> Option<Cents> {
         Some(self.cents())
