@@ -46,17 +46,12 @@ fn money_operations(slug: &str) -> &'static [&'static str] {
         "picpay-checkout" => &["refund"],
         "picpay-ecommerce" => &["cancel", "refund"],
         "zoop" => &["void"],
+        "mercado-pago" => &["refund", "cancel"],
         _ => &["cancel"],
     }
 }
 
 /// A fresh refundable payment of `slug` in the sandbox's own terms.
-///
-/// Mercado Pago is left out for now: its refund answer states the outcome but no amounts, so
-/// a row an uninterrupted run finishes from that answer reports no refunded amount, while the
-/// same row resumed after a kill is finished by a look-up that reports one. Reports must not
-/// depend on where a run was killed; this test found that, and it stays out until the answer
-/// is completed from the look-up.
 fn new_payment(slug: &str, index: usize, amount: i64) -> Option<Payment> {
     Some(match slug {
         "picpay-checkout" => {

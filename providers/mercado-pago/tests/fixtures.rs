@@ -301,3 +301,37 @@ async fn a_total_of_an_unpaid_payment_cancels_it_instead_of_refunding() {
     assert_eq!(result.status.as_deref(), Some("cancelled"));
     assert!(result.idempotency_key().is_some());
 }
+
+#[tokio::test]
+async fn an_approved_refund_is_completed_with_the_amounts_the_look_up_reports() {
+    let server = MockServer::start();
+    let mut before = look_up(&server, "approved", "0");
+    let client = client(&server);
+    let looked_up = Cancel::status(&client, &CancelRequest::total(PAYMENT))
+        .await
+        .expect("looked up");
+    before.delete();
+    // Once refunded, the look-up reports what went back; the refund's own answer does not.
+    look_up(&server, "refunded", "25.0");
+    server.mock(|when, then| {
+        when.method(POST)
+            .path(format!("/v1/payments/{PAYMENT}/refunds"));
+        then.status(201)
+            .header("content-type", "application/json")
+            .body(fixture("refund-201.json"));
+    });
+
+    let result = client
+        .cancel_from(&CancelRequest::total(PAYMENT), looked_up)
+        .await
+        .expect("refunded");
+
+    assert_eq!(result.outcome, Outcome::Refunded);
+    assert_eq!(result.refunded, Some(Cents::new(2500)));
+    assert_eq!(result.remaining, Some(Cents::ZERO));
+    assert_eq!(
+        result.reference.as_deref(),
+        Some("9876543210"),
+        "the refund's own id"
+    );
+}

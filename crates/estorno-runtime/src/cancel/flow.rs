@@ -219,7 +219,21 @@ pub(super) async fn run_cancel<T: CancelOps + ?Sized>(
         return Ok(after);
     }
     if stated.is_some() {
-        return Ok(accepted(after, &before, &sent, false, partial));
+        let after = accepted(after, &before, &sent, false, partial);
+        // An answer that states the outcome but no amounts (Mercado Pago's refund), where the
+        // look-up reports them: the look-up completes it, so the result says what was refunded
+        // whether it came from this answer or from a later look-up.
+        let completes = before.refunded.is_some()
+            && after.refunded.is_none()
+            && after.review.is_none()
+            && matches!(
+                after.outcome,
+                Outcome::Refunded | Outcome::PartiallyRefunded | Outcome::Voided
+            );
+        if completes && let Ok(now) = follow_up(ops, &sent, requested).await {
+            return Ok(completed(after, now, &before, partial));
+        }
+        return Ok(after);
     }
     // The response states no outcome (PicPay E-commerce answers a cancellation with ids
     // only): the status operation tells what happened. The cancel's own response stays the
@@ -246,6 +260,25 @@ pub(super) async fn run_cancel<T: CancelOps + ?Sized>(
             after
         }
     })
+}
+
+/// `after`, with the amounts of `now` (the look-up that followed) when the look-up shows the
+/// same outcome; amounts that moved by something else than asked are then review.
+fn completed(
+    mut after: Cancellation,
+    now: Cancellation,
+    before: &Cancellation,
+    partial: Option<Cents>,
+) -> Cancellation {
+    if now.review.is_some() || now.outcome != after.outcome {
+        // Not shown yet, or shown otherwise: the answer stands as it is.
+        return after;
+    }
+    after.refunded = now.refunded;
+    after.remaining = now.remaining;
+    after.amount = now.amount.or(after.amount);
+    check_amount(&mut after, before, partial);
+    after
 }
 
 /// The status look-up after an accepted cancellation, as this request's result.
