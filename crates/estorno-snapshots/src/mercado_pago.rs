@@ -189,7 +189,9 @@ impl ::estorno::__private::CancelOps for Client {
                             .cancel_payment(
                                 &(payment),
                                 &(idempotency_key),
-                                &(&CancelPaymentRequest::cancelled()),
+                                &(&CancelPaymentRequest {
+                                    status: CancelStatus::Cancelled,
+                                }),
                             )
                             .await,
                     )
@@ -504,19 +506,16 @@ pub struct RefundRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub amount: Option<Reais>,
 }
-/// Body of a cancellation.
+/// Body of a cancellation: `{"status": "cancelled"}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CancelPaymentRequest {
-    /// Always `cancelled`.
-    pub status: String,
+    pub status: CancelStatus,
 }
-impl CancelPaymentRequest {
-    /// `{"status": "cancelled"}`.
-    pub fn cancelled() -> Self {
-        CancelPaymentRequest {
-            status: String::from("cancelled"),
-        }
-    }
+/// The only status a payment can be updated to here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CancelStatus {
+    Cancelled,
 }
 /// A refund, as the refund call answers it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

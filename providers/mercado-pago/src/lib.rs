@@ -41,7 +41,11 @@ use serde::{Deserialize, Serialize};
         total = refund(payment, idempotency_key, &RefundRequest { amount: None }),
         // Nobody was charged yet: a refund would be refused (2063); the payment is cancelled.
         total(when = "pending" | "in_process" | "authorized") =
-            cancel_payment(payment, idempotency_key, &CancelPaymentRequest::cancelled()),
+            cancel_payment(
+                payment,
+                idempotency_key,
+                &CancelPaymentRequest { status: CancelStatus::Cancelled },
+            ),
         partial = refund(payment, idempotency_key, &RefundRequest { amount: Some(amount.reais()) }),
         status = payment(payment),
     ),
@@ -97,20 +101,17 @@ pub struct RefundRequest {
     pub amount: Option<Reais>,
 }
 
-/// Body of a cancellation.
+/// Body of a cancellation: `{"status": "cancelled"}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CancelPaymentRequest {
-    /// Always `cancelled`.
-    pub status: String,
+    pub status: CancelStatus,
 }
 
-impl CancelPaymentRequest {
-    /// `{"status": "cancelled"}`.
-    pub fn cancelled() -> Self {
-        CancelPaymentRequest {
-            status: String::from("cancelled"),
-        }
-    }
+/// The only status a payment can be updated to here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CancelStatus {
+    Cancelled,
 }
 
 /// A refund, as the refund call answers it.

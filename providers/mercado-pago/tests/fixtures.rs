@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use estorno::auth::BearerToken;
 use estorno::mercado_pago::{
-    ApiError, CancelPaymentRequest, Client, PaymentStatus, Refund, RefundRequest, RefundStatus,
+    ApiError, CancelPaymentRequest, CancelStatus, Client, PaymentStatus, Refund, RefundRequest,
+    RefundStatus,
 };
 use estorno::{Cancel, CancelError, CancelRequest, Cents, Outcome, Reais, RetryPolicy};
 use httpmock::prelude::*;
@@ -244,7 +245,9 @@ async fn an_unpaid_payment_is_cancelled_with_the_documented_put() {
         .cancel_payment(
             PAYMENT,
             "c0ffee00-1234-4abc-8def-0123456789ab",
-            &CancelPaymentRequest::cancelled(),
+            &CancelPaymentRequest {
+                status: CancelStatus::Cancelled,
+            },
         )
         .await
         .expect("cancelled");
