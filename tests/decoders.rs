@@ -18,7 +18,7 @@ fn success<T: serde::de::DeserializeOwned>(response: Response) -> Result<(), Err
 
 /// Decodes the body as a declared error type `B`.
 fn failure<B: serde::de::DeserializeOwned>(response: Response) -> Result<(), Error<()>> {
-    let _ = response.api_error::<B, ()>(drop);
+    let _ = response.api_error::<B, ()>(drop, estorno::Meaning::Status);
     Ok(())
 }
 

@@ -435,9 +435,44 @@ pub enum BodyKind {
 /// `#[ok(200 => T)]` or `#[err(400 | 422 => E)]`.
 pub struct StatusMapping {
     pub patterns: Vec<StatusPattern>,
-    /// A top-level JSON field that selects this mapping: `#[err(200 if "erro" => E)]`.
-    pub when_field: Option<LitStr>,
+    /// A top-level JSON field that selects this mapping: `#[err(200 if "erro" => E)]`, or
+    /// `#[ok(200 if "ReturnCode" = "0" | "9" => T)]`.
+    pub condition: Option<Condition>,
+    /// The body's type; `None` on an `#[err(401)]` whose body is not read.
     pub ty: Option<Type>,
+    /// What the error means for the unified cancellation, when its status does not say it:
+    /// `#[err(200 if "ReturnCode" = "10" => E, landed)]`.
+    pub meaning: Option<(Meaning, Span)>,
+}
+
+/// The body field (and values) that select a status mapping.
+pub struct Condition {
+    /// A top-level JSON key.
+    pub field: LitStr,
+    /// The values that select the mapping, as text (`"9"` also matches the number `9`);
+    /// empty when the field's presence does.
+    pub values: Vec<(String, Span)>,
+}
+
+/// What a declared error means beyond its status.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Meaning {
+    /// An earlier request is under way or done (Cielo's 10, 17 and 42).
+    Landed,
+    /// Not processed: safe to send again later (Cielo's 57 and 99).
+    Retry,
+    /// What a look-up asked for does not exist (Efí's `devolucao_nao_encontrada`).
+    NotFound,
+}
+
+impl Meaning {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Meaning::Landed => "landed",
+            Meaning::Retry => "retry",
+            Meaning::NotFound => "not_found",
+        }
+    }
 }
 
 /// One status, range of statuses or `default`.

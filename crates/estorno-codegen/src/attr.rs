@@ -11,8 +11,8 @@ use syn::{
 };
 
 use crate::ast::{
-    Auth, CancelDecl, ConstHeader, Endpoint, Method, Provider, StatusMapping, StatusMatch,
-    StatusPattern,
+    Auth, CancelDecl, Condition, ConstHeader, Endpoint, Meaning, Method, Provider, StatusMapping,
+    StatusMatch, StatusPattern,
 };
 use crate::ctxt::Ctxt;
 
@@ -412,7 +412,8 @@ fn timeout(input: ParseStream) -> syn::Result<u64> {
         .ok_or_else(|| syn::Error::new_spanned(&value, "timeout too large"))
 }
 
-/// `200 | 201 => T`, `500..=599 => E`, `default => E`, `200 if "erro" => E`.
+/// `200 | 201 => T`, `500..=599 => E`, `default => E`, `200 if "erro" => E`,
+/// `200 if "ReturnCode" = "0" | "9" => T`, `200 if "ReturnCode" = "10" => E, landed`, `401`.
 fn status_mapping(input: ParseStream, is_error: bool) -> syn::Result<StatusMapping> {
     let mut patterns = Vec::new();
     loop {
@@ -423,28 +424,82 @@ fn status_mapping(input: ParseStream, is_error: bool) -> syn::Result<StatusMappi
             break;
         }
     }
-    let when_field = if input.peek(Token![if]) {
+    let condition = if input.peek(Token![if]) {
         input.parse::<Token![if]>()?;
-        Some(input.parse::<LitStr>()?)
+        Some(condition(input)?)
     } else {
         None
     };
     let ty = if input.peek(Token![=>]) {
         input.parse::<Token![=>]>()?;
         Some(input.parse::<Type>()?)
-    } else if is_error {
-        return Err(input.error("expected `=> ErrorType` naming the typed error body"));
     } else {
         None
     };
+    let mut meaning = None;
+    if input.peek(Token![,]) {
+        input.parse::<Token![,]>()?;
+        let word: Ident = input.parse()?;
+        let parsed = match word.to_string().as_str() {
+            "landed" => Meaning::Landed,
+            "retry" => Meaning::Retry,
+            "not_found" => Meaning::NotFound,
+            other => {
+                return Err(syn::Error::new_spanned(
+                    &word,
+                    format!(
+                        "unknown meaning `{other}`; expected `landed` (an earlier request is under way or done), `retry` (not processed: send again later) or `not_found` (what a look-up asked for does not exist)"
+                    ),
+                ));
+            }
+        };
+        if !is_error {
+            return Err(syn::Error::new_spanned(
+                &word,
+                "a meaning belongs on `#[err(...)]`: a success status means success",
+            ));
+        }
+        meaning = Some((parsed, word.span()));
+    }
     if !input.is_empty() {
         return Err(input.error("unexpected tokens after the status mapping"));
     }
     Ok(StatusMapping {
         patterns,
-        when_field,
+        condition,
         ty,
+        meaning,
     })
+}
+
+/// `"erro"` (the field's presence) or `"ReturnCode" = "0" | "9"` (its value).
+fn condition(input: ParseStream) -> syn::Result<Condition> {
+    let field: LitStr = input.parse()?;
+    if field.value().is_empty() {
+        return Err(syn::Error::new_spanned(&field, "name the body field"));
+    }
+    let mut values = Vec::new();
+    if input.peek(Token![=]) && !input.peek(Token![=>]) {
+        input.parse::<Token![=]>()?;
+        loop {
+            let lookahead = input.lookahead1();
+            if lookahead.peek(LitStr) {
+                let value: LitStr = input.parse()?;
+                values.push((value.value(), value.span()));
+            } else if lookahead.peek(LitInt) {
+                let value: LitInt = input.parse()?;
+                values.push((value.base10_digits().to_owned(), value.span()));
+            } else {
+                return Err(lookahead.error());
+            }
+            if input.peek(Token![|]) {
+                input.parse::<Token![|]>()?;
+            } else {
+                break;
+            }
+        }
+    }
+    Ok(Condition { field, values })
 }
 
 fn status_pattern(input: ParseStream) -> syn::Result<StatusPattern> {

@@ -6,8 +6,8 @@
 use quote::ToTokens;
 
 use crate::ast::{
-    Auth, CancelDecl, CancelRole, Endpoint, KeyFormat, Location, Method, Provider, Segment,
-    StatusMatch,
+    Auth, CancelDecl, CancelRole, Condition, Endpoint, KeyFormat, Location, Method, Provider,
+    Segment, StatusMatch,
 };
 use crate::ctxt::Ctxt;
 
@@ -384,7 +384,7 @@ fn keys(cx: &Ctxt, endpoint: &Endpoint) {
         }
         if let Some(conflict) = key.conflict
             && !endpoint.errors.iter().any(|mapping| {
-                mapping.when_field.is_none()
+                mapping.condition.is_none()
                     && mapping
                         .patterns
                         .iter()
@@ -400,6 +400,32 @@ fn keys(cx: &Ctxt, endpoint: &Endpoint) {
             );
         }
     }
+}
+
+/// Whether two mappings of one status could both be selected by the same body: both plain,
+/// or selected by one field with a value in common (its mere presence is every value).
+fn conditions_clash(a: Option<&Condition>, b: Option<&Condition>) -> bool {
+    match (a, b) {
+        (None, None) => true,
+        (Some(a), Some(b)) if a.field.value() == b.field.value() => {
+            a.values.is_empty()
+                || b.values.is_empty()
+                || a.values
+                    .iter()
+                    .any(|(value, _)| b.values.iter().any(|(other, _)| other == value))
+        }
+        _ => false,
+    }
+}
+
+/// ` = "9"`: a value two conditions on one field both select, or nothing when one of them
+/// is the field's mere presence.
+fn shared_value(a: &Condition, b: &Condition) -> String {
+    a.values
+        .iter()
+        .find(|(value, _)| b.values.iter().any(|(other, _)| other == value))
+        .map(|(value, _)| format!(" = \"{value}\""))
+        .unwrap_or_default()
 }
 
 /// Splits the path template, matching each `{placeholder}` to one parameter.
@@ -483,7 +509,9 @@ fn template(cx: &Ctxt, endpoint: &Endpoint) -> Vec<Segment> {
 }
 
 fn statuses(cx: &Ctxt, endpoint: &Endpoint) {
-    if endpoint.ok.is_empty() {
+    // An `#[ok]` that could not be read was reported already; "declares none" would be a
+    // follow-on error.
+    if endpoint.ok.is_empty() && !cx.has_errors() {
         cx.error_spanned_by(
             &endpoint.ident,
             format!(
@@ -497,12 +525,6 @@ fn statuses(cx: &Ctxt, endpoint: &Endpoint) {
         .as_ref()
         .map(|ty| ty.to_token_stream().to_string());
     for mapping in &endpoint.ok {
-        if let Some(field) = &mapping.when_field {
-            cx.error_spanned_by(
-                field,
-                "`if \"field\"` selects an error inside a success status; it belongs on `#[err(...)]`",
-            );
-        }
         if let Some(ty) = &mapping.ty {
             let written = ty.to_token_stream().to_string();
             let unit = written == "()";
@@ -532,14 +554,31 @@ fn statuses(cx: &Ctxt, endpoint: &Endpoint) {
         }
     }
 
-    // Unconditional mappings may not overlap; conditional ones ("a business failure inside a
-    // 200") are tried first and may sit on a status that also has a plain mapping.
-    let mut seen: Vec<(StatusMatch, Option<String>)> = Vec::new();
+    // Unconditional mappings may not overlap; conditional ones (selected by a body field) are
+    // tried first and may sit on a status that also has a plain mapping, but two on the same
+    // status may not be selected by the same field and value.
+    let mut seen: Vec<(StatusMatch, Option<&Condition>)> = Vec::new();
     for mapping in endpoint.ok.iter().chain(&endpoint.errors) {
-        let condition = mapping.when_field.as_ref().map(syn::LitStr::value);
+        let condition = mapping.condition.as_ref();
+        if let Some(condition) = condition {
+            if mapping.ty.is_none() && endpoint.errors.iter().any(|m| std::ptr::eq(m, mapping)) {
+                cx.error_spanned_by(
+                    &condition.field,
+                    "a body field selects this error, so its body is read: name its type, `=> ErrorType`",
+                );
+            }
+            for (index, (value, span)) in condition.values.iter().enumerate() {
+                if condition.values[..index]
+                    .iter()
+                    .any(|(earlier, _)| earlier == value)
+                {
+                    cx.error_at(*span, format!("`{value}` is listed twice"));
+                }
+            }
+        }
         for pattern in &mapping.patterns {
             let clash = seen.iter().find(|(earlier, earlier_condition)| {
-                *earlier_condition == condition && earlier.overlaps(pattern.kind)
+                earlier.overlaps(pattern.kind) && conditions_clash(*earlier_condition, condition)
             });
             if let Some((earlier, _)) = clash {
                 let by = if *earlier == pattern.kind {
@@ -547,15 +586,28 @@ fn statuses(cx: &Ctxt, endpoint: &Endpoint) {
                 } else {
                     format!(" (by `{}`)", earlier.describe())
                 };
+                let what = match condition {
+                    Some(condition) => {
+                        let earlier = seen
+                            .iter()
+                            .find_map(|(kind, other)| {
+                                (kind.overlaps(pattern.kind)).then_some(*other).flatten()
+                            })
+                            .map(|other| shared_value(other, condition))
+                            .unwrap_or_default();
+                        format!(" with `{}`{earlier}", condition.field.value())
+                    }
+                    None => String::new(),
+                };
                 cx.error_at(
                     pattern.span,
                     format!(
-                        "status {} is already mapped{by}; each status maps once",
+                        "status {}{what} is already mapped{by}; each status maps once",
                         pattern.kind.describe()
                     ),
                 );
             }
-            seen.push((pattern.kind, condition.clone()));
+            seen.push((pattern.kind, condition));
         }
     }
 

@@ -9,8 +9,8 @@ use syn::spanned::Spanned;
 use syn::{ItemTrait, LitStr, Type};
 
 use crate::ast::{
-    Auth, BodyKind, ConstHeader, Endpoint, Location, Provider, Rule, Segment, StatusMapping,
-    StatusMatch, TokenRequest,
+    Auth, BodyKind, ConstHeader, Endpoint, Location, Meaning, Provider, Rule, Segment,
+    StatusMapping, StatusMatch, TokenRequest,
 };
 
 mod key;
@@ -172,24 +172,42 @@ fn method(
     };
 
     let mut arms = Vec::new();
-    // Business failures inside a success status come first: their guard decides.
-    for (mapping, wrap) in endpoint.errors.iter().zip(&wrappers) {
-        if let Some(field) = &mapping.when_field {
-            let patterns = patterns(mapping);
-            arms.push(quote! {
-                #patterns if __response.has_field(#field) => {
-                    ::core::result::Result::Err(__response.api_error(#wrap))
-                }
-            });
-        }
+    // Mappings selected by a body field come first: their guard decides. Errors before
+    // successes, so a declared failure is never read as a success.
+    let conditional = endpoint
+        .errors
+        .iter()
+        .zip(wrappers.iter().map(Some))
+        .chain(endpoint.ok.iter().zip(std::iter::repeat(None)))
+        .filter(|(mapping, _)| mapping.condition.is_some());
+    for (mapping, wrap) in conditional {
+        let Some(condition) = &mapping.condition else {
+            continue;
+        };
+        let patterns = patterns(mapping);
+        let field = &condition.field;
+        let guard = if condition.values.is_empty() {
+            quote!(__response.has_field(#field))
+        } else {
+            let values = condition.values.iter().map(|(value, _)| value);
+            quote!(__response.field_is(#field, &[#(#values),*]))
+        };
+        let result = match wrap {
+            Some(wrap) => {
+                let error = api_error(mapping, wrap);
+                quote!(::core::result::Result::Err(#error))
+            }
+            None => success.clone(),
+        };
+        arms.push(quote!(#patterns if #guard => #result,));
     }
-    for mapping in &endpoint.ok {
+    for mapping in endpoint.ok.iter().filter(|m| m.condition.is_none()) {
         let patterns = patterns(mapping);
         arms.push(quote!(#patterns => #success,));
     }
     let mut has_default = false;
     for (mapping, wrap) in endpoint.errors.iter().zip(&wrappers) {
-        if mapping.when_field.is_some() {
+        if mapping.condition.is_some() {
             continue;
         }
         let is_default = mapping
@@ -201,19 +219,21 @@ fn method(
             continue;
         }
         let patterns = patterns(mapping);
+        let error = api_error(mapping, wrap);
         arms.push(quote! {
-            #patterns => ::core::result::Result::Err(__response.api_error(#wrap)),
+            #patterns => ::core::result::Result::Err(#error),
         });
     }
     // `default` goes last whatever its place in the spec, so it never shadows a status.
     for (mapping, wrap) in endpoint.errors.iter().zip(&wrappers) {
-        let is_default = mapping.when_field.is_none()
+        let is_default = mapping.condition.is_none()
             && mapping
                 .patterns
                 .iter()
                 .any(|pattern| pattern.kind == StatusMatch::Default);
         if is_default {
-            arms.push(quote!(_ => ::core::result::Result::Err(__response.api_error(#wrap)),));
+            let error = api_error(mapping, wrap);
+            arms.push(quote!(_ => ::core::result::Result::Err(#error),));
         }
     }
     if !has_default {
@@ -296,12 +316,8 @@ fn error_type(
     provider: &Provider,
     endpoint: &Endpoint,
 ) -> (TokenStream, Option<TokenStream>, Vec<TokenStream>) {
-    let mut distinct: Vec<(String, &Type)> = Vec::new();
-    for ty in endpoint
-        .errors
-        .iter()
-        .filter_map(|mapping| mapping.ty.as_ref())
-    {
+    let mut distinct: Vec<(String, Type)> = Vec::new();
+    for ty in endpoint.errors.iter().map(error_body_type) {
         let written = ty.to_token_stream().to_string();
         if !distinct.iter().any(|(seen, _)| *seen == written) {
             distinct.push((written, ty));
@@ -330,10 +346,7 @@ fn error_type(
                     .errors
                     .iter()
                     .filter(|mapping| {
-                        mapping
-                            .ty
-                            .as_ref()
-                            .is_some_and(|other| other.to_token_stream().to_string() == *written)
+                        error_body_type(mapping).to_token_stream().to_string() == *written
                     })
                     .flat_map(|mapping| mapping.patterns.iter().map(|p| p.kind.describe()))
                     .collect();
@@ -370,11 +383,7 @@ fn error_type(
                 .errors
                 .iter()
                 .map(|mapping| {
-                    let variant = mapping
-                        .ty
-                        .as_ref()
-                        .and_then(type_variant_name)
-                        .unwrap_or_default();
+                    let variant = type_variant_name(&error_body_type(mapping)).unwrap_or_default();
                     let variant = format_ident!("{}", variant);
                     quote!(#name::#variant)
                 })
@@ -382,6 +391,35 @@ fn error_type(
             (name.to_token_stream(), Some(error_enum), wrappers)
         }
     }
+}
+
+/// The declared error as the runtime builds it: its body decoded (or, for `#[err(401)]`,
+/// not read) and what the spec says it means.
+fn api_error(mapping: &StatusMapping, wrap: &TokenStream) -> TokenStream {
+    let meaning = meaning_tokens(mapping);
+    if mapping.ty.is_some() {
+        quote!(__response.api_error(#wrap, #meaning))
+    } else {
+        quote!(__response.bodiless_error(#wrap, #meaning))
+    }
+}
+
+fn meaning_tokens(mapping: &StatusMapping) -> TokenStream {
+    match mapping.meaning.map(|(meaning, _)| meaning) {
+        None => quote!(::estorno::Meaning::Status),
+        Some(Meaning::Landed) => quote!(::estorno::Meaning::Landed),
+        Some(Meaning::Retry) => quote!(::estorno::Meaning::Retry),
+        Some(Meaning::NotFound) => quote!(::estorno::Meaning::NotFound),
+    }
+}
+
+/// The type an error mapping's body decodes to: the declared one, or the runtime's
+/// `NoBody` for an `#[err(401)]` whose body is not read.
+pub(crate) fn error_body_type(mapping: &StatusMapping) -> Type {
+    mapping
+        .ty
+        .clone()
+        .unwrap_or_else(|| syn::parse_quote!(::estorno::NoBody))
 }
 
 /// The last path segment of a named type (`ApiError` for `crate::ApiError`).
@@ -428,18 +466,25 @@ fn method_docs(endpoint: &Endpoint) -> Vec<String> {
             .output
             .as_ref()
             .map_or_else(|| "()".to_owned(), type_text);
-        docs.push(format!("- {} → `{ty}`", statuses_text(mapping)));
+        docs.push(format!(
+            "- {}{} → `{ty}`",
+            statuses_text(mapping),
+            condition_text(mapping)
+        ));
     }
     for mapping in &endpoint.errors {
-        let ty = mapping.ty.as_ref().map_or_else(String::new, type_text);
-        let condition = mapping
-            .when_field
-            .as_ref()
-            .map(|field| format!(" with `{}`", field.value()))
+        let ty = mapping.ty.as_ref().map_or_else(
+            || "no body read".to_owned(),
+            |ty| format!("`{}`", type_text(ty)),
+        );
+        let meaning = mapping
+            .meaning
+            .map(|(meaning, _)| format!(", {}", meaning.as_str()))
             .unwrap_or_default();
         docs.push(format!(
-            "- {}{condition} → error `{ty}`",
-            statuses_text(mapping)
+            "- {}{} → error {ty}{meaning}",
+            statuses_text(mapping),
+            condition_text(mapping)
         ));
     }
     if let Some(reconcile) = &endpoint.reconcile {
@@ -458,6 +503,23 @@ fn statuses_text(mapping: &StatusMapping) -> String {
         .map(|pattern| pattern.kind.describe())
         .collect::<Vec<_>>()
         .join(" | ")
+}
+
+/// ` with `erro`` or ` with `ReturnCode` "0" | "9"`: the body field that selects a mapping.
+fn condition_text(mapping: &StatusMapping) -> String {
+    let Some(condition) = &mapping.condition else {
+        return String::new();
+    };
+    let field = condition.field.value();
+    if condition.values.is_empty() {
+        return format!(" with `{field}`");
+    }
+    let values: Vec<String> = condition
+        .values
+        .iter()
+        .map(|(value, _)| format!("`{value}`"))
+        .collect();
+    format!(" with `{field}` {}", values.join(" | "))
 }
 
 /// The `SPEC` constant's value.
@@ -637,7 +699,12 @@ fn status_specs(mappings: &[StatusMapping], output: Option<&str>) -> TokenStream
             (None, Some(ty)) => type_text(ty),
             (None, None) => "()".to_owned(),
         };
-        let when_field = option_str(mapping.when_field.as_ref());
+        let condition = mapping.condition.as_ref();
+        let when_field = option_str(condition.map(|condition| &condition.field));
+        let when_values: Vec<&String> = condition
+            .map(|condition| condition.values.iter().map(|(value, _)| value).collect())
+            .unwrap_or_default();
+        let meaning = meaning_tokens(mapping);
         mapping.patterns.iter().map(move |pattern| {
             let statuses = match pattern.kind {
                 StatusMatch::One(status) => {
@@ -655,6 +722,8 @@ fn status_specs(mappings: &[StatusMapping], output: Option<&str>) -> TokenStream
                     statuses: #statuses,
                     ty: #ty,
                     when_field: #when_field,
+                    when_values: &[#(#when_values),*],
+                    meaning: #meaning,
                 }
             }
         })

@@ -20,7 +20,7 @@ use url::Url;
 
 use crate::auth::{AccessToken, read_capped};
 use crate::client::{Auth, ClientCore, DEFAULT_TIMEOUT};
-use crate::error::{CallError, Error, is_transient_status};
+use crate::error::{CallError, Error, Meaning, NoBody, is_transient_status};
 use crate::money::{Amount, Cents, Reais};
 use crate::redact;
 use crate::spec::{EndpointSpec, Method, ParamLocation, ParamRule, ParamSpec};
@@ -697,17 +697,40 @@ impl Response {
         Ok(())
     }
 
+    /// Whether the body is a JSON object whose top-level `name` is one of `values`: a string
+    /// equal to one, or a number written as one (`"9"` matches `9` and `"9"`). How a business
+    /// result inside a 200 (Cielo's `ReturnCode`) selects its mapping. Scanned without
+    /// building a tree.
+    pub fn field_is(&self, name: &str, values: &[&str]) -> bool {
+        let mut deserializer = serde_json::Deserializer::from_slice(&self.body);
+        let found = deserializer.deserialize_map(FieldValueProbe { name, values });
+        matches!(found, Ok(true)) && deserializer.end().is_ok()
+    }
+
     /// Decodes the body as the declared error type `B` and wraps it; a body that is not a
     /// `B` gives [`Error::Decode`] with the status.
-    pub fn api_error<B: DeserializeOwned, E>(self, wrap: fn(B) -> E) -> Error<E> {
+    pub fn api_error<B: DeserializeOwned, E>(self, wrap: fn(B) -> E, meaning: Meaning) -> Error<E> {
         match serde_json::from_slice::<B>(&self.body) {
             Ok(body) => Error::Api {
                 status: self.status,
                 headers: Box::new(self.headers),
                 body: wrap(body),
                 idempotent: self.idempotent,
+                meaning,
             },
             Err(error) => self.decode_error(&error),
+        }
+    }
+
+    /// A declared error whose body is not read (`#[err(401)]`): whatever it holds, if
+    /// anything, its status classifies it.
+    pub fn bodiless_error<E>(self, wrap: fn(NoBody) -> E, meaning: Meaning) -> Error<E> {
+        Error::Api {
+            status: self.status,
+            headers: Box::new(self.headers),
+            body: wrap(NoBody),
+            idempotent: self.idempotent,
+            meaning,
         }
     }
 
@@ -761,6 +784,91 @@ impl<'de> Visitor<'de> for FieldProbe<'_> {
             }
         }
         Ok(found)
+    }
+}
+
+/// Walks a JSON object's top level looking for one key whose value is one of a set.
+struct FieldValueProbe<'n> {
+    name: &'n str,
+    values: &'n [&'n str],
+}
+
+impl<'de> Visitor<'de> for FieldValueProbe<'_> {
+    type Value = bool;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<bool, A::Error> {
+        let mut found = false;
+        while let Some(matches) = map.next_key_seed(KeyIs { name: self.name })? {
+            if matches {
+                found = map.next_value_seed(ValueIn {
+                    values: self.values,
+                })?;
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(found)
+    }
+}
+
+/// Reads a scalar and says whether its text is one of `values`; anything else is no match.
+struct ValueIn<'n> {
+    values: &'n [&'n str],
+}
+
+impl<'de> DeserializeSeed<'de> for ValueIn<'_> {
+    type Value = bool;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<bool, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ValueIn<'_> {
+    type Value = bool;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_str<E: de::Error>(self, value: &str) -> Result<bool, E> {
+        Ok(self.values.contains(&value))
+    }
+
+    fn visit_u64<E: de::Error>(self, value: u64) -> Result<bool, E> {
+        let text = value.to_string();
+        Ok(self.values.contains(&text.as_str()))
+    }
+
+    fn visit_i64<E: de::Error>(self, value: i64) -> Result<bool, E> {
+        let text = value.to_string();
+        Ok(self.values.contains(&text.as_str()))
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<bool, E> {
+        Ok(false)
+    }
+
+    fn visit_bool<E: de::Error>(self, value: bool) -> Result<bool, E> {
+        Ok(self.values.contains(&if value { "true" } else { "false" }))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<bool, E> {
+        Ok(false)
+    }
+
+    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<bool, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(false)
+    }
+
+    fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<bool, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(false)
     }
 }
 

@@ -32,6 +32,8 @@ pub enum Error<E> {
         headers: Box<HeaderMap>,
         body: E,
         idempotent: bool,
+        /// What the spec declares the error to mean, beyond its status.
+        meaning: Meaning,
     },
     /// The provider answered a status the spec does not declare.
     #[non_exhaustive]
@@ -92,6 +94,42 @@ pub enum Error<E> {
     #[non_exhaustive]
     Timeout { sent: bool, idempotent: bool },
 }
+
+/// What a declared error means, where its status alone does not say it: the spec's
+/// `#[err(200 if "ReturnCode" = "10" => E, landed)]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Meaning {
+    /// What the status says: 401 and 403 are authentication, another 4xx (or a business
+    /// failure inside a 2xx) a refusal, a 5xx or 408 an unknown outcome.
+    #[default]
+    Status,
+    /// An earlier request is under way or already done (Cielo's `ReturnCode` 10, 17 and
+    /// 42; e.Rede's 355): not a refusal, and after an uncertain first send, proof it landed.
+    Landed,
+    /// The provider processed nothing and asks to be called again (Cielo's 57 and 99).
+    Retry,
+    /// What a look-up asked for does not exist (Efí's `devolucao_nao_encontrada`). From a
+    /// look-up by the request's own key, that proves the request did not land.
+    NotFound,
+}
+
+impl Meaning {
+    /// The word the spec writes.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Meaning::Status => "status",
+            Meaning::Landed => "landed",
+            Meaning::Retry => "retry",
+            Meaning::NotFound => "not_found",
+        }
+    }
+}
+
+/// The body of a declared error whose body is not read (`#[err(401)]`: Cielo answers a bad
+/// MerchantKey with no body at all). Its status classifies it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct NoBody;
 
 /// Statuses that say "try again later" rather than "no".
 pub(crate) fn is_transient_status(status: u16) -> bool {
@@ -161,6 +199,11 @@ impl<E> Error<E> {
             Error::Transport {
                 sent, idempotent, ..
             } => !sent || *idempotent,
+            // The provider said it processed nothing.
+            Error::Api {
+                meaning: Meaning::Retry,
+                ..
+            } => true,
             // 429 means the provider processed nothing: safe to send again, idempotent or not.
             Error::Api {
                 status, idempotent, ..
@@ -198,8 +241,11 @@ impl<E> Error<E> {
             // 408 is the provider saying *it* timed out (Zoop's processor, a gateway): the
             // operation may have gone through behind it, like a 5xx.
             Error::Api {
-                status, idempotent, ..
-            } => !idempotent && (*status >= 500 || *status == 408),
+                status,
+                idempotent,
+                meaning,
+                ..
+            } => *meaning == Meaning::Status && !idempotent && (*status >= 500 || *status == 408),
             Error::UnexpectedStatus {
                 status, idempotent, ..
             }
@@ -210,6 +256,15 @@ impl<E> Error<E> {
                 status, idempotent, ..
             } => !idempotent && (*status == 408 || !(400..=499).contains(status)),
             Error::InvalidRequest { .. } | Error::Auth { .. } => false,
+        }
+    }
+
+    /// What the spec declares a declared error to mean; [`Meaning::Status`] for every other
+    /// error.
+    pub fn meaning(&self) -> Meaning {
+        match self {
+            Error::Api { meaning, .. } => *meaning,
+            _ => Meaning::Status,
         }
     }
 
@@ -238,11 +293,13 @@ impl<E> Error<E> {
                 headers,
                 body,
                 idempotent,
+                meaning,
             } => Error::Api {
                 status,
                 headers,
                 body: convert(body),
                 idempotent,
+                meaning,
             },
             Error::UnexpectedStatus {
                 status,
@@ -353,12 +410,14 @@ impl<E: fmt::Debug> fmt::Debug for Error<E> {
                 headers,
                 body,
                 idempotent,
+                meaning,
             } => f
                 .debug_struct("Api")
                 .field("status", status)
                 .field("headers", &HeaderNames(headers))
                 .field("body", body)
                 .field("idempotent", idempotent)
+                .field("meaning", meaning)
                 .finish(),
             Error::UnexpectedStatus {
                 status,

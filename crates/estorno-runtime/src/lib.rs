@@ -61,7 +61,7 @@ pub use cancel::{
 };
 pub use client::{ClientBuilder, ClientCore, Provider, RetryPolicy};
 pub use config::{ConfigError, ProviderConfig};
-pub use error::{BuildError, Error};
+pub use error::{BuildError, Error, Meaning, NoBody};
 pub use estorno_macros::{CancelResponse, Rejection, provider, status};
 pub use money::{Amount, AmountError, Cents, CentsOrReais, Reais, ReaisParseError, ReaisText};
 pub use outcome::Outcome;

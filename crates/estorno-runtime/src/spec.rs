@@ -296,9 +296,14 @@ pub struct StatusSpec {
     pub statuses: StatusMatch,
     /// The Rust type the body decodes to, as written in the spec (`"()"` for no body).
     pub ty: &'static str,
-    /// A top-level JSON field whose presence (and non-null value) selects this mapping:
-    /// "a business failure inside a 200".
+    /// A top-level JSON field that selects this mapping: by its presence (and non-null
+    /// value), "a business failure inside a 200", or by its value ([`Self::when_values`]).
     pub when_field: Option<&'static str>,
+    /// The values of `when_field` that select this mapping (Cielo's `ReturnCode` `"0"` or
+    /// `"9"`); empty when the field's presence does.
+    pub when_values: &'static [&'static str],
+    /// What a declared error means beyond its status.
+    pub meaning: crate::Meaning,
 }
 
 /// Which statuses a [`StatusSpec`] covers.

@@ -65,7 +65,8 @@ impl Client {
         match __response.status() {
             200 | 400..=499 if __response.has_field("transferErrorMsg") => {
                 ::core::result::Result::Err(
-                    __response.api_error(::core::convert::identity),
+                    __response
+                        .api_error(::core::convert::identity, ::estorno::Meaning::Status),
                 )
             }
             200 => __response.decode::<Payment, TransferError>(),
@@ -92,7 +93,8 @@ impl Client {
         match __response.status() {
             400..=499 if __response.has_field("transferErrorMsg") => {
                 ::core::result::Result::Err(
-                    __response.api_error(::core::convert::identity),
+                    __response
+                        .api_error(::core::convert::identity, ::estorno::Meaning::Status),
                 )
             }
             200 => __response.decode::<Payment, TransferError>(),
@@ -239,6 +241,8 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
                     statuses: ::estorno::spec::StatusMatch::One(200),
                     ty: "Payment",
                     when_field: ::core::option::Option::None,
+                    when_values: &[],
+                    meaning: ::estorno::Meaning::Status,
                 },
             ],
             errors: &[
@@ -246,11 +250,15 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
                     statuses: ::estorno::spec::StatusMatch::One(200),
                     ty: "TransferError",
                     when_field: ::core::option::Option::Some("transferErrorMsg"),
+                    when_values: &[],
+                    meaning: ::estorno::Meaning::Status,
                 },
                 ::estorno::spec::StatusSpec {
                     statuses: ::estorno::spec::StatusMatch::Range(400, 499),
                     ty: "TransferError",
                     when_field: ::core::option::Option::Some("transferErrorMsg"),
+                    when_values: &[],
+                    meaning: ::estorno::Meaning::Status,
                 },
             ],
             idempotent: false,
@@ -297,6 +305,8 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
                     statuses: ::estorno::spec::StatusMatch::One(200),
                     ty: "Payment",
                     when_field: ::core::option::Option::None,
+                    when_values: &[],
+                    meaning: ::estorno::Meaning::Status,
                 },
             ],
             errors: &[
@@ -304,6 +314,8 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
                     statuses: ::estorno::spec::StatusMatch::Range(400, 499),
                     ty: "TransferError",
                     when_field: ::core::option::Option::Some("transferErrorMsg"),
+                    when_values: &[],
+                    meaning: ::estorno::Meaning::Status,
                 },
             ],
             idempotent: true,

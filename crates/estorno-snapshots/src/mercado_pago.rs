@@ -71,12 +71,14 @@ impl Client {
             201 => __response.decode::<Refund, ApiError>(),
             400..=499 => {
                 ::core::result::Result::Err(
-                    __response.api_error(::core::convert::identity),
+                    __response
+                        .api_error(::core::convert::identity, ::estorno::Meaning::Status),
                 )
             }
             500..=599 => {
                 ::core::result::Result::Err(
-                    __response.api_error(::core::convert::identity),
+                    __response
+                        .api_error(::core::convert::identity, ::estorno::Meaning::Status),
                 )
             }
             _ => ::core::result::Result::Err(__response.unexpected()),
@@ -111,12 +113,14 @@ impl Client {
             200 => __response.decode::<Payment, ApiError>(),
             400..=499 => {
                 ::core::result::Result::Err(
-                    __response.api_error(::core::convert::identity),
+                    __response
+                        .api_error(::core::convert::identity, ::estorno::Meaning::Status),
                 )
             }
             500..=599 => {
                 ::core::result::Result::Err(
-                    __response.api_error(::core::convert::identity),
+                    __response
+                        .api_error(::core::convert::identity, ::estorno::Meaning::Status),
                 )
             }
             _ => ::core::result::Result::Err(__response.unexpected()),
@@ -144,12 +148,14 @@ impl Client {
             200 => __response.decode::<Payment, ApiError>(),
             400..=499 => {
                 ::core::result::Result::Err(
-                    __response.api_error(::core::convert::identity),
+                    __response
+                        .api_error(::core::convert::identity, ::estorno::Meaning::Status),
                 )
             }
             500..=599 => {
                 ::core::result::Result::Err(
-                    __response.api_error(::core::convert::identity),
+                    __response
+                        .api_error(::core::convert::identity, ::estorno::Meaning::Status),
                 )
             }
             _ => ::core::result::Result::Err(__response.unexpected()),
@@ -334,6 +340,8 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
                     statuses: ::estorno::spec::StatusMatch::One(201),
                     ty: "Refund",
                     when_field: ::core::option::Option::None,
+                    when_values: &[],
+                    meaning: ::estorno::Meaning::Status,
                 },
             ],
             errors: &[
@@ -341,11 +349,15 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
                     statuses: ::estorno::spec::StatusMatch::Range(400, 499),
                     ty: "ApiError",
                     when_field: ::core::option::Option::None,
+                    when_values: &[],
+                    meaning: ::estorno::Meaning::Status,
                 },
                 ::estorno::spec::StatusSpec {
                     statuses: ::estorno::spec::StatusMatch::Range(500, 599),
                     ty: "ApiError",
                     when_field: ::core::option::Option::None,
+                    when_values: &[],
+                    meaning: ::estorno::Meaning::Status,
                 },
             ],
             idempotent: false,
@@ -398,6 +410,8 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
                     statuses: ::estorno::spec::StatusMatch::One(200),
                     ty: "Payment",
                     when_field: ::core::option::Option::None,
+                    when_values: &[],
+                    meaning: ::estorno::Meaning::Status,
                 },
             ],
             errors: &[
@@ -405,11 +419,15 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
                     statuses: ::estorno::spec::StatusMatch::Range(400, 499),
                     ty: "ApiError",
                     when_field: ::core::option::Option::None,
+                    when_values: &[],
+                    meaning: ::estorno::Meaning::Status,
                 },
                 ::estorno::spec::StatusSpec {
                     statuses: ::estorno::spec::StatusMatch::Range(500, 599),
                     ty: "ApiError",
                     when_field: ::core::option::Option::None,
+                    when_values: &[],
+                    meaning: ::estorno::Meaning::Status,
                 },
             ],
             idempotent: false,
@@ -452,6 +470,8 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
                     statuses: ::estorno::spec::StatusMatch::One(200),
                     ty: "Payment",
                     when_field: ::core::option::Option::None,
+                    when_values: &[],
+                    meaning: ::estorno::Meaning::Status,
                 },
             ],
             errors: &[
@@ -459,11 +479,15 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
                     statuses: ::estorno::spec::StatusMatch::Range(400, 499),
                     ty: "ApiError",
                     when_field: ::core::option::Option::None,
+                    when_values: &[],
+                    meaning: ::estorno::Meaning::Status,
                 },
                 ::estorno::spec::StatusSpec {
                     statuses: ::estorno::spec::StatusMatch::Range(500, 599),
                     ty: "ApiError",
                     when_field: ::core::option::Option::None,
+                    when_values: &[],
+                    meaning: ::estorno::Meaning::Status,
                 },
             ],
             idempotent: true,

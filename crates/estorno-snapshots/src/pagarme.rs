@@ -70,12 +70,14 @@ impl Client {
             200 => __response.decode::<Charge, ApiError>(),
             400..=499 => {
                 ::core::result::Result::Err(
-                    __response.api_error(::core::convert::identity),
+                    __response
+                        .api_error(::core::convert::identity, ::estorno::Meaning::Status),
                 )
             }
             500..=599 => {
                 ::core::result::Result::Err(
-                    __response.api_error(::core::convert::identity),
+                    __response
+                        .api_error(::core::convert::identity, ::estorno::Meaning::Status),
                 )
             }
             _ => ::core::result::Result::Err(__response.unexpected()),
@@ -103,12 +105,14 @@ impl Client {
             200 => __response.decode::<Charge, ApiError>(),
             400..=499 => {
                 ::core::result::Result::Err(
-                    __response.api_error(::core::convert::identity),
+                    __response
+                        .api_error(::core::convert::identity, ::estorno::Meaning::Status),
                 )
             }
             500..=599 => {
                 ::core::result::Result::Err(
-                    __response.api_error(::core::convert::identity),
+                    __response
+                        .api_error(::core::convert::identity, ::estorno::Meaning::Status),
                 )
             }
             _ => ::core::result::Result::Err(__response.unexpected()),
@@ -263,6 +267,8 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
                     statuses: ::estorno::spec::StatusMatch::One(200),
                     ty: "Charge",
                     when_field: ::core::option::Option::None,
+                    when_values: &[],
+                    meaning: ::estorno::Meaning::Status,
                 },
             ],
             errors: &[
@@ -270,11 +276,15 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
                     statuses: ::estorno::spec::StatusMatch::Range(400, 499),
                     ty: "ApiError",
                     when_field: ::core::option::Option::None,
+                    when_values: &[],
+                    meaning: ::estorno::Meaning::Status,
                 },
                 ::estorno::spec::StatusSpec {
                     statuses: ::estorno::spec::StatusMatch::Range(500, 599),
                     ty: "ApiError",
                     when_field: ::core::option::Option::None,
+                    when_values: &[],
+                    meaning: ::estorno::Meaning::Status,
                 },
             ],
             idempotent: false,
@@ -319,6 +329,8 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
                     statuses: ::estorno::spec::StatusMatch::One(200),
                     ty: "Charge",
                     when_field: ::core::option::Option::None,
+                    when_values: &[],
+                    meaning: ::estorno::Meaning::Status,
                 },
             ],
             errors: &[
@@ -326,11 +338,15 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
                     statuses: ::estorno::spec::StatusMatch::Range(400, 499),
                     ty: "ApiError",
                     when_field: ::core::option::Option::None,
+                    when_values: &[],
+                    meaning: ::estorno::Meaning::Status,
                 },
                 ::estorno::spec::StatusSpec {
                     statuses: ::estorno::spec::StatusMatch::Range(500, 599),
                     ty: "ApiError",
                     when_field: ::core::option::Option::None,
+                    when_values: &[],
+                    meaning: ::estorno::Meaning::Status,
                 },
             ],
             idempotent: true,

@@ -66,7 +66,8 @@ impl Client {
             200 => __response.decode::<Charge, ApiError>(),
             400 | 401 | 415 | 500 => {
                 ::core::result::Result::Err(
-                    __response.api_error(::core::convert::identity),
+                    __response
+                        .api_error(::core::convert::identity, ::estorno::Meaning::Status),
                 )
             }
             _ => ::core::result::Result::Err(__response.unexpected()),
@@ -93,7 +94,8 @@ impl Client {
             200 => __response.decode::<Charge, ApiError>(),
             400 | 401 | 415 | 500 => {
                 ::core::result::Result::Err(
-                    __response.api_error(::core::convert::identity),
+                    __response
+                        .api_error(::core::convert::identity, ::estorno::Meaning::Status),
                 )
             }
             _ => ::core::result::Result::Err(__response.unexpected()),
@@ -258,6 +260,8 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
                     statuses: ::estorno::spec::StatusMatch::One(200),
                     ty: "Charge",
                     when_field: ::core::option::Option::None,
+                    when_values: &[],
+                    meaning: ::estorno::Meaning::Status,
                 },
             ],
             errors: &[
@@ -265,21 +269,29 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
                     statuses: ::estorno::spec::StatusMatch::One(400),
                     ty: "ApiError",
                     when_field: ::core::option::Option::None,
+                    when_values: &[],
+                    meaning: ::estorno::Meaning::Status,
                 },
                 ::estorno::spec::StatusSpec {
                     statuses: ::estorno::spec::StatusMatch::One(401),
                     ty: "ApiError",
                     when_field: ::core::option::Option::None,
+                    when_values: &[],
+                    meaning: ::estorno::Meaning::Status,
                 },
                 ::estorno::spec::StatusSpec {
                     statuses: ::estorno::spec::StatusMatch::One(415),
                     ty: "ApiError",
                     when_field: ::core::option::Option::None,
+                    when_values: &[],
+                    meaning: ::estorno::Meaning::Status,
                 },
                 ::estorno::spec::StatusSpec {
                     statuses: ::estorno::spec::StatusMatch::One(500),
                     ty: "ApiError",
                     when_field: ::core::option::Option::None,
+                    when_values: &[],
+                    meaning: ::estorno::Meaning::Status,
                 },
             ],
             idempotent: false,
@@ -318,6 +330,8 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
                     statuses: ::estorno::spec::StatusMatch::One(200),
                     ty: "Charge",
                     when_field: ::core::option::Option::None,
+                    when_values: &[],
+                    meaning: ::estorno::Meaning::Status,
                 },
             ],
             errors: &[
@@ -325,21 +339,29 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
                     statuses: ::estorno::spec::StatusMatch::One(400),
                     ty: "ApiError",
                     when_field: ::core::option::Option::None,
+                    when_values: &[],
+                    meaning: ::estorno::Meaning::Status,
                 },
                 ::estorno::spec::StatusSpec {
                     statuses: ::estorno::spec::StatusMatch::One(401),
                     ty: "ApiError",
                     when_field: ::core::option::Option::None,
+                    when_values: &[],
+                    meaning: ::estorno::Meaning::Status,
                 },
                 ::estorno::spec::StatusSpec {
                     statuses: ::estorno::spec::StatusMatch::One(415),
                     ty: "ApiError",
                     when_field: ::core::option::Option::None,
+                    when_values: &[],
+                    meaning: ::estorno::Meaning::Status,
                 },
                 ::estorno::spec::StatusSpec {
                     statuses: ::estorno::spec::StatusMatch::One(500),
                     ty: "ApiError",
                     when_field: ::core::option::Option::None,
+                    when_values: &[],
+                    meaning: ::estorno::Meaning::Status,
                 },
             ],
             idempotent: true,

@@ -75,17 +75,26 @@ impl Client {
             200 => __response.decode::<CancellationResponse, CancelError>(),
             401 => {
                 ::core::result::Result::Err(
-                    __response.api_error(CancelError::Unauthorized),
+                    __response
+                        .api_error(CancelError::Unauthorized, ::estorno::Meaning::Status),
                 )
             }
             422 => {
                 ::core::result::Result::Err(
-                    __response.api_error(CancelError::Unprocessable),
+                    __response
+                        .api_error(
+                            CancelError::Unprocessable,
+                            ::estorno::Meaning::Status,
+                        ),
                 )
             }
             500 => {
                 ::core::result::Result::Err(
-                    __response.api_error(CancelError::InternalError),
+                    __response
+                        .api_error(
+                            CancelError::InternalError,
+                            ::estorno::Meaning::Status,
+                        ),
                 )
             }
             _ => ::core::result::Result::Err(__response.unexpected()),
@@ -124,17 +133,26 @@ impl Client {
             201 => __response.decode::<RefundResponse, RefundError>(),
             401 => {
                 ::core::result::Result::Err(
-                    __response.api_error(RefundError::Unauthorized),
+                    __response
+                        .api_error(RefundError::Unauthorized, ::estorno::Meaning::Status),
                 )
             }
             422 => {
                 ::core::result::Result::Err(
-                    __response.api_error(RefundError::Unprocessable),
+                    __response
+                        .api_error(
+                            RefundError::Unprocessable,
+                            ::estorno::Meaning::Status,
+                        ),
                 )
             }
             500 => {
                 ::core::result::Result::Err(
-                    __response.api_error(RefundError::InternalError),
+                    __response
+                        .api_error(
+                            RefundError::InternalError,
+                            ::estorno::Meaning::Status,
+                        ),
                 )
             }
             _ => ::core::result::Result::Err(__response.unexpected()),
@@ -164,12 +182,17 @@ impl Client {
             200 => __response.decode::<StatusResponse, StatusError>(),
             401 => {
                 ::core::result::Result::Err(
-                    __response.api_error(StatusError::Unauthorized),
+                    __response
+                        .api_error(StatusError::Unauthorized, ::estorno::Meaning::Status),
                 )
             }
             500 => {
                 ::core::result::Result::Err(
-                    __response.api_error(StatusError::InternalError),
+                    __response
+                        .api_error(
+                            StatusError::InternalError,
+                            ::estorno::Meaning::Status,
+                        ),
                 )
             }
             _ => ::core::result::Result::Err(__response.unexpected()),
@@ -386,6 +409,8 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
                     statuses: ::estorno::spec::StatusMatch::One(200),
                     ty: "CancellationResponse",
                     when_field: ::core::option::Option::None,
+                    when_values: &[],
+                    meaning: ::estorno::Meaning::Status,
                 },
             ],
             errors: &[
@@ -393,16 +418,22 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
                     statuses: ::estorno::spec::StatusMatch::One(401),
                     ty: "Unauthorized",
                     when_field: ::core::option::Option::None,
+                    when_values: &[],
+                    meaning: ::estorno::Meaning::Status,
                 },
                 ::estorno::spec::StatusSpec {
                     statuses: ::estorno::spec::StatusMatch::One(422),
                     ty: "Unprocessable",
                     when_field: ::core::option::Option::None,
+                    when_values: &[],
+                    meaning: ::estorno::Meaning::Status,
                 },
                 ::estorno::spec::StatusSpec {
                     statuses: ::estorno::spec::StatusMatch::One(500),
                     ty: "InternalError",
                     when_field: ::core::option::Option::None,
+                    when_values: &[],
+                    meaning: ::estorno::Meaning::Status,
                 },
             ],
             idempotent: false,
@@ -441,6 +472,8 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
                     statuses: ::estorno::spec::StatusMatch::One(201),
                     ty: "RefundResponse",
                     when_field: ::core::option::Option::None,
+                    when_values: &[],
+                    meaning: ::estorno::Meaning::Status,
                 },
             ],
             errors: &[
@@ -448,16 +481,22 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
                     statuses: ::estorno::spec::StatusMatch::One(401),
                     ty: "Unauthorized",
                     when_field: ::core::option::Option::None,
+                    when_values: &[],
+                    meaning: ::estorno::Meaning::Status,
                 },
                 ::estorno::spec::StatusSpec {
                     statuses: ::estorno::spec::StatusMatch::One(422),
                     ty: "Unprocessable",
                     when_field: ::core::option::Option::None,
+                    when_values: &[],
+                    meaning: ::estorno::Meaning::Status,
                 },
                 ::estorno::spec::StatusSpec {
                     statuses: ::estorno::spec::StatusMatch::One(500),
                     ty: "InternalError",
                     when_field: ::core::option::Option::None,
+                    when_values: &[],
+                    meaning: ::estorno::Meaning::Status,
                 },
             ],
             idempotent: false,
@@ -494,6 +533,8 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
                     statuses: ::estorno::spec::StatusMatch::One(200),
                     ty: "StatusResponse",
                     when_field: ::core::option::Option::None,
+                    when_values: &[],
+                    meaning: ::estorno::Meaning::Status,
                 },
             ],
             errors: &[
@@ -501,11 +542,15 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
                     statuses: ::estorno::spec::StatusMatch::One(401),
                     ty: "Unauthorized",
                     when_field: ::core::option::Option::None,
+                    when_values: &[],
+                    meaning: ::estorno::Meaning::Status,
                 },
                 ::estorno::spec::StatusSpec {
                     statuses: ::estorno::spec::StatusMatch::One(500),
                     ty: "InternalError",
                     when_field: ::core::option::Option::None,
+                    when_values: &[],
+                    meaning: ::estorno::Meaning::Status,
                 },
             ],
             idempotent: true,

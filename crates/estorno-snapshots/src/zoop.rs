@@ -71,7 +71,8 @@ impl Client {
             200 => __response.decode::<Transaction, ZoopError>(),
             400 | 401 | 402 | 404 | 408 | 500 => {
                 ::core::result::Result::Err(
-                    __response.api_error(::core::convert::identity),
+                    __response
+                        .api_error(::core::convert::identity, ::estorno::Meaning::Status),
                 )
             }
             _ => ::core::result::Result::Err(__response.unexpected()),
@@ -101,7 +102,8 @@ impl Client {
             200 => __response.decode::<Transaction, ZoopError>(),
             400 | 401 | 402 | 404 | 408 | 500 => {
                 ::core::result::Result::Err(
-                    __response.api_error(::core::convert::identity),
+                    __response
+                        .api_error(::core::convert::identity, ::estorno::Meaning::Status),
                 )
             }
             _ => ::core::result::Result::Err(__response.unexpected()),
@@ -284,6 +286,8 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
                     statuses: ::estorno::spec::StatusMatch::One(200),
                     ty: "Transaction",
                     when_field: ::core::option::Option::None,
+                    when_values: &[],
+                    meaning: ::estorno::Meaning::Status,
                 },
             ],
             errors: &[
@@ -291,31 +295,43 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
                     statuses: ::estorno::spec::StatusMatch::One(400),
                     ty: "ZoopError",
                     when_field: ::core::option::Option::None,
+                    when_values: &[],
+                    meaning: ::estorno::Meaning::Status,
                 },
                 ::estorno::spec::StatusSpec {
                     statuses: ::estorno::spec::StatusMatch::One(401),
                     ty: "ZoopError",
                     when_field: ::core::option::Option::None,
+                    when_values: &[],
+                    meaning: ::estorno::Meaning::Status,
                 },
                 ::estorno::spec::StatusSpec {
                     statuses: ::estorno::spec::StatusMatch::One(402),
                     ty: "ZoopError",
                     when_field: ::core::option::Option::None,
+                    when_values: &[],
+                    meaning: ::estorno::Meaning::Status,
                 },
                 ::estorno::spec::StatusSpec {
                     statuses: ::estorno::spec::StatusMatch::One(404),
                     ty: "ZoopError",
                     when_field: ::core::option::Option::None,
+                    when_values: &[],
+                    meaning: ::estorno::Meaning::Status,
                 },
                 ::estorno::spec::StatusSpec {
                     statuses: ::estorno::spec::StatusMatch::One(408),
                     ty: "ZoopError",
                     when_field: ::core::option::Option::None,
+                    when_values: &[],
+                    meaning: ::estorno::Meaning::Status,
                 },
                 ::estorno::spec::StatusSpec {
                     statuses: ::estorno::spec::StatusMatch::One(500),
                     ty: "ZoopError",
                     when_field: ::core::option::Option::None,
+                    when_values: &[],
+                    meaning: ::estorno::Meaning::Status,
                 },
             ],
             idempotent: false,
@@ -371,6 +387,8 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
                     statuses: ::estorno::spec::StatusMatch::One(200),
                     ty: "Transaction",
                     when_field: ::core::option::Option::None,
+                    when_values: &[],
+                    meaning: ::estorno::Meaning::Status,
                 },
             ],
             errors: &[
@@ -378,31 +396,43 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
                     statuses: ::estorno::spec::StatusMatch::One(400),
                     ty: "ZoopError",
                     when_field: ::core::option::Option::None,
+                    when_values: &[],
+                    meaning: ::estorno::Meaning::Status,
                 },
                 ::estorno::spec::StatusSpec {
                     statuses: ::estorno::spec::StatusMatch::One(401),
                     ty: "ZoopError",
                     when_field: ::core::option::Option::None,
+                    when_values: &[],
+                    meaning: ::estorno::Meaning::Status,
                 },
                 ::estorno::spec::StatusSpec {
                     statuses: ::estorno::spec::StatusMatch::One(402),
                     ty: "ZoopError",
                     when_field: ::core::option::Option::None,
+                    when_values: &[],
+                    meaning: ::estorno::Meaning::Status,
                 },
                 ::estorno::spec::StatusSpec {
                     statuses: ::estorno::spec::StatusMatch::One(404),
                     ty: "ZoopError",
                     when_field: ::core::option::Option::None,
+                    when_values: &[],
+                    meaning: ::estorno::Meaning::Status,
                 },
                 ::estorno::spec::StatusSpec {
                     statuses: ::estorno::spec::StatusMatch::One(408),
                     ty: "ZoopError",
                     when_field: ::core::option::Option::None,
+                    when_values: &[],
+                    meaning: ::estorno::Meaning::Status,
                 },
                 ::estorno::spec::StatusSpec {
                     statuses: ::estorno::spec::StatusMatch::One(500),
                     ty: "ZoopError",
                     when_field: ::core::option::Option::None,
+                    when_values: &[],
+                    meaning: ::estorno::Meaning::Status,
                 },
             ],
             idempotent: true,

@@ -488,17 +488,34 @@ fn mappings_text(mappings: &[StatusMapping], output: Option<&str>) -> String {
                 })
                 .collect::<Vec<_>>()
                 .join(", ");
-            let condition = mapping
-                .when_field
-                .as_ref()
-                .map(|field| format!(" with a top-level `{}` field", field.value()))
-                .unwrap_or_default();
-            let ty = match (output, &mapping.ty) {
-                (Some(output), _) => output.to_owned(),
-                (None, Some(ty)) => type_text(ty),
-                (None, None) => "()".to_owned(),
+            let condition = match &mapping.condition {
+                None => String::new(),
+                Some(condition) if condition.values.is_empty() => {
+                    format!(" with a top-level `{}` field", condition.field.value())
+                }
+                Some(condition) => {
+                    let values: Vec<String> = condition
+                        .values
+                        .iter()
+                        .map(|(value, _)| format!("`{value}`"))
+                        .collect();
+                    format!(
+                        " with `{}` = {}",
+                        condition.field.value(),
+                        values.join(" \\| ")
+                    )
+                }
             };
-            format!("{statuses}{condition} → `{ty}`")
+            let ty = match (output, &mapping.ty) {
+                (Some(output), _) => format!("`{output}`"),
+                (None, Some(ty)) => format!("`{}`", type_text(ty)),
+                (None, None) => "no body read".to_owned(),
+            };
+            let meaning = mapping
+                .meaning
+                .map(|(meaning, _)| format!(" ({})", meaning.as_str()))
+                .unwrap_or_default();
+            format!("{statuses}{condition} → {ty}{meaning}")
         })
         .collect::<Vec<_>>()
         .join("; ")

@@ -85,7 +85,7 @@ pub(super) async fn look_up<T: CancelOps + ?Sized>(
     let slug = ops.spec().slug;
     match ops.status(request).await {
         Ok(observed) => Ok(snapshot(ops.spec(), request, observed)),
-        Err(Failure::Rejected(reason)) => {
+        Err(Failure::Rejected(reason) | Failure::NotFound(reason)) => {
             let mut rejected = Cancellation::new(slug, request, Outcome::Rejected);
             rejected.reason = Some(reason);
             Ok(rejected)
@@ -169,7 +169,7 @@ pub(super) async fn run_cancel<T: CancelOps + ?Sized>(
     };
     let mut observed = match result {
         Ok(observed) => observed,
-        Err(Failure::Rejected(reason)) => {
+        Err(Failure::Rejected(reason) | Failure::NotFound(reason)) => {
             let mut rejected = Cancellation::new(slug, &sent, Outcome::Rejected);
             rejected.reason = Some(reason);
             rejected.requested = requested;
@@ -319,7 +319,10 @@ fn accepted(
 
 fn failure_text(failure: Failure) -> String {
     match failure {
-        Failure::Rejected(reason) | Failure::Unknown(reason) | Failure::Landed(reason) => reason,
+        Failure::Rejected(reason)
+        | Failure::Unknown(reason)
+        | Failure::Landed(reason)
+        | Failure::NotFound(reason) => reason,
         Failure::Error(error) => error.to_string(),
     }
 }

@@ -7,12 +7,12 @@ use std::fmt;
 use std::sync::Arc;
 
 use super::{CancelError, CancelRequest, RawResponse};
-use crate::Error;
 use crate::client::ClientCore;
 use crate::money::Cents;
 use crate::outcome::Outcome;
 use crate::spec::ProviderSpec;
 use crate::wire::DateParts;
+use crate::{Error, Meaning};
 
 /// How a response type reads as a cancellation. Derived with `#[derive(CancelResponse)]`.
 pub trait CancelResponse: fmt::Debug + Send + Sync + 'static {
@@ -59,6 +59,14 @@ pub trait Rejection {
     fn reason(&self) -> String;
 }
 
+/// An error declared without a body (`#[err(401)]`) has no words of its own: the reason is
+/// the status it came with.
+impl Rejection for crate::NoBody {
+    fn reason(&self) -> String {
+        String::new()
+    }
+}
+
 impl Rejection for Infallible {
     fn reason(&self) -> String {
         match *self {}
@@ -90,8 +98,12 @@ pub enum Failure {
     /// The call may have taken effect; nobody knows.
     Unknown(String),
     /// The provider has already seen this request's idempotency key (its declared conflict
-    /// status): an earlier attempt landed. Never a refusal; the state is looked up.
+    /// status), or says an earlier request is under way or done (a declared `landed` error):
+    /// an earlier attempt landed. Never a refusal; the state is looked up.
     Landed(String),
+    /// What was asked for does not exist (a declared `not_found` error). From a look-up by
+    /// the request's own key, the request did not land; from anything else, a refusal.
+    NotFound(String),
     /// Nothing was sent, or the failure is not about the payment.
     Error(CancelError),
 }
@@ -106,9 +118,10 @@ impl Failure {
     pub(super) fn into_error(self, provider: &'static str) -> CancelError {
         match self {
             Failure::Error(error) => error,
-            Failure::Rejected(reason) | Failure::Unknown(reason) | Failure::Landed(reason) => {
-                CancelError::Provider { provider, reason }
-            }
+            Failure::Rejected(reason)
+            | Failure::Unknown(reason)
+            | Failure::Landed(reason)
+            | Failure::NotFound(reason) => CancelError::Provider { provider, reason },
         }
     }
 }
@@ -193,6 +206,42 @@ fn classify<E: Rejection>(
             "the provider answered {status}: it has already seen this idempotency key, so an earlier attempt landed"
         ));
     }
+    // The provider's words, or its status where the error has none (`#[err(401)]`).
+    let words = |status: u16, body: &E| {
+        let reason = body.reason();
+        if reason.is_empty() {
+            format!("the provider answered {status}")
+        } else {
+            redact(reason)
+        }
+    };
+    if let Error::Api {
+        status,
+        body,
+        meaning,
+        ..
+    } = &error
+    {
+        match meaning {
+            Meaning::Landed => {
+                return Failure::Landed(format!(
+                    "the provider says an earlier request is under way or done: {}",
+                    words(*status, body)
+                ));
+            }
+            Meaning::Retry => {
+                return Failure::Error(CancelError::Unavailable {
+                    provider,
+                    reason: format!(
+                        "the provider processed nothing and asks to be called again: {}",
+                        words(*status, body)
+                    ),
+                });
+            }
+            Meaning::NotFound => return Failure::NotFound(words(*status, body)),
+            _ => {}
+        }
+    }
     if error.outcome_unknown() {
         return Failure::Unknown(redact(error.to_string()));
     }
@@ -214,7 +263,7 @@ fn classify<E: Rejection>(
             })
         }
         Error::Api { body, status, .. } if status < 500 && status != 408 => {
-            Failure::Rejected(redact(body.reason()))
+            Failure::Rejected(words(status, &body))
         }
         // A refusal whose body is not the declared one (an HTML 404 page) is still a refusal.
         Error::UnexpectedStatus { status, .. } | Error::Decode { status, .. }

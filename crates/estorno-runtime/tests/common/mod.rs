@@ -216,9 +216,9 @@ macro_rules! test_provider {
                 let __response = __call.send().await?;
                 match __response.status() {
                     200 => __response.decode(),
-                    400 | 401 | 415 | 500 => {
-                        ::core::result::Result::Err(__response.api_error(|body| body))
-                    }
+                    400 | 401 | 415 | 500 => ::core::result::Result::Err(
+                        __response.api_error(|body| body, ::estorno_runtime::Meaning::Status),
+                    ),
                     _ => ::core::result::Result::Err(__response.unexpected()),
                 }
             }
@@ -237,9 +237,9 @@ macro_rules! test_provider {
                 let __response = __call.send().await?;
                 match __response.status() {
                     200 => __response.decode(),
-                    400 | 401 | 500 => {
-                        ::core::result::Result::Err(__response.api_error(|body| body))
-                    }
+                    400 | 401 | 500 => ::core::result::Result::Err(
+                        __response.api_error(|body| body, ::estorno_runtime::Meaning::Status),
+                    ),
                     _ => ::core::result::Result::Err(__response.unexpected()),
                 }
             }
