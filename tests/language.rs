@@ -3,6 +3,8 @@
 
 #[path = "language/keys.rs"]
 mod keys;
+#[path = "language/lookups.rs"]
+mod lookups;
 #[path = "language/rejections.rs"]
 mod rejections;
 #[path = "language/results.rs"]

@@ -36,6 +36,9 @@ pub struct CancelDecl {
     pub by_state: Vec<StateCall>,
     pub partial: Option<CancelCall>,
     pub status: CancelCall,
+    /// `reconcile = op(...)`: the look-up that reconciles an unknown outcome, when it is not
+    /// `status`: the cancellation found by its `idempotency_key` (Efí's devolução by its id).
+    pub reconcile: Option<CancelCall>,
     /// Every provider field the calls name, in order of first use.
     pub fields: Vec<CancelField>,
     /// `window(acquirer = "…", methods = a..=b, days = n)`, in declaration order.
@@ -63,6 +66,7 @@ impl CancelDecl {
             (CancelRole::Total, Some(&self.total)),
             (CancelRole::Partial, self.partial.as_ref()),
             (CancelRole::Status, Some(&self.status)),
+            (CancelRole::Reconcile, self.reconcile.as_ref()),
         ]
         .into_iter()
         .filter_map(|(role, call)| call.map(|call| (role, call)))
@@ -71,6 +75,56 @@ impl CancelDecl {
                 .iter()
                 .map(|state| (CancelRole::Total, &state.call)),
         )
+    }
+}
+
+/// What makes sending a cancellation again safe after its outcome was unknown: the runtime's
+/// `ResendProof`, decided from the spec.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Proof {
+    Unproven,
+    /// Every cancelling call carries a confirmed key, kept this long.
+    Key(Option<KeyKept>),
+    /// `reconcile` finds the cancellation by its key and can answer `not_found`.
+    LookUp,
+}
+
+impl CancelDecl {
+    /// A key kept for a known time (or for good) proves a resend safe by itself; a look-up by
+    /// the key that can answer "no such request" proves more than a key kept for an
+    /// undocumented time, and an unconfirmed key proves nothing.
+    pub fn resend_proof(&self, provider: &Provider) -> Proof {
+        let endpoint = |call: &CancelCall| {
+            provider
+                .endpoints
+                .iter()
+                .find(|endpoint| endpoint.ident == call.operation)
+        };
+        let key_of = |call: &CancelCall| {
+            endpoint(call)
+                .and_then(|endpoint| endpoint.params.iter().find_map(|param| param.key.as_ref()))
+        };
+        let by_look_up = self
+            .reconcile
+            .as_ref()
+            .and_then(endpoint)
+            .is_some_and(|endpoint| {
+                endpoint
+                    .errors
+                    .iter()
+                    .any(|mapping| matches!(mapping.meaning, Some((Meaning::NotFound, _))))
+            });
+        let verified = self
+            .calls()
+            .filter(|(role, _)| matches!(role, CancelRole::Total | CancelRole::Partial))
+            .all(|(_, call)| key_of(call).is_some_and(|key| key.verified));
+        match key_of(&self.total).map(|key| key.kept) {
+            Some(kept) if verified && (kept != Some(KeyKept::Undocumented) || !by_look_up) => {
+                Proof::Key(kept)
+            }
+            Some(_) if by_look_up => Proof::LookUp,
+            _ => Proof::Unproven,
+        }
     }
 }
 
@@ -121,12 +175,13 @@ pub struct CancelCall {
     pub args: Vec<syn::Expr>,
 }
 
-/// Which of the three `cancel(...)` calls.
+/// Which of the `cancel(...)` calls.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum CancelRole {
     Total,
     Partial,
     Status,
+    Reconcile,
 }
 
 impl CancelRole {
@@ -135,6 +190,7 @@ impl CancelRole {
             CancelRole::Total => "total",
             CancelRole::Partial => "partial",
             CancelRole::Status => "status",
+            CancelRole::Reconcile => "reconcile",
         }
     }
 }

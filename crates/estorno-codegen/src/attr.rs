@@ -69,6 +69,7 @@ mod kw {
     syn::custom_keyword!(unverified);
     syn::custom_keyword!(conflict);
     syn::custom_keyword!(when);
+    syn::custom_keyword!(reconcile);
     syn::custom_keyword!(client_auth);
     syn::custom_keyword!(body);
     syn::custom_keyword!(scope);

@@ -5,10 +5,16 @@ use proc_macro2::{Literal, TokenStream};
 use quote::{ToTokens, quote, quote_spanned};
 use syn::{Ident, LitStr, Type};
 
-use crate::ast::{CancelCall, CancelDecl, CancelRole, Provider};
+use crate::ast::{CancelCall, CancelDecl, CancelRole, Proof, Provider};
 
 /// The unified cancellation API's view of this provider: which calls cancel and look up.
 pub(crate) fn cancel_ops(provider: &Provider, cancel: &CancelDecl) -> TokenStream {
+    let future = quote! {
+        ::estorno::BoxFuture<
+            'a,
+            ::core::result::Result<::estorno::__private::Observed, ::estorno::__private::Failure>,
+        >
+    };
     let default_total = cancel_call(provider, &cancel.total, CancelRole::Total);
     // A total chosen by the payment's state: the look-up's status value picks the call.
     let total = if cancel.by_state.is_empty() {
@@ -27,6 +33,19 @@ pub(crate) fn cancel_ops(provider: &Provider, cancel: &CancelDecl) -> TokenStrea
         }
     };
     let status = cancel_call(provider, &cancel.status, CancelRole::Status);
+    // The cancellation's own record, found by the request's key: only a keyed request has one.
+    let keyed_status = cancel.reconcile.as_ref().map(|call| {
+        let call = cancel_call(provider, call, CancelRole::Reconcile);
+        quote! {
+            fn keyed_status<'a>(
+                &'a self,
+                __request: &'a ::estorno::CancelRequest,
+            ) -> ::core::option::Option<#future> {
+                __request.idempotency_key()?;
+                ::core::option::Option::Some(#call)
+            }
+        }
+    });
     let supports_partial = cancel.partial.is_some();
     let partial = match &cancel.partial {
         Some(call) => cancel_call(provider, call, CancelRole::Partial),
@@ -35,12 +54,6 @@ pub(crate) fn cancel_ops(provider: &Provider, cancel: &CancelDecl) -> TokenStrea
                 ::core::result::Result::Err(::estorno::__private::partial_unsupported(&SPEC))
             })
         },
-    };
-    let future = quote! {
-        ::estorno::BoxFuture<
-            'a,
-            ::core::result::Result<::estorno::__private::Observed, ::estorno::__private::Failure>,
-        >
     };
     quote! {
         #[automatically_derived]
@@ -73,6 +86,8 @@ pub(crate) fn cancel_ops(provider: &Provider, cancel: &CancelDecl) -> TokenStrea
             fn status<'a>(&'a self, __request: &'a ::estorno::CancelRequest) -> #future {
                 #status
             }
+
+            #keyed_status
         }
     }
 }
@@ -326,39 +341,24 @@ pub(crate) fn cancel_spec(provider: &Provider, cancel: &CancelDecl) -> TokenStre
             .params
             .iter()
             .position(|param| param.key.is_some())?;
-        Some((
-            endpoint_index,
-            param_index,
-            endpoint.params[param_index].key.as_ref()?,
-        ))
+        Some((endpoint_index, param_index))
     });
-    let verified_everywhere = cancel
-        .calls()
-        .filter(|(role, _)| *role != CancelRole::Status)
-        .all(|(_, call)| {
-            provider
-                .endpoints
-                .iter()
-                .find(|endpoint| endpoint.ident == call.operation)
-                .and_then(|endpoint| endpoint.params.iter().find_map(|param| param.key.as_ref()))
-                .is_some_and(|key| key.verified)
-        });
-    let (key, resend) = match key_param {
-        Some((endpoint, param, decl)) => {
+    let key = match key_param {
+        Some((endpoint, param)) => {
             let reference = param_ref(&(endpoint, param));
-            let resend = if verified_everywhere {
-                let kept = crate::expand::key_retention(decl.kept);
-                quote!(::estorno::spec::ResendProof::Key(#kept))
-            } else {
-                quote!(::estorno::spec::ResendProof::Unproven)
-            };
-            (quote!(::core::option::Option::Some(#reference)), resend)
+            quote!(::core::option::Option::Some(#reference))
         }
-        None => (
-            quote!(::core::option::Option::None),
-            quote!(::estorno::spec::ResendProof::Unproven),
-        ),
+        None => quote!(::core::option::Option::None),
     };
+    let resend = match cancel.resend_proof(provider) {
+        Proof::Key(kept) => {
+            let kept = crate::expand::key_retention(kept);
+            quote!(::estorno::spec::ResendProof::Key(#kept))
+        }
+        Proof::LookUp => quote!(::estorno::spec::ResendProof::LookUp),
+        Proof::Unproven => quote!(::estorno::spec::ResendProof::Unproven),
+    };
+    let reconcile_by_key = cancel.reconcile.is_some();
     let payment = payment.iter().map(param_ref);
     let partial = cancel.partial.is_some();
     let windows = cancel.windows.iter().map(|window| {
@@ -379,6 +379,7 @@ pub(crate) fn cancel_spec(provider: &Provider, cancel: &CancelDecl) -> TokenStre
             partial: #partial,
             key: #key,
             resend: #resend,
+            reconcile_by_key: #reconcile_by_key,
             windows: &[#(#windows),*],
         })
     }

@@ -99,9 +99,13 @@ fn cancel(cx: &Ctxt, provider: &Provider, cancel: &CancelDecl) {
         let forbidden: &[&str] = match role {
             CancelRole::Total => &["amount"],
             CancelRole::Partial => &["remaining"],
-            CancelRole::Status => &["amount", "remaining"],
+            CancelRole::Status | CancelRole::Reconcile => &["amount", "remaining"],
         };
-        cancel_key(cx, endpoint, call);
+        if role == CancelRole::Reconcile {
+            reconcile_call(cx, provider, cancel, endpoint, call);
+        } else {
+            cancel_key(cx, endpoint, call);
+        }
         for arg in &call.args {
             for ident in crate::cancel::idents_in(arg.to_token_stream()) {
                 if forbidden.iter().any(|name| ident == name) {
@@ -114,10 +118,72 @@ fn cancel(cx: &Ctxt, provider: &Provider, cancel: &CancelDecl) {
                                 CancelRole::Total => ", `remaining`",
                                 CancelRole::Partial => ", `amount`",
                                 CancelRole::Status => "",
+                                CancelRole::Reconcile => ", `idempotency_key`",
                             }
                         ),
                     );
                 }
+            }
+        }
+    }
+}
+
+/// `reconcile = op(...)` takes the payment and the request's key as they stand, and no
+/// provider field; it uses the key only where the cancelling operations carry one.
+fn reconcile_call(
+    cx: &Ctxt,
+    provider: &Provider,
+    cancel: &CancelDecl,
+    endpoint: &Endpoint,
+    call: &crate::ast::CancelCall,
+) {
+    let uses_key = call.args.iter().any(|argument| {
+        crate::cancel::idents_in(argument.to_token_stream()).any(|ident| ident == "idempotency_key")
+    });
+    if !uses_key {
+        cx.error_spanned_by(
+            &call.operation,
+            "`reconcile` finds the cancellation by the key it was sent with: pass `idempotency_key` to the parameter that takes it (the payment's own look-up is `status`)",
+        );
+    }
+    for (argument, (input, _)) in call.args.iter().zip(&endpoint.inputs) {
+        let optional = endpoint
+            .params
+            .iter()
+            .find(|param| param.ident == *input)
+            .is_some_and(|param| param.optional);
+        let plain_key = match argument {
+            syn::Expr::Path(path) => path.path.is_ident("idempotency_key") && !optional,
+            syn::Expr::Call(some) => {
+                optional
+                    && matches!(&*some.func, syn::Expr::Path(function) if function.path.is_ident("Some"))
+                    && matches!(some.args.first(), Some(syn::Expr::Path(path)) if path.path.is_ident("idempotency_key"))
+            }
+            _ => false,
+        };
+        if plain_key {
+            if keyed(provider, &cancel.total).is_none() {
+                cx.error_spanned_by(
+                    argument,
+                    "the cancelling operations carry no idempotency key for this look-up to find; mark their key with `#[idempotency_key(...)]`",
+                );
+            }
+            continue;
+        }
+        for ident in crate::cancel::idents_in(argument.to_token_stream()) {
+            if ident == "idempotency_key" {
+                cx.error_spanned_by(
+                    &ident,
+                    format!(
+                        "pass `{}` as it stands: the look-up finds the cancellation by the key it was sent with",
+                        if optional { "Some(idempotency_key)" } else { "idempotency_key" }
+                    ),
+                );
+            } else if ident == "field" || ident == "optional_field" {
+                cx.error_spanned_by(
+                    &ident,
+                    "`reconcile` takes `payment` and `idempotency_key`, not provider fields",
+                );
             }
         }
     }

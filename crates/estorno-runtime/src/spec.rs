@@ -356,6 +356,9 @@ pub struct CancelSpec {
     pub key: Option<ParamRef>,
     /// What makes sending a cancellation again safe after its outcome was unknown.
     pub resend: ResendProof,
+    /// Whether the look-up that reconciles (`reconcile = op(...)` in `cancel(...)`) finds the
+    /// cancellation by its idempotency key rather than the payment by its id.
+    pub reconcile_by_key: bool,
     /// How long after a payment each of its acquirers accepts a cancellation
     /// (`window(...)` in `cancel(...)`).
     pub windows: &'static [WindowSpec],
@@ -444,6 +447,10 @@ pub enum ResendProof {
     /// honours: sending it again with the same key, while the provider still remembers the
     /// key, cannot refund twice.
     Key(KeyRetention),
+    /// The look-up that reconciles finds the cancellation by its own key (Efí's devolução by
+    /// its id), and answers a declared `not_found` when no request with that key arrived:
+    /// that answer proves the request did not land, so it may be sent again.
+    LookUp,
 }
 
 impl ResendProof {
@@ -457,6 +464,7 @@ impl ResendProof {
                 "idempotency key: resent with the same key while the provider keeps it ({}); after that, an operator's decision",
                 describe_duration(kept)
             ),
+            ResendProof::LookUp => "look-up by the cancellation's key: resent only when the provider answers that no request with that key arrived".to_owned(),
         }
     }
 }

@@ -339,6 +339,7 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
         partial: false,
         key: ::core::option::Option::None,
         resend: ::estorno::spec::ResendProof::Unproven,
+        reconcile_by_key: false,
         windows: &[],
     }),
 };

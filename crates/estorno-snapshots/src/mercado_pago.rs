@@ -520,6 +520,7 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
         resend: ::estorno::spec::ResendProof::Key(
             ::estorno::spec::KeyRetention::Undocumented,
         ),
+        reconcile_by_key: false,
         windows: &[],
     }),
 };

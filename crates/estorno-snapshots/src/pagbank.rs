@@ -391,6 +391,7 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
             param: 1,
         }),
         resend: ::estorno::spec::ResendProof::Unproven,
+        reconcile_by_key: false,
         windows: &[],
     }),
 };

@@ -596,6 +596,7 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
         partial: true,
         key: ::core::option::Option::None,
         resend: ::estorno::spec::ResendProof::Unproven,
+        reconcile_by_key: false,
         windows: &[],
     }),
 };

@@ -6,8 +6,8 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use estorno_codegen::ast::{
-    Auth, BodyKind, ConstHeader, Endpoint, Param, Rule, StatusMapping, StatusMatch, TokenRequest,
-    WireKind,
+    Auth, BodyKind, ConstHeader, Endpoint, KeyKept, Param, Proof, Rule, StatusMapping, StatusMatch,
+    TokenRequest, WireKind,
 };
 use estorno_codegen::type_text;
 
@@ -331,14 +331,48 @@ fn cancellation_section(out: &mut String, spec: &Spec) {
             windows.join("; ")
         );
     }
+    let name = spec.provider.name.value();
+    let proof = match cancel.resend_proof(&spec.provider) {
+        Proof::Unproven => format!(
+            "no proof. {name} confirms no idempotency key on cancellations and offers no look-up \
+             by the cancellation's own key, so such a cancellation stays unresolved until a \
+             look-up shows its effect, and is sent again only by an operator's decision \
+             (`estorno bulk --resend-unresolved --older-than`)"
+        ),
+        Proof::Key(Some(KeyKept::Undocumented)) => format!(
+            "the idempotency key, which {name} keeps for a time it does not document: the \
+             retries of one call reuse it, but such a cancellation stays unresolved until a \
+             look-up shows its effect, and an operator's resend (`estorno bulk \
+             --resend-unresolved --older-than`) reuses the key"
+        ),
+        Proof::Key(Some(KeyKept::Permanent)) => format!(
+            "the idempotency key, which {name} never forgets: such a cancellation is sent again \
+             with the same key, which cannot refund twice"
+        ),
+        Proof::Key(Some(KeyKept::Hours(hours))) => format!(
+            "the idempotency key, which {name} keeps {hours} hours: such a cancellation is sent \
+             again with the same key while it is kept, and after that only by an operator's \
+             decision"
+        ),
+        Proof::Key(None) => "the idempotency key".to_owned(),
+        Proof::LookUp => format!(
+            "the look-up by the cancellation's key: when {name} answers that no request with \
+             that key arrived, the cancellation is sent again; otherwise it stays unresolved \
+             until a look-up shows its effect"
+        ),
+    };
     let _ = writeln!(
         out,
-        "\nAfter an unknown outcome (a timeout or 5xx after sending): no proof. {} has no \
-         idempotency key on cancellations and no look-up by the merchant's own key, so such a \
-         cancellation stays unresolved until a look-up shows its effect, and is sent again only \
-         by an operator's decision (`estorno bulk --resend-unresolved --older-than`).",
-        spec.provider.name.value()
+        "\nAfter an unknown outcome (a timeout or 5xx after sending), what proves a resend safe: \
+         {proof}."
     );
+    if let Some(reconcile) = &cancel.reconcile {
+        let _ = writeln!(
+            out,
+            "\nReconciled by {}: the cancellation found by its idempotency key.",
+            cell(&call(reconcile))
+        );
+    }
 }
 
 /// What the answers of the unified cancellation's calls say about amounts, which decides how

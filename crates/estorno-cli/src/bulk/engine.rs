@@ -601,6 +601,7 @@ mod tests {
                 partial: false,
                 key: None,
                 resend,
+                reconcile_by_key: false,
                 windows: &[],
             }),
         }

@@ -1,4 +1,4 @@
-//! Parses the `cancel(...)` argument of `#[estorno::provider]`: the three calls, and every
+//! Parses the `cancel(...)` argument of `#[estorno::provider]`: its calls, and every
 //! provider field they name with the rule declared beside it.
 
 use proc_macro2::{Span, TokenStream};
@@ -9,13 +9,14 @@ use syn::{Expr, LitInt, LitStr, Token};
 use super::{kw, rule};
 use crate::ast::{CancelCall, CancelDecl, CancelField, CancelWindow, Location, Rule, StateCall};
 
-/// `total = op(args), partial = op(args), status = op(args)`, any number of
+/// `total = op(args), partial = op(args), status = op(args), reconcile = op(args)`, any number of
 /// `total(when = "state" | ...) = op(args)`, and any number of
 /// `window(acquirer = "…", methods = a..=b, days = n)`.
 pub(super) fn cancel_decl(input: ParseStream, keyword: Span) -> syn::Result<CancelDecl> {
     let mut total = None;
     let mut partial = None;
     let mut status = None;
+    let mut reconcile = None;
     let mut windows = Vec::new();
     let mut by_state = Vec::new();
     while !input.is_empty() {
@@ -54,6 +55,9 @@ pub(super) fn cancel_decl(input: ParseStream, keyword: Span) -> syn::Result<Canc
         } else if lookahead.peek(kw::status) {
             input.parse::<kw::status>()?;
             &mut status
+        } else if lookahead.peek(kw::reconcile) {
+            input.parse::<kw::reconcile>()?;
+            &mut reconcile
         } else {
             return Err(lookahead.error());
         };
@@ -87,6 +91,7 @@ pub(super) fn cancel_decl(input: ParseStream, keyword: Span) -> syn::Result<Canc
         by_state,
         partial,
         status,
+        reconcile,
         fields: Vec::new(),
         windows,
     };

@@ -372,10 +372,47 @@ pub(super) async fn run_reconcile<T: CancelOps + ?Sized>(
     ops: &T,
     request: &CancelRequest,
 ) -> Result<Cancellation, CancelError> {
+    // The cancellation's own record, found by its key, says what became of it; its absence
+    // proves the request never arrived. Any other failure of that look-up falls back to the
+    // payment's.
+    let mut not_found = None;
+    if let Some(keyed) = ops.keyed_status(request) {
+        match keyed.await {
+            Ok(mut observed) => {
+                if request.amount.is_some() {
+                    observed.outcome = observed.partial_outcome;
+                }
+                let mut now = snapshot(ops.spec(), request, observed);
+                now.requested = request.amount.map(Amount::cents);
+                return Ok(now);
+            }
+            Err(Failure::NotFound(reason)) => not_found = Some(reason),
+            Err(_) => {}
+        }
+    }
+    let mut now = reconcile_payment(ops, request).await?;
+    // Only the keyed look-up's "not found" proves anything: an unchanged payment is otherwise
+    // "not visible yet", never "did not land".
+    if let Some(reason) = not_found
+        && now.outcome == Outcome::Active
+        && now.review.is_none()
+    {
+        now.proven_not_landed = true;
+        now.reason = Some(format!(
+            "no cancellation with this request's idempotency key arrived: {reason}"
+        ));
+    }
+    Ok(now)
+}
+
+/// Reconciles by the payment's look-up: the refunded amount against the baseline, or the
+/// state against the one before sending.
+async fn reconcile_payment<T: CancelOps + ?Sized>(
+    ops: &T,
+    request: &CancelRequest,
+) -> Result<Cancellation, CancelError> {
     let mut now = look_up(ops, request).await?;
     now.requested = request.amount.map(Amount::cents);
-    // No declared proof exists yet for any look-up (`ResendProof::Unproven`): an unchanged
-    // payment is "not visible yet", never "did not land".
     now.proven_not_landed = false;
     if now.outcome == Outcome::Rejected && now.raw.is_none() {
         // The look-up was refused (the payment is not found): that says nothing about this

@@ -536,6 +536,16 @@ pub trait CancelOps: Send + Sync {
     /// Reads the payment's state.
     fn status<'a>(&'a self, request: &'a CancelRequest)
     -> BoxFuture<'a, Result<Observed, Failure>>;
+    /// Reads the cancellation itself by the request's idempotency key (`reconcile = op(...)`
+    /// in `cancel(...)`), where the spec declares such a look-up and the request carries a
+    /// key: `None` otherwise.
+    fn keyed_status<'a>(
+        &'a self,
+        request: &'a CancelRequest,
+    ) -> Option<BoxFuture<'a, Result<Observed, Failure>>> {
+        let _ = request;
+        None
+    }
 }
 
 impl<T: CancelOps> Cancel for T {
