@@ -5,6 +5,8 @@
 mod keys;
 #[path = "language/lookups.rs"]
 mod lookups;
+#[path = "language/mtls.rs"]
+mod mtls;
 #[path = "language/rejections.rs"]
 mod rejections;
 #[path = "language/results.rs"]

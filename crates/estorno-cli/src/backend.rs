@@ -21,7 +21,22 @@ pub const SANDBOX_URL_VAR: &str = "ESTORNO_SANDBOX_URL";
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Settings every provider reads besides its credentials, as `ESTORNO_<SLUG>_<SUFFIX>`.
-pub const SETTING_SUFFIXES: [&str; 4] = ["BASE_URL", "SANDBOX", "TOKEN_URL", "TIMEOUT_SECS"];
+pub const SETTING_SUFFIXES: [&str; 5] = [
+    "BASE_URL",
+    "SANDBOX",
+    "TOKEN_URL",
+    "TIMEOUT_SECS",
+    "ROOT_CERTIFICATES",
+];
+
+/// The variables of a client certificate, for providers that require mutual TLS: a PEM pair,
+/// or a PKCS#12 archive and its passphrase (paths of files).
+pub const CERTIFICATE_SUFFIXES: [&str; 4] = [
+    "CERTIFICATE",
+    "CERTIFICATE_KEY",
+    "PKCS12",
+    "PKCS12_PASSPHRASE",
+];
 
 /// Which backend a command will use, decided before anything starts.
 #[derive(Debug, Clone, PartialEq, Eq)]

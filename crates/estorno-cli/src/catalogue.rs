@@ -78,8 +78,14 @@ fn describe(entry: &Entry, env: &[(String, String)]) -> ProviderInfo {
         })
         .collect();
     let oauth = matches!(entry.spec.auth, AuthScheme::OAuth2ClientCredentials(_));
+    let certificates: &[&str] = if entry.spec.client_certificate {
+        &backend::CERTIFICATE_SUFFIXES
+    } else {
+        &[]
+    };
     let settings = backend::SETTING_SUFFIXES
         .iter()
+        .chain(certificates)
         // Only OAuth2 providers have a token endpoint to move.
         .filter(|suffix| oauth || **suffix != "TOKEN_URL")
         .map(|suffix| {

@@ -22,6 +22,9 @@ pub struct Provider {
     pub auth: Auth,
     /// Headers sent on every call.
     pub headers: Vec<ConstHeader>,
+    /// `client_certificate`: every connection, the token call's included, presents a client
+    /// certificate (mutual TLS, Efí's Pix API).
+    pub client_certificate: bool,
     pub endpoints: Vec<Endpoint>,
     /// How the unified cancellation API drives this provider, when declared.
     pub cancel: Option<CancelDecl>,

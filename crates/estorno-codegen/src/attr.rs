@@ -70,6 +70,7 @@ mod kw {
     syn::custom_keyword!(conflict);
     syn::custom_keyword!(when);
     syn::custom_keyword!(reconcile);
+    syn::custom_keyword!(client_certificate);
     syn::custom_keyword!(client_auth);
     syn::custom_keyword!(body);
     syn::custom_keyword!(scope);
@@ -104,6 +105,7 @@ pub(crate) fn provider(cx: &Ctxt, args: TokenStream, item: &ItemTrait) -> Option
         sandbox,
         auth,
         headers,
+        client_certificate,
         cancel,
     } = args?;
     let slug = match slug {
@@ -120,6 +122,7 @@ pub(crate) fn provider(cx: &Ctxt, args: TokenStream, item: &ItemTrait) -> Option
         sandbox,
         auth,
         headers,
+        client_certificate,
         endpoints,
         cancel,
     })
@@ -132,6 +135,7 @@ struct ProviderArgs {
     sandbox: Option<LitStr>,
     auth: Auth,
     headers: Vec<ConstHeader>,
+    client_certificate: bool,
     cancel: Option<CancelDecl>,
 }
 
@@ -142,6 +146,7 @@ fn provider_args(cx: &Ctxt, args: TokenStream, item: &ItemTrait) -> Option<Provi
     let mut sandbox = None;
     let mut auth = None;
     let mut headers = Vec::new();
+    let mut client_certificate = false;
     let mut cancel = None;
 
     let parser = |input: ParseStream| -> syn::Result<()> {
@@ -175,6 +180,12 @@ fn provider_args(cx: &Ctxt, args: TokenStream, item: &ItemTrait) -> Option<Provi
                 let content;
                 syn::parenthesized!(content in input);
                 headers.push(const_header(&content)?);
+            } else if lookahead.peek(kw::client_certificate) {
+                let keyword: kw::client_certificate = input.parse()?;
+                if client_certificate {
+                    cx.error_spanned_by(keyword, "duplicate `client_certificate`");
+                }
+                client_certificate = true;
             } else if lookahead.peek(kw::cancel) {
                 let keyword: kw::cancel = input.parse()?;
                 let content;
@@ -226,6 +237,7 @@ fn provider_args(cx: &Ctxt, args: TokenStream, item: &ItemTrait) -> Option<Provi
         sandbox,
         auth: auth?,
         headers,
+        client_certificate,
         cancel,
     })
 }

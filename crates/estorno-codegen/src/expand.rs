@@ -531,6 +531,7 @@ fn spec(provider: &Provider) -> TokenStream {
     let sandbox = option_str(provider.sandbox.as_ref());
     let auth = auth(&provider.auth);
     let headers = headers(&provider.headers);
+    let client_certificate = provider.client_certificate;
     let endpoints = provider.endpoints.iter().map(endpoint_spec);
     let cancel = match &provider.cancel {
         Some(cancel) => crate::cancel::cancel_spec(provider, cancel),
@@ -545,6 +546,7 @@ fn spec(provider: &Provider) -> TokenStream {
             sandbox: #sandbox,
             auth: #auth,
             headers: #headers,
+            client_certificate: #client_certificate,
             endpoints: &[#(#endpoints),*],
             cancel: #cancel,
         }

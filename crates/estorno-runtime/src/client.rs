@@ -16,6 +16,7 @@ use url::{Host, Url};
 use crate::auth::{Authenticator, Credentials, Plan, TokenCache};
 use crate::error::BuildError;
 use crate::spec::ProviderSpec;
+use crate::tls::ClientIdentity;
 
 /// Total deadline of one attempt when neither the builder nor the endpoint sets one.
 pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -282,6 +283,8 @@ pub struct ClientBuilder<P: Provider> {
     timeout: Option<Duration>,
     connect_timeout: Duration,
     transport: Option<reqwest::Client>,
+    identity: Option<ClientIdentity>,
+    root_certificates: Option<Vec<u8>>,
     retry: RetryPolicy,
     max_response_bytes: usize,
     provider: PhantomData<fn() -> P>,
@@ -307,6 +310,8 @@ impl<P: Provider> fmt::Debug for ClientBuilder<P> {
             .field("timeout", &self.timeout)
             .field("connect_timeout", &self.connect_timeout)
             .field("transport", &self.transport.as_ref().map(|_| "custom"))
+            .field("identity", &self.identity.as_ref().map(|_| "[redacted]"))
+            .field("root_certificates", &self.root_certificates.is_some())
             .field("retry", &self.retry)
             .field("max_response_bytes", &self.max_response_bytes)
             .finish()
@@ -324,6 +329,8 @@ impl<P: Provider> ClientBuilder<P> {
             timeout: None,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             transport: None,
+            identity: None,
+            root_certificates: None,
             retry: RetryPolicy::new(),
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             provider: PhantomData,
@@ -392,6 +399,21 @@ impl<P: Provider> ClientBuilder<P> {
         self
     }
 
+    /// The client certificate presented on every connection, the token call's included:
+    /// required by providers whose spec declares `client_certificate` (mutual TLS), for any
+    /// `https` base URL. Not with [`transport`](Self::transport), which was built without it.
+    pub fn client_identity(mut self, identity: ClientIdentity) -> Self {
+        self.identity = Some(identity);
+        self
+    }
+
+    /// Certificates (PEM) trusted beside the platform's roots: a private CA in front of the
+    /// provider, or a test server's. Not with [`transport`](Self::transport).
+    pub fn root_certificates(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.root_certificates = Some(pem.into());
+        self
+    }
+
     /// When calls are sent again (default [`RetryPolicy::new`]).
     pub fn retry(mut self, policy: RetryPolicy) -> Self {
         self.retry = policy;
@@ -433,14 +455,41 @@ impl<P: Provider> ClientBuilder<P> {
             .into_authenticator(&spec.auth)
             .map_err(|error| with_provider(error, spec))?;
 
+        // A client certificate only travels over TLS: loopback `http` (tests, the sandbox)
+        // needs none. A shared transport carries its own, which cannot be checked here.
+        if spec.client_certificate
+            && base_url.starts_with("https:")
+            && self.identity.is_none()
+            && self.transport.is_none()
+        {
+            return Err(BuildError::MissingClientIdentity {
+                provider: spec.name,
+            });
+        }
         let http = match self.transport {
+            Some(_) if self.identity.is_some() || self.root_certificates.is_some() => {
+                return Err(BuildError::IdentityWithTransport);
+            }
             Some(client) => client,
-            None => reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .connect_timeout(self.connect_timeout)
-                .user_agent(USER_AGENT)
-                .build()
-                .map_err(BuildError::Transport)?,
+            None => {
+                crate::tls::install_crypto_provider();
+                let mut builder = reqwest::Client::builder()
+                    .redirect(reqwest::redirect::Policy::none())
+                    .connect_timeout(self.connect_timeout)
+                    .user_agent(USER_AGENT);
+                if let Some(identity) = &self.identity {
+                    builder =
+                        builder.identity(identity.to_reqwest().map_err(BuildError::Transport)?);
+                }
+                if let Some(pem) = &self.root_certificates {
+                    let roots = crate::tls::root_certificates(pem)
+                        .map_err(|reason| BuildError::InvalidRootCertificates { reason })?;
+                    for root in roots {
+                        builder = builder.add_root_certificate(root);
+                    }
+                }
+                builder.build().map_err(BuildError::Transport)?
+            }
         };
 
         let auth = match authenticator {

@@ -12,6 +12,7 @@ use secrecy::{ExposeSecret, SecretString};
 use crate::auth::Credentials;
 use crate::client::{ClientBuilder, Provider};
 use crate::error::BuildError;
+use crate::tls::ClientIdentity;
 
 /// Settings for one provider client, by name.
 #[derive(Clone, Default)]
@@ -21,6 +22,8 @@ pub struct ProviderConfig {
     token_url: Option<String>,
     sandbox: bool,
     timeout: Option<Duration>,
+    identity: Option<ClientIdentity>,
+    root_certificates: Option<Vec<u8>>,
 }
 
 /// A setting that could not be read.
@@ -40,6 +43,8 @@ impl std::fmt::Debug for ProviderConfig {
             .field("token_url", &self.token_url)
             .field("sandbox", &self.sandbox)
             .field("timeout", &self.timeout)
+            .field("identity", &self.identity.as_ref().map(|_| "[redacted]"))
+            .field("root_certificates", &self.root_certificates.is_some())
             .finish()
     }
 }
@@ -85,6 +90,20 @@ impl ProviderConfig {
         self
     }
 
+    /// The client certificate for a provider that requires mutual TLS.
+    #[must_use]
+    pub fn client_identity(mut self, identity: ClientIdentity) -> Self {
+        self.identity = Some(identity);
+        self
+    }
+
+    /// Certificates (PEM) trusted beside the platform's roots.
+    #[must_use]
+    pub fn root_certificates(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.root_certificates = Some(pem.into());
+        self
+    }
+
     /// The prefix of a provider's environment variables: `ESTORNO_PICPAY_CHECKOUT_`.
     pub fn env_prefix(slug: &str) -> String {
         format!("ESTORNO_{}_", slug.to_ascii_uppercase().replace('-', "_"))
@@ -101,19 +120,30 @@ impl ProviderConfig {
     }
 
     /// Reads a provider's settings from `ESTORNO_<SLUG>_*` pairs: `BASE_URL`, `TOKEN_URL`,
-    /// `SANDBOX` (`1`/`true`/`0`/`false`), `TIMEOUT_SECS`; every other suffix is a credential
-    /// part, lower-cased (`CLIENT_ID` is `client_id`).
+    /// `SANDBOX` (`1`/`true`/`0`/`false`), `TIMEOUT_SECS`; for mutual TLS, the paths of a
+    /// client certificate, `CERTIFICATE` (PEM chain) with `CERTIFICATE_KEY` (PEM key), or
+    /// `PKCS12` with `PKCS12_PASSPHRASE` (empty when unset), and `ROOT_CERTIFICATES` (PEM
+    /// trusted beside the platform's); every other suffix is a credential part, lower-cased
+    /// (`CLIENT_ID` is `client_id`).
     pub fn from_vars(
         slug: &str,
         vars: impl IntoIterator<Item = (String, String)>,
     ) -> Result<Self, ConfigError> {
         let prefix = Self::env_prefix(slug);
         let mut config = ProviderConfig::new();
+        let mut files = IdentityFiles::default();
         for (name, value) in vars {
             let Some(suffix) = name.strip_prefix(&prefix) else {
                 continue;
             };
             match suffix {
+                "CERTIFICATE" => files.certificate = Some((name, value)),
+                "CERTIFICATE_KEY" => files.key = Some((name, value)),
+                "PKCS12" => files.pkcs12 = Some((name, value)),
+                "PKCS12_PASSPHRASE" => files.passphrase = Some((name, SecretString::from(value))),
+                "ROOT_CERTIFICATES" => {
+                    config.root_certificates = Some(read(&name, &value)?);
+                }
                 "BASE_URL" => config.base_url = Some(value),
                 "TOKEN_URL" => config.token_url = Some(value),
                 "SANDBOX" => {
@@ -149,6 +179,7 @@ impl ProviderConfig {
                 _ => {}
             }
         }
+        config.identity = files.load(&prefix)?;
         Ok(config)
     }
 
@@ -189,8 +220,78 @@ impl ProviderConfig {
         if let Some(timeout) = self.timeout {
             builder = builder.timeout(timeout);
         }
+        if let Some(identity) = &self.identity {
+            builder = builder.client_identity(identity.clone());
+        }
+        if let Some(pem) = &self.root_certificates {
+            builder = builder.root_certificates(pem.clone());
+        }
         builder.build()
     }
+}
+
+/// The client certificate's variables, each with its name for errors.
+#[derive(Default)]
+struct IdentityFiles {
+    certificate: Option<(String, String)>,
+    key: Option<(String, String)>,
+    pkcs12: Option<(String, String)>,
+    passphrase: Option<(String, SecretString)>,
+}
+
+impl IdentityFiles {
+    fn load(self, prefix: &str) -> Result<Option<ClientIdentity>, ConfigError> {
+        let invalid = |variable: &str, error: crate::tls::IdentityError| ConfigError {
+            variable: variable.to_owned(),
+            reason: error.reason,
+        };
+        match (self.certificate, self.key, self.pkcs12) {
+            (None, None, None) => match self.passphrase {
+                Some((variable, _)) => Err(ConfigError {
+                    variable,
+                    reason: "a passphrase without `PKCS12`, the archive it opens",
+                }),
+                None => Ok(None),
+            },
+            (Some((certificate_var, certificate)), Some((key_var, key)), None) => {
+                let chain = read(&certificate_var, &certificate)?;
+                let key = read(&key_var, &key)?;
+                ClientIdentity::from_pem(&chain, &key)
+                    .map(Some)
+                    .map_err(|error| invalid(&certificate_var, error))
+            }
+            (None, None, Some((variable, path))) => {
+                let archive = read(&variable, &path)?;
+                let passphrase = self
+                    .passphrase
+                    .as_ref()
+                    .map_or("", |(_, passphrase)| passphrase.expose_secret());
+                ClientIdentity::from_pkcs12(&archive, passphrase)
+                    .map(Some)
+                    .map_err(|error| invalid(&variable, error))
+            }
+            (Some(_), None, None) => Err(ConfigError {
+                variable: format!("{prefix}CERTIFICATE_KEY"),
+                reason: "missing: `CERTIFICATE` needs the private key's file beside it",
+            }),
+            (None, Some(_), None) => Err(ConfigError {
+                variable: format!("{prefix}CERTIFICATE"),
+                reason: "missing: `CERTIFICATE_KEY` needs the certificate's file beside it",
+            }),
+            (_, _, Some((variable, _))) => Err(ConfigError {
+                variable,
+                reason: "give either `PKCS12` or `CERTIFICATE` with `CERTIFICATE_KEY`, not both",
+            }),
+        }
+    }
+}
+
+/// The contents of the file a variable names.
+fn read(variable: &str, path: &str) -> Result<Vec<u8>, ConfigError> {
+    std::fs::read(path).map_err(|_| ConfigError {
+        variable: variable.to_owned(),
+        reason: "cannot read the file it names",
+    })
 }
 
 #[cfg(test)]

@@ -589,9 +589,23 @@ pub enum BuildError {
         provider: &'static str,
         name: &'static str,
     },
-    /// reqwest could not build its client (TLS setup).
+    /// reqwest could not build its client (TLS setup, a client certificate rustls refuses).
     #[error("could not build the HTTP transport")]
     Transport(#[source] reqwest::Error),
+    /// The provider requires mutual TLS and no client certificate was configured.
+    #[error(
+        "{provider} requires a client certificate on every connection: set `client_identity` (a PEM certificate and key, or a PKCS#12 archive)"
+    )]
+    MissingClientIdentity { provider: &'static str },
+    /// A client certificate was given together with a shared `transport`, which cannot take
+    /// one after it was built.
+    #[error(
+        "`client_identity` cannot be added to a shared `transport`: give that reqwest client the identity itself, or leave `transport` unset"
+    )]
+    IdentityWithTransport,
+    /// `root_certificates` is not a PEM file of certificates.
+    #[error("invalid `root_certificates`: {reason}")]
+    InvalidRootCertificates { reason: &'static str },
 }
 
 #[cfg(test)]

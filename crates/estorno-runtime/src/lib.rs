@@ -24,7 +24,7 @@
 //!
 //! # Transport
 //!
-//! reqwest with rustls, one connection pool per client (or one shared through
+//! reqwest with rustls on ring, one connection pool per client (or one shared through
 //! [`ClientBuilder::transport`]), redirects never followed, `https` required except for
 //! loopback hosts, response bodies capped at 1 MiB by default, and a 30 s deadline per
 //! attempt (10 s to connect).
@@ -53,6 +53,7 @@ pub mod mock;
 mod money;
 mod outcome;
 mod redact;
+mod tls;
 mod wire;
 
 pub use cancel::{
@@ -67,6 +68,7 @@ pub use money::{Amount, AmountError, Cents, CentsOrReais, Reais, ReaisParseError
 pub use outcome::Outcome;
 /// The HTTP client underneath, for [`ClientBuilder::transport`] and response headers.
 pub use reqwest;
+pub use tls::{ClientIdentity, IdentityError};
 pub use wire::{DateParts, Identifier, OneOrMany, Personal, Timestamp};
 
 /// Secret strings: credentials are held as [`secret::SecretString`], read with

@@ -25,6 +25,9 @@ pub struct ProviderSpec {
     pub auth: AuthScheme,
     /// Headers sent on every call, as `(name, value)`.
     pub headers: &'static [(&'static str, &'static str)],
+    /// Whether every connection presents a client certificate (mutual TLS): a client for an
+    /// `https` base URL is not built without one.
+    pub client_certificate: bool,
     /// Every operation, in declaration order.
     pub endpoints: &'static [EndpointSpec],
     /// How the unified cancellation drives this provider, when the spec declares

@@ -578,7 +578,7 @@ async fn reset_is_a_tcp_reset_and_held_connections_end_with_the_client() {
     // A held request ends when the client gives up, so shutdown does not wait 30 seconds.
     sandbox.clear_faults();
     sandbox.inject(Fault::new("zoop", "status", FaultKind::ApplyThenTimeout));
-    let impatient = reqwest::Client::builder()
+    let impatient = common::builder()
         .timeout(Duration::from_millis(200))
         .build()
         .unwrap();

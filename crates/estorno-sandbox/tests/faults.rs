@@ -147,7 +147,7 @@ async fn apply_then_timeout_moves_the_money_and_never_answers() {
     );
     let client = client();
     let token = checkout_token(&sandbox, &client).await;
-    let impatient = reqwest::Client::builder()
+    let impatient = common::builder()
         .timeout(Duration::from_millis(300))
         .build()
         .unwrap();

@@ -225,6 +225,7 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
     sandbox: ::core::option::Option::None,
     auth: ::estorno::spec::AuthScheme::BasicKeyAsUser,
     headers: &[],
+    client_certificate: false,
     endpoints: &[
         ::estorno::spec::EndpointSpec {
             name: "cancel_charge",

@@ -236,6 +236,7 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
     sandbox: ::core::option::Option::Some("https://sandbox.api.pagseguro.com"),
     auth: ::estorno::spec::AuthScheme::Bearer,
     headers: &[],
+    client_certificate: false,
     endpoints: &[
         ::estorno::spec::EndpointSpec {
             name: "cancel_charge",

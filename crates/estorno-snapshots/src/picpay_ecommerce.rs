@@ -377,6 +377,7 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
         name: "x-picpay-token",
     },
     headers: &[],
+    client_certificate: false,
     endpoints: &[
         ::estorno::spec::EndpointSpec {
             name: "cancel",

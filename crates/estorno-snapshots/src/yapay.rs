@@ -240,6 +240,7 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
     ),
     auth: ::estorno::spec::AuthScheme::Basic,
     headers: &[],
+    client_certificate: false,
     endpoints: &[
         ::estorno::spec::EndpointSpec {
             name: "cancel",

@@ -235,6 +235,7 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
     sandbox: ::core::option::Option::None,
     auth: ::estorno::spec::AuthScheme::BasicKeyAsUser,
     headers: &[],
+    client_certificate: false,
     endpoints: &[
         ::estorno::spec::EndpointSpec {
             name: "void",

@@ -124,6 +124,22 @@ fn provider_section(out: &mut String, spec: &Spec) {
         env_var(slug, "sandbox"),
         env_var(slug, "timeout_secs")
     );
+    if provider.client_certificate {
+        let _ = writeln!(
+            out,
+            "| client certificate (mutual TLS, required): PEM chain and key files | `{}`, `{}` |\n\
+             | or a PKCS#12 archive and its passphrase | `{}`, `{}` |",
+            env_var(slug, "certificate"),
+            env_var(slug, "certificate_key"),
+            env_var(slug, "pkcs12"),
+            env_var(slug, "pkcs12_passphrase")
+        );
+    }
+    let _ = writeln!(
+        out,
+        "| extra trusted roots (PEM file) | `{}` |",
+        env_var(slug, "root_certificates")
+    );
     if !provider.headers.is_empty() {
         let _ = writeln!(
             out,

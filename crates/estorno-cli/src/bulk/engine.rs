@@ -594,6 +594,7 @@ mod tests {
             sandbox: None,
             auth: AuthScheme::Bearer,
             headers: &[],
+            client_certificate: false,
             endpoints: &[],
             cancel: Some(CancelSpec {
                 payment: &[],

@@ -86,6 +86,7 @@ macro_rules! test_provider {
                 sandbox: $sandbox,
                 auth: $auth,
                 headers: &[("x-provider-version", "2")],
+                client_certificate: false,
                 endpoints: &[
                     Self::__ENDPOINT_REFUND,
                     Self::__ENDPOINT_CHARGE,

@@ -7,7 +7,14 @@ use estorno_sandbox::{Sandbox, credentials};
 use serde_json::Value;
 
 pub fn client() -> reqwest::Client {
-    reqwest::Client::builder().build().expect("client")
+    builder().build().expect("client")
+}
+
+/// A client builder. Built in one workspace with the runtime, reqwest has rustls without a
+/// crypto provider of its own: install ring's, as the runtime does, before building one.
+pub fn builder() -> reqwest::ClientBuilder {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
 }
 
 /// Status and JSON body of a response.
