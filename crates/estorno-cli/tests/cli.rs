@@ -68,16 +68,37 @@ fn providers_lists_each_provider_its_operations_and_variables_without_values() {
         assert!(provider["partial"].is_boolean(), "{provider}");
         assert!(!provider["operations"].as_array().unwrap().is_empty());
         // Every provider says what an unknown outcome leaves to do: no proof for the seed
-        // providers; a key kept for an undocumented time for Mercado Pago.
+        // providers; a key kept for an undocumented time for Mercado Pago; for good for Efí.
         let resend = provider["resend_after_unknown"].as_str().unwrap();
+        let settings = provider["settings"].to_string();
         if provider["slug"] == "mercado-pago" {
             assert!(
                 resend
                     .starts_with("idempotency key, kept for a time the provider does not document"),
                 "{provider}"
             );
+        } else if provider["slug"] == "efi-pix" {
+            assert!(
+                resend.starts_with(
+                    "idempotency key: resent with the same key, which the provider never forgets"
+                ),
+                "{provider}"
+            );
+            // Mutual TLS: the certificate's files are settings of their own.
+            for suffix in [
+                "CERTIFICATE",
+                "CERTIFICATE_KEY",
+                "PKCS12",
+                "PKCS12_PASSPHRASE",
+            ] {
+                assert!(
+                    settings.contains(&format!("\"ESTORNO_EFI_PIX_{suffix}\"")),
+                    "{settings}"
+                );
+            }
         } else {
             assert!(resend.starts_with("no proof"), "{provider}");
+            assert!(!settings.contains("PKCS12"), "{settings}");
         }
     }
     let zoop = providers

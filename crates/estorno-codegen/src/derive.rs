@@ -12,8 +12,11 @@ use crate::ctxt::Ctxt;
 struct FieldPath {
     segments: Vec<Member>,
     /// `cause[].description`: the segment after which `[]` stands, meaning "every element"
-    /// (only in `#[rejection(...)]`).
+    /// (in `#[rejection(...)]`, and in `#[cancel(refunded = ...)]`, which sums them).
     each: Option<usize>,
+    /// `refunded = devolucoes[].valor if status`: only the elements whose `status` reads as
+    /// done count.
+    filter: Option<Ident>,
 }
 
 impl FieldPath {
@@ -44,7 +47,11 @@ impl FieldPath {
             input.parse::<Token![.]>()?;
             segments.push(input.parse()?);
         }
-        Ok(FieldPath { segments, each })
+        Ok(FieldPath {
+            segments,
+            each,
+            filter: None,
+        })
     }
 
     fn span(&self) -> proc_macro2::Span {
@@ -121,7 +128,12 @@ fn keyed_paths(
                     ));
                 }
                 input.parse::<Token![=]>()?;
-                pairs.push((key, FieldPath::parse(input)?));
+                let mut path = FieldPath::parse(input)?;
+                if input.peek(Token![if]) {
+                    input.parse::<Token![if]>()?;
+                    path.filter = Some(input.parse()?);
+                }
+                pairs.push((key, path));
                 if !input.is_empty() {
                     input.parse::<Token![,]>()?;
                 }
@@ -136,10 +148,20 @@ fn keyed_paths(
                         continue;
                     }
                     check_path(cx, item, &path);
-                    if path.each.is_some() && !lists {
+                    // A refunded amount may be the sum of a list of refunds (Efí's devoluções).
+                    let summed = !lists && key == "refunded";
+                    if path.each.is_some() && !lists && !summed {
                         cx.error_at(
                             path.span(),
-                            format!("`{key}` names one value; `[]` reads every element of a list, which only `#[rejection(...)]` does"),
+                            format!("`{key}` names one value; `[]` reads every element of a list, which only `refunded` (a sum) and `#[rejection(...)]` do"),
+                        );
+                    }
+                    if let Some(filter) = &path.filter
+                        && (path.each.is_none() || !summed)
+                    {
+                        cx.error_spanned_by(
+                            filter,
+                            "`if field` chooses which elements of a summed list count: it follows `refunded = list[].amount`",
                         );
                     }
                     found.push((key, path));
@@ -195,6 +217,7 @@ pub(crate) fn cancel_response(tokens: TokenStream) -> TokenStream {
             "id",
             "method",
             "dated",
+            "reason",
         ],
     );
     if let Err(error) = cx.check() {
@@ -210,6 +233,7 @@ pub(crate) fn cancel_response(tokens: TokenStream) -> TokenStream {
     let id = take(&mut found, "id");
     let method = take(&mut found, "method");
     let dated = take(&mut found, "dated");
+    let reason = take(&mut found, "reason");
 
     let none = quote!(::core::option::Option::None);
     let amount = |path: &FieldPath| {
@@ -231,6 +255,35 @@ pub(crate) fn cancel_response(tokens: TokenStream) -> TokenStream {
     // Amounts a provider does not state directly follow from the ones it does: Zoop gives
     // `original_amount` and what remains, PicPay E-commerce gives what was paid and refunded.
     let refunded_tokens = match (&refunded, &original, &remaining) {
+        // The sum of a list of refunds, counting only those done where a status field says.
+        (Some(path), _, _) if path.each.is_some() => {
+            let (list, inside) = path.split().unwrap_or_default();
+            let keep = match &path.filter {
+                Some(field) => quote_spanned! {field.span()=>
+                    ::core::matches!(
+                        ::estorno::__private::StatusField::status_outcome(&__item.#field),
+                        ::core::option::Option::Some(
+                            ::estorno::Outcome::Refunded
+                                | ::estorno::Outcome::PartiallyRefunded
+                                | ::estorno::Outcome::Voided
+                        )
+                    )
+                },
+                None => quote!(true),
+            };
+            quote_spanned! {path.span()=>
+                {
+                    let mut __total = ::estorno::Cents::ZERO;
+                    for __item in ::estorno::__private::Elements::elements(&#list) {
+                        if #keep {
+                            __total = __total
+                                .checked_add(::estorno::__private::AmountField::as_cents(&#inside)?)?;
+                        }
+                    }
+                    ::core::option::Option::Some(__total)
+                }
+            }
+        }
         (Some(path), _, _) => amount(path),
         (None, Some(original), Some(remaining)) => {
             let (original, remaining) = (amount(original), amount(remaining));
@@ -245,8 +298,10 @@ pub(crate) fn cancel_response(tokens: TokenStream) -> TokenStream {
     };
     let remaining_tokens = match (&remaining, &paid, &refunded) {
         (Some(path), _, _) => amount(path),
-        (None, Some(paid), Some(refunded)) => {
-            let (paid, refunded) = (amount(paid), amount(refunded));
+        (None, Some(paid), Some(_)) => {
+            // What was refunded as `refunded()` reads it (a single field, or a sum).
+            let paid = amount(paid);
+            let refunded = quote!(::estorno::CancelResponse::refunded(self));
             quote! {
                 match (#paid, #refunded) {
                     (::core::option::Option::Some(paid), ::core::option::Option::Some(refunded)) => paid.checked_sub(refunded),
@@ -281,10 +336,21 @@ pub(crate) fn cancel_response(tokens: TokenStream) -> TokenStream {
         let access = path.tokens();
         quote_spanned!(path.span()=> ::estorno::__private::DateField::as_date(&#access))
     });
+    let reason = reason.map(|path| {
+        let access = path.tokens();
+        quote_spanned! {path.span()=>
+            fn reason(&self) -> ::core::option::Option<::std::string::String> {
+                ::core::option::Option::Some(::estorno::__private::ReasonField::as_reason(&#access))
+                    .filter(|reason| !reason.is_empty())
+            }
+        }
+    });
     let ident = &item.ident;
     quote! {
         #[automatically_derived]
         impl ::estorno::CancelResponse for #ident {
+            #reason
+
             fn outcome(&self) -> ::core::option::Option<::estorno::Outcome> {
                 #outcome
             }

@@ -189,13 +189,20 @@ fn cancel_keys(item: &syn::ItemStruct) -> syn::Result<Option<Vec<String>>> {
         .iter()
         .filter(|attr| attr.path().is_ident("cancel"))
     {
-        attr.parse_nested_meta(|meta| {
-            if let Some(key) = meta.path.get_ident() {
+        // `key = value, ...`: the values are field paths (`summary.refunded`,
+        // `devolucoes[].valor if status`), skipped up to the next comma.
+        attr.parse_args_with(|input: syn::parse::ParseStream| {
+            while !input.is_empty() {
+                let key: syn::Ident = input.parse()?;
                 keys.push(key.to_string());
+                input.parse::<syn::Token![=]>()?;
+                while !input.is_empty() && !input.peek(syn::Token![,]) {
+                    input.parse::<proc_macro2::TokenTree>()?;
+                }
+                if !input.is_empty() {
+                    input.parse::<syn::Token![,]>()?;
+                }
             }
-            // The value is a field path (`summary.refunded`): skip it.
-            let value = meta.value()?;
-            let _: syn::Expr = value.parse()?;
             Ok(())
         })?;
     }

@@ -16,6 +16,9 @@
 #![allow(unused_imports, clippy::needless_borrow)]
 
 #[rustfmt::skip]
+pub mod efi_pix;
+
+#[rustfmt::skip]
 pub mod liquido;
 
 #[rustfmt::skip]
@@ -54,6 +57,7 @@ mod tests {
     /// variables from the spec's auth scheme; the runtime must agree.
     #[test]
     fn credential_parts_match_the_catalogue() {
+        assert_eq!(fields::<crate::efi_pix::Client>(), ["client_id", "client_secret"]);
         assert_eq!(fields::<crate::liquido::Client>(), ["client_id", "client_secret", "api_key"]);
         assert_eq!(fields::<crate::mercado_pago::Client>(), ["token"]);
         assert_eq!(fields::<crate::pagarme::Client>(), ["api_key"]);

@@ -759,9 +759,7 @@ impl ::estorno::CancelResponse for Payment {
     fn remaining(&self) -> ::core::option::Option<::estorno::Cents> {
         match (
             ::estorno::__private::AmountField::as_cents(&self.transaction_amount),
-            ::estorno::__private::AmountField::as_cents(
-                &self.transaction_amount_refunded,
-            ),
+            ::estorno::CancelResponse::refunded(self),
         ) {
             (
                 ::core::option::Option::Some(paid),

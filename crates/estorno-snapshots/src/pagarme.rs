@@ -435,7 +435,7 @@ impl ::estorno::CancelResponse for Charge {
     fn remaining(&self) -> ::core::option::Option<::estorno::Cents> {
         match (
             ::estorno::__private::AmountField::as_cents(&self.amount),
-            ::estorno::__private::AmountField::as_cents(&self.canceled_amount),
+            ::estorno::CancelResponse::refunded(self),
         ) {
             (
                 ::core::option::Option::Some(paid),

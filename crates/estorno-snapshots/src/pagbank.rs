@@ -436,7 +436,7 @@ impl ::estorno::CancelResponse for Charge {
     fn remaining(&self) -> ::core::option::Option<::estorno::Cents> {
         match (
             ::estorno::__private::AmountField::as_cents(&self.amount.summary.paid),
-            ::estorno::__private::AmountField::as_cents(&self.amount.summary.refunded),
+            ::estorno::CancelResponse::refunded(self),
         ) {
             (
                 ::core::option::Option::Some(paid),

@@ -700,7 +700,7 @@ impl ::estorno::CancelResponse for RefundResponse {
     fn remaining(&self) -> ::core::option::Option<::estorno::Cents> {
         match (
             ::estorno::__private::AmountField::as_cents(&self.summary.paid),
-            ::estorno::__private::AmountField::as_cents(&self.summary.refunded),
+            ::estorno::CancelResponse::refunded(self),
         ) {
             (
                 ::core::option::Option::Some(paid),
@@ -776,7 +776,7 @@ impl ::estorno::CancelResponse for StatusResponse {
     fn remaining(&self) -> ::core::option::Option<::estorno::Cents> {
         match (
             ::estorno::__private::AmountField::as_cents(&self.summary.authorized),
-            ::estorno::__private::AmountField::as_cents(&self.summary.refunded),
+            ::estorno::CancelResponse::refunded(self),
         ) {
             (
                 ::core::option::Option::Some(paid),

@@ -21,6 +21,8 @@ pub struct Entry {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum AnyClient {
+    #[cfg(feature = "efi-pix")]
+    EfiPix(crate::efi_pix::Client),
     #[cfg(feature = "liquido")]
     Liquido(crate::liquido::Client),
     #[cfg(feature = "mercado-pago")]
@@ -43,6 +45,8 @@ impl AnyClient {
     /// The provider's static description.
     pub fn spec(&self) -> &'static ProviderSpec {
         match *self {
+            #[cfg(feature = "efi-pix")]
+            AnyClient::EfiPix(_) => &crate::efi_pix::SPEC,
             #[cfg(feature = "liquido")]
             AnyClient::Liquido(_) => &crate::liquido::SPEC,
             #[cfg(feature = "mercado-pago")]
@@ -64,6 +68,8 @@ impl AnyClient {
 
     pub(crate) fn as_cancel(&self) -> &dyn Cancel {
         match *self {
+            #[cfg(feature = "efi-pix")]
+            AnyClient::EfiPix(ref client) => client,
             #[cfg(feature = "liquido")]
             AnyClient::Liquido(ref client) => client,
             #[cfg(feature = "mercado-pago")]
@@ -86,6 +92,12 @@ impl AnyClient {
 
 /// Every registered provider, in the order of their folders under `providers/`.
 pub const ENTRIES: &[Entry] = &[
+    #[cfg(feature = "efi-pix")]
+    Entry {
+        spec: &crate::efi_pix::SPEC,
+        credential_fields: credential_fields::<crate::efi_pix::Client>(),
+        build: |config| config.build().map(AnyClient::EfiPix),
+    },
     #[cfg(feature = "liquido")]
     Entry {
         spec: &crate::liquido::SPEC,

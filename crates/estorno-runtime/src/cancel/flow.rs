@@ -36,6 +36,9 @@ pub(super) fn snapshot(
     cancellation.remaining = observed.remaining;
     cancellation.amount = observed.amount;
     cancellation.reference = observed.reference;
+    if matches!(cancellation.outcome, Outcome::Rejected | Outcome::Failed) {
+        cancellation.reason = observed.reason.or(cancellation.reason);
+    }
     cancellation.raw = Some(observed.raw);
     cancellation
 }
@@ -67,6 +70,11 @@ fn refine(
         }
         (Some(outcome), _) => Some(outcome),
         (None, Some(remaining)) if remaining.is_zero() && refunded_some => Some(Outcome::Refunded),
+        // Nothing refunded and something left: a look-up that states amounts but no status
+        // (Efí's Pix, with its list of devoluções) shows the payment as it was.
+        (None, Some(remaining)) if !remaining.is_zero() && refunded == Some(Cents::ZERO) => {
+            Some(Outcome::Active)
+        }
         (None, Some(_)) if refunded_some => Some(Outcome::PartiallyRefunded),
         (None, _) => None,
     }

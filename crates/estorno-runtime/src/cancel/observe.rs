@@ -48,6 +48,11 @@ pub trait CancelResponse: fmt::Debug + Send + Sync + 'static {
         None
     }
     /// The provider's own status value, as written (`"approved"`, `"13"`).
+    /// Why the provider refused or did not make it, in its own words (Efí's `motivo` on a
+    /// devolução `NAO_REALIZADO`): the reason of a rejected outcome.
+    fn reason(&self) -> Option<String> {
+        None
+    }
     fn status_text(&self) -> Option<String> {
         None
     }
@@ -87,6 +92,8 @@ pub struct Observed {
     pub(super) method: Option<u64>,
     pub(super) dated: Option<DateParts>,
     pub(super) status: Option<String>,
+    /// The answer's own reason, redacted.
+    pub(super) reason: Option<String>,
     pub(super) raw: Arc<dyn RawResponse>,
 }
 
@@ -161,6 +168,9 @@ where
 {
     match result {
         Ok(response) => {
+            let reason = response
+                .reason()
+                .map(|reason| core.redact(&reason, &keep(request)));
             let response = Arc::new(response);
             Ok(Observed {
                 outcome: response.outcome(),
@@ -173,11 +183,20 @@ where
                 method: response.method(),
                 dated: response.dated(),
                 status: response.status_text(),
+                reason,
                 raw: response,
             })
         }
         Err(error) => Err(classify(core, request, conflict, error)),
     }
+}
+
+/// The request's own ids, which a redacted provider text keeps readable.
+fn keep(request: &CancelRequest) -> Vec<&str> {
+    std::iter::once(request.payment())
+        .chain(request.fields().values().map(String::as_str))
+        .chain(request.idempotency_key())
+        .collect()
 }
 
 /// Sorts a call's error into "no", "unknown" and "not an outcome".
@@ -192,10 +211,7 @@ fn classify<E: Rejection>(
     error: Error<E>,
 ) -> Failure {
     let provider = core.provider().name;
-    let keep: Vec<&str> = std::iter::once(request.payment())
-        .chain(request.fields().values().map(String::as_str))
-        .chain(request.idempotency_key())
-        .collect();
+    let keep = keep(request);
     let redact = |text: String| core.redact(&text, &keep);
     if let Error::Api { status, .. }
     | Error::UnexpectedStatus { status, .. }
