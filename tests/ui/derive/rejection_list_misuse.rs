@@ -28,4 +28,12 @@ pub struct Listed {
     pub errors: Vec<Message>,
 }
 
+// `if status` chooses which elements of a summed list count: it needs the list.
+#[derive(Debug, serde::Deserialize, CancelResponse)]
+#[cancel(refunded = total if status)]
+pub struct Filtered {
+    pub total: estorno::Cents,
+    pub status: String,
+}
+
 fn main() {}
