@@ -270,8 +270,28 @@ async fn the_refund_found_by_its_key_says_what_became_of_it() {
         found.assert_calls(1);
         found.delete();
     }
-    // The refund's own record decided: the Pix was never asked.
-    payment.assert_calls(0);
+    // The refund's own record decided. The Pix, asked where the refund was made, still
+    // shows nothing refunded: its amounts say nothing about this request, and are left out.
+    payment.assert_calls(1);
+}
+
+#[tokio::test]
+async fn the_payment_completes_the_amounts_where_it_shows_exactly_the_refund() {
+    let server = MockServer::start();
+    pix(&server, "RECEBIDO", "7.89");
+    devolucao_answers(
+        &server,
+        200,
+        r#"{"rtrId":"D12345678202009091000abcde123456","status":"DEVOLVIDO"}"#,
+    );
+    let now = Cancel::reconcile(&client(&server), &sent_partial())
+        .await
+        .expect("an outcome");
+    assert_eq!(now.outcome, Outcome::PartiallyRefunded);
+    assert_eq!(
+        (now.refunded, now.remaining),
+        (Some(Cents::new(789)), Some(Cents::new(211)))
+    );
 }
 
 #[tokio::test]

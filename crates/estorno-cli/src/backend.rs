@@ -261,6 +261,10 @@ pub fn sandbox_credentials(slug: &str) -> Option<&'static [(&'static str, &'stat
         "mercado-pago" => &[("token", credentials::MERCADO_PAGO_ACCESS_TOKEN)],
         "pagarme" => &[("api_key", credentials::PAGARME_SECRET_KEY)],
         "pagbank" => &[("token", credentials::PAGBANK_TOKEN)],
+        "efi-pix" => &[
+            ("client_id", credentials::EFI_PIX_CLIENT_ID),
+            ("client_secret", credentials::EFI_PIX_CLIENT_SECRET),
+        ],
         _ => return None,
     })
 }
@@ -275,6 +279,7 @@ pub fn sandbox_urls(root: &str, slug: &str) -> Option<(String, Option<String>)> 
     let token = match slug {
         "picpay-checkout" => Some(format!("{base}/oauth2/token")),
         "liquido" => Some(format!("{root}/liquido-auth/oauth2/token")),
+        "efi-pix" => Some(format!("{base}/oauth/token")),
         _ => None,
     };
     Some((base, token))

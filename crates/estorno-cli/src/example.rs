@@ -26,7 +26,7 @@ pub const COLUMNS: [&str; 7] = [
 pub const PER_PROVIDER: usize = 48;
 
 /// The providers in the order the file lists them.
-pub const PROVIDERS: [&str; 8] = [
+pub const PROVIDERS: [&str; 9] = [
     "picpay-checkout",
     "picpay-ecommerce",
     "yapay",
@@ -35,6 +35,7 @@ pub const PROVIDERS: [&str; 8] = [
     "mercado-pago",
     "pagarme",
     "pagbank",
+    "efi-pix",
 ];
 
 fn fields(payment: &DemoPayment, amount: Option<i64>) -> [String; 7] {

@@ -22,8 +22,8 @@ use std::time::{Duration, Instant};
 use common::{Hosted, spawn_command, text};
 use estorno::registry;
 use estorno_sandbox::{
-    DemoPayment, Fault, FaultKind, Payment, demo_payments, liquido, mercado_pago, pagarme, pagbank,
-    picpay_checkout, picpay_ecommerce, yapay, zoop,
+    DemoPayment, Fault, FaultKind, Payment, demo_payments, efi_pix, liquido, mercado_pago, pagarme,
+    pagbank, picpay_checkout, picpay_ecommerce, yapay, zoop,
 };
 
 /// The client's deadline: an apply-then-timeout fault resolves after a second.
@@ -47,6 +47,7 @@ fn money_operations(slug: &str) -> &'static [&'static str] {
         "picpay-ecommerce" => &["cancel", "refund"],
         "zoop" => &["void"],
         "mercado-pago" => &["refund", "cancel"],
+        "efi-pix" => &["devolver"],
         _ => &["cancel"],
     }
 }
@@ -71,6 +72,9 @@ fn new_payment(slug: &str, index: usize, amount: i64) -> Option<Payment> {
         }
         "pagarme" => pagarme::Charge::paid(format!("ch_crash_{index:05}"), amount).into(),
         "pagbank" => pagbank::Charge::paid(format!("CHAR_CRASH_{index:05}"), amount).into(),
+        "efi-pix" => {
+            efi_pix::Pix::received(format!("E09089356202405021300CRASH{index:06}"), amount).into()
+        }
         _ => return None,
     })
 }

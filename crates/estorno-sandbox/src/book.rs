@@ -40,6 +40,21 @@ pub(crate) struct Account {
     pub(crate) movements: Vec<Movement>,
     /// A cancellation accepted that the acquirer completes later ([`Deferred`]).
     pub(crate) pending: Option<Pending>,
+    /// Cancellations the merchant named, as the provider keeps them (Efí's devoluções by
+    /// their id), in the order asked.
+    pub(crate) named: Vec<Named>,
+}
+
+/// A cancellation asked for under a name of the merchant's choosing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Named {
+    pub(crate) id: String,
+    /// What was asked, in cents.
+    pub(crate) amount: i64,
+    /// Unix seconds.
+    pub(crate) at: i64,
+    /// Whether it was made (a movement of the account), or refused when it settled.
+    pub(crate) made: bool,
 }
 
 /// A cancellation waiting for the acquirer.
@@ -83,6 +98,7 @@ impl Account {
             updated_at: created_at,
             movements: Vec::new(),
             pending: None,
+            named: Vec::new(),
         }
     }
 

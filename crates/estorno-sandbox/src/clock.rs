@@ -89,6 +89,24 @@ pub(crate) fn iso_offset(unix: i64, offset: i64) -> String {
     )
 }
 
+/// UTC with milliseconds and `Z`, as Efí writes its times: `2020-09-11T15:25:59.000Z`.
+pub(crate) fn iso_utc_millis(unix: i64) -> String {
+    let c = civil(unix, 0);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.000Z",
+        c.year, c.month, c.day, c.hour, c.minute, c.second
+    )
+}
+
+/// `202009111525`: the date and minute in UTC, as Pix ids embed them.
+pub(crate) fn compact_utc_minutes(unix: i64) -> String {
+    let c = civil(unix, 0);
+    format!(
+        "{:04}{:02}{:02}{:02}{:02}",
+        c.year, c.month, c.day, c.hour, c.minute
+    )
+}
+
 /// Liquido's `2022-06-02 11:45:44 GMT+08:00`.
 pub(crate) fn liquido(unix: i64) -> String {
     let c = civil(unix, LIQUIDO_TZ);

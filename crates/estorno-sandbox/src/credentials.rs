@@ -33,3 +33,8 @@ pub const PAGARME_SECRET_KEY: &str = "sk_test_sandbox";
 
 /// PagBank Bearer token.
 pub const PAGBANK_TOKEN: &str = "sandbox-pagbank-token";
+
+/// Efí Pix OAuth2 `client_id` (sent with the secret in a Basic header).
+pub const EFI_PIX_CLIENT_ID: &str = "Client_Id_sandbox_efi";
+/// Efí Pix OAuth2 `client_secret`.
+pub const EFI_PIX_CLIENT_SECRET: &str = "Client_Secret_sandbox_efi";

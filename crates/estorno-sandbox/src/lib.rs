@@ -14,6 +14,7 @@
 //! | Mercado Pago | `{url}/mercado-pago` | `POST /v1/payments/{id}/refunds`, `PUT /v1/payments/{id}`, `GET /v1/payments/{id}` |
 //! | Pagar.me | `{url}/pagarme/core/v5` | `DELETE /charges/{charge_id}`, `GET /charges/{charge_id}` |
 //! | PagBank | `{url}/pagbank` | `POST /charges/{charge_id}/cancel`, `GET /charges/{charge_id}` |
+//! | Efí Pix | `{url}/efi-pix` | `POST /oauth/token`, `PUT /v2/pix/{e2eId}/devolucao/{id}`, `GET /v2/pix/{e2eId}/devolucao/{id}`, `GET /v2/pix/{e2eId}` |
 //!
 //! Each provider checks its own credentials ([`credentials`]), names its own states, and answers
 //! the documented bodies, including the rejections (over-refund, already refunded, wrong
@@ -62,6 +63,7 @@ mod book;
 mod clock;
 mod control;
 pub mod credentials;
+pub mod efi_pix;
 mod fault;
 mod json;
 mod ledger;
@@ -271,6 +273,7 @@ pub(crate) fn base_url_for(root: &str, provider: Provider) -> String {
 pub(crate) fn token_url_for(root: &str, provider: Provider) -> Option<String> {
     match provider {
         Provider::PicPayCheckout => Some(format!("{}/oauth2/token", base_url_for(root, provider))),
+        Provider::EfiPix => Some(format!("{}/oauth/token", base_url_for(root, provider))),
         Provider::Liquido => Some(format!(
             "{root}/{}/oauth2/token",
             provider::LIQUIDO_AUTH_PREFIX

@@ -108,6 +108,11 @@ pub(crate) fn reais_number(cents: i64) -> Number {
     }
 }
 
+/// Writes cents as a string of reais with two decimals, as Efí does: `"7.89"`, `"10.00"`.
+pub(crate) fn reais_text(cents: i64) -> String {
+    format!("{}.{:02}", cents / 100, cents % 100)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -148,5 +153,8 @@ mod tests {
         assert_eq!(reais_number(5005).to_string(), "50.05");
         assert_eq!(reais_number(30).to_string(), "0.3");
         assert_eq!(reais_number(1).to_string(), "0.01");
+        assert_eq!(reais_text(789), "7.89");
+        assert_eq!(reais_text(1000), "10.00");
+        assert_eq!(reais_text(5), "0.05");
     }
 }

@@ -6,7 +6,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::book::Account;
 use crate::{
-    liquido, mercado_pago, pagarme, pagbank, picpay_checkout, picpay_ecommerce, yapay, zoop,
+    efi_pix, liquido, mercado_pago, pagarme, pagbank, picpay_checkout, picpay_ecommerce, yapay,
+    zoop,
 };
 
 /// A payment to insert into the sandbox, in its provider's own terms.
@@ -33,6 +34,14 @@ pub enum Payment {
     Pagarme(pagarme::Charge),
     #[serde(rename = "pagbank")]
     PagBank(pagbank::Charge),
+    #[serde(rename = "efi-pix")]
+    EfiPix(efi_pix::Pix),
+}
+
+impl From<efi_pix::Pix> for Payment {
+    fn from(pix: efi_pix::Pix) -> Self {
+        Payment::EfiPix(pix)
+    }
 }
 
 impl From<pagbank::Charge> for Payment {
@@ -127,6 +136,7 @@ impl Payment {
             Payment::MercadoPago(payment) => mercado_pago::account(payment, created_at),
             Payment::Pagarme(charge) => pagarme::account(charge, created_at),
             Payment::PagBank(charge) => pagbank::account(charge, created_at),
+            Payment::EfiPix(pix) => efi_pix::account(pix, created_at),
         }
     }
 
@@ -141,6 +151,7 @@ impl Payment {
             Payment::MercadoPago(_) => mercado_pago::SLUG,
             Payment::Pagarme(_) => pagarme::SLUG,
             Payment::PagBank(_) => pagbank::SLUG,
+            Payment::EfiPix(_) => efi_pix::SLUG,
         }
     }
 
@@ -211,6 +222,16 @@ impl Payment {
                 charge.amount_cents,
                 charge.refundable(),
                 charge.status.clone(),
+            ),
+            Payment::EfiPix(pix) => base(
+                pix.e2e_id.clone(),
+                pix.amount_cents,
+                pix.refundable(),
+                if pix.refunded_cents >= pix.amount_cents {
+                    String::from("DEVOLVIDO")
+                } else {
+                    String::from("RECEBIDO")
+                },
             ),
             Payment::Zoop(tx) => DemoPayment {
                 marketplace_id: Some(tx.marketplace_id.clone()),

@@ -26,11 +26,13 @@ pub enum Provider {
     Pagarme,
     /// PagBank's Orders API (Bearer token).
     PagBank,
+    /// Efí Pay's Pix API (OAuth2 with Basic; mutual TLS in reality, not in the sandbox).
+    EfiPix,
 }
 
 impl Provider {
     /// Every provider, in a fixed order.
-    pub const ALL: [Provider; 8] = [
+    pub const ALL: [Provider; 9] = [
         Provider::PicPayEcommerce,
         Provider::Yapay,
         Provider::PicPayCheckout,
@@ -39,6 +41,7 @@ impl Provider {
         Provider::MercadoPago,
         Provider::Pagarme,
         Provider::PagBank,
+        Provider::EfiPix,
     ];
 
     /// The slug: the provider's name in URLs, the ledger, fault rules and the control API.
@@ -52,6 +55,7 @@ impl Provider {
             Provider::MercadoPago => "mercado-pago",
             Provider::Pagarme => "pagarme",
             Provider::PagBank => "pagbank",
+            Provider::EfiPix => "efi-pix",
         }
     }
 
@@ -74,6 +78,7 @@ impl Provider {
             Provider::MercadoPago => "",
             Provider::Pagarme => "/core/v5",
             Provider::PagBank => "",
+            Provider::EfiPix => "",
         }
     }
 }

@@ -11,14 +11,16 @@
 //! - Zoop: marketplace `demo-marketplace`, seller `demo-seller`, transaction `demo-txn-n`;
 //! - Mercado Pago: payment [`MERCADO_PAGO_FIRST_ID`] + n − 1 (1234500001 … 1234500400);
 //! - Pagar.me: charge `ch_demo_n`;
-//! - PagBank: charge `CHAR_DEMO_n`.
+//! - PagBank: charge `CHAR_DEMO_n`;
+//! - Efí Pix: `endToEndId` `E09089356202405021300DEMO000000n` (32 characters).
 //!
 //! Which state a payment gets depends on n mod 20, so every block of twenty has the same mix.
 
 use crate::payment::{DemoPayment, Payment};
 use crate::wire::stable_hash;
 use crate::{
-    liquido, mercado_pago, pagarme, pagbank, picpay_checkout, picpay_ecommerce, yapay, zoop,
+    efi_pix, liquido, mercado_pago, pagarme, pagbank, picpay_checkout, picpay_ecommerce, yapay,
+    zoop,
 };
 
 /// How many demo payments each provider gets.
@@ -52,7 +54,7 @@ fn amount(provider: &str, n: usize) -> i64 {
 
 /// The demo payments, in the order they are seeded.
 pub(crate) fn demo() -> Vec<Payment> {
-    let mut payments = Vec::with_capacity(DEMO_PER_PROVIDER * 8);
+    let mut payments = Vec::with_capacity(DEMO_PER_PROVIDER * 9);
     for n in 1..=DEMO_PER_PROVIDER {
         payments.push(picpay_ecommerce_order(n).into());
     }
@@ -77,7 +79,31 @@ pub(crate) fn demo() -> Vec<Payment> {
     for n in 1..=DEMO_PER_PROVIDER {
         payments.push(pagbank_charge(n).into());
     }
+    for n in 1..=DEMO_PER_PROVIDER {
+        payments.push(efi_pix(n).into());
+    }
     payments
+}
+
+/// A received Pix's `endToEndId`: `E`, Efí's ISPB, the date, and the demo number.
+pub(crate) fn efi_pix_e2e(n: usize) -> String {
+    format!("E09089356202405021300DEMO{n:07}")
+}
+
+fn efi_pix(n: usize) -> efi_pix::Pix {
+    let amount = amount(efi_pix::SLUG, n);
+    let pix = efi_pix::Pix::received(efi_pix_e2e(n), amount);
+    match n % 20 {
+        0..=13 => pix,
+        14 | 15 => efi_pix::Pix {
+            refunded_cents: amount / 4,
+            ..pix
+        },
+        _ => efi_pix::Pix {
+            refunded_cents: amount,
+            ..pix
+        },
+    }
 }
 
 fn pagbank_charge(n: usize) -> pagbank::Charge {
@@ -289,7 +315,7 @@ mod tests {
     #[test]
     fn every_provider_gets_the_same_count_and_mostly_refundable_payments() {
         let demo = demo_payments();
-        assert_eq!(demo.len(), DEMO_PER_PROVIDER * 8);
+        assert_eq!(demo.len(), DEMO_PER_PROVIDER * 9);
         for slug in [
             "picpay-ecommerce",
             "yapay",
@@ -299,6 +325,7 @@ mod tests {
             "mercado-pago",
             "pagarme",
             "pagbank",
+            "efi-pix",
         ] {
             let mine: Vec<_> = demo
                 .iter()
@@ -327,6 +354,11 @@ mod tests {
         assert_eq!(demo[5 * DEMO_PER_PROVIDER].payment_id, "1234500001");
         assert_eq!(demo[6 * DEMO_PER_PROVIDER].payment_id, "ch_demo_0001");
         assert_eq!(demo[7 * DEMO_PER_PROVIDER].payment_id, "CHAR_DEMO_0001");
+        assert_eq!(
+            demo[8 * DEMO_PER_PROVIDER].payment_id,
+            "E09089356202405021300DEMO0000001"
+        );
+        assert_eq!(demo[8 * DEMO_PER_PROVIDER].payment_id.len(), 32);
         assert_eq!(demo, demo_payments(), "deterministic");
     }
 }

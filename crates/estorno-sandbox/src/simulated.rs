@@ -8,7 +8,8 @@ use crate::provider::{Ctx, LIQUIDO_AUTH_PREFIX, Provider};
 use crate::route::{Matched, Route};
 use crate::wire::{Reply, Request};
 use crate::{
-    liquido, mercado_pago, pagarme, pagbank, picpay_checkout, picpay_ecommerce, yapay, zoop,
+    efi_pix, liquido, mercado_pago, pagarme, pagbank, picpay_checkout, picpay_ecommerce, yapay,
+    zoop,
 };
 
 /// One simulated provider, or one of its hosts (Liquido's token endpoint has its own).
@@ -108,6 +109,15 @@ pub(crate) const SIMULATED: &[Simulated] = &[
         internal_error: pagbank::internal_error,
         unknown_path: pagbank::unknown_path,
         payment: |account| pagbank::charge(account).into(),
+    },
+    Simulated {
+        provider: Provider::EfiPix,
+        prefix: "efi-pix",
+        routes: efi_pix::ROUTES,
+        handle: efi_pix::handle,
+        internal_error: efi_pix::internal_error,
+        unknown_path: efi_pix::unknown_path,
+        payment: |account| efi_pix::pix(account).into(),
     },
 ];
 

@@ -392,6 +392,21 @@ pub(super) async fn run_reconcile<T: CancelOps + ?Sized>(
                 }
                 let mut now = snapshot(ops.spec(), request, observed);
                 now.requested = request.amount.map(Amount::cents);
+                // The record says what this request did; the payment's look-up, where its
+                // amounts show exactly that, says where it leaves the payment, as a direct
+                // answer with amounts would. A look-up that lags says nothing here.
+                if matches!(
+                    now.outcome,
+                    Outcome::Refunded | Outcome::PartiallyRefunded | Outcome::Voided
+                ) && now.refunded.is_none()
+                    && let Ok(payment) = look_up(ops, request).await
+                    && payment.review.is_none()
+                    && shows_exactly(&payment, request)
+                {
+                    now.refunded = payment.refunded;
+                    now.remaining = payment.remaining;
+                    now.amount = payment.amount.or(now.amount);
+                }
                 return Ok(now);
             }
             Err(Failure::NotFound(reason)) => not_found = Some(reason),
@@ -411,6 +426,18 @@ pub(super) async fn run_reconcile<T: CancelOps + ?Sized>(
         ));
     }
     Ok(now)
+}
+
+/// Whether the payment's look-up shows the request's movement and nothing else: the refunded
+/// amount moved from the baseline by the part asked, or nothing remains after a total.
+fn shows_exactly(payment: &Cancellation, request: &CancelRequest) -> bool {
+    let (Some(baseline), Some(refunded)) = (request.baseline_refunded, payment.refunded) else {
+        return false;
+    };
+    match request.amount {
+        Some(amount) => refunded.checked_sub(baseline) == Some(amount.cents()),
+        None => payment.remaining.is_some_and(Cents::is_zero),
+    }
 }
 
 /// Reconciles by the payment's look-up: the refunded amount against the baseline, or the

@@ -3,7 +3,9 @@
 //! operator's recorded decision, a look-up that cannot be trusted sends nothing, transient
 //! failures say "try later", and bad fields never leave.
 
+#[path = "../common/mod.rs"]
 mod common;
+mod keys;
 
 use std::path::Path;
 
@@ -84,7 +86,7 @@ fn bulk_file(dir: &Path) -> std::path::PathBuf {
 }
 
 /// The one row of the report: its outcome and its `resent` column.
-fn report_row(dir: &Path) -> (String, String) {
+pub(crate) fn report_row(dir: &Path) -> (String, String) {
     let report = std::fs::read_to_string(dir.join("refunds.csv.report.csv")).unwrap();
     let line = report.lines().nth(1).unwrap().to_owned();
     let fields: Vec<&str> = line.split(',').collect();
@@ -92,7 +94,7 @@ fn report_row(dir: &Path) -> (String, String) {
 }
 
 /// A column of the journal's only item.
-fn journal_value(dir: &Path, column: &str) -> rusqlite::types::Value {
+pub(crate) fn journal_value(dir: &Path, column: &str) -> rusqlite::types::Value {
     let conn = rusqlite::Connection::open(dir.join("refunds.csv.journal.sqlite")).unwrap();
     conn.query_row(&format!("SELECT {column} FROM items"), [], |row| row.get(0))
         .unwrap()
@@ -634,154 +636,4 @@ fn a_look_up_about_another_payment_stops_every_provider_before_sending() {
         assert_eq!(hosted.cancellations_sent(), before, "{slug}: nothing sent");
     }
     assert!(hosted.sandbox.ledger().is_empty());
-}
-
-/// The journal's idempotency key of its only item.
-fn journal_key(dir: &Path) -> String {
-    match journal_value(dir, "idempotency_key") {
-        rusqlite::types::Value::Text(key) => key,
-        other => panic!("no key in the journal: {other:?}"),
-    }
-}
-
-#[test]
-fn a_keyed_refund_is_retried_and_resent_with_the_key_journaled_before_it_left() {
-    use estorno_sandbox::{Fault, FaultKind, mercado_pago};
-    use std::time::{Duration, Instant};
-
-    let hosted = common::Hosted::start();
-    hosted
-        .sandbox
-        .add_payment(mercado_pago::Payment::approved(7_700_000_001, 4_200));
-    let dir = tempfile::tempdir().unwrap();
-    let file = common::write(
-        dir.path(),
-        "refunds.csv",
-        // A part: three applications would show as three refunds, not one refused twice.
-        "provider,payment,amount\nmercado-pago,7700000001,1000\n",
-    );
-    let run = |extra: &[&str]| {
-        common::estorno_at(&hosted.url())
-            .env("ESTORNO_MERCADO_PAGO_TIMEOUT_SECS", "1")
-            .arg("bulk")
-            .args(extra)
-            .arg(&file)
-            .output()
-            .unwrap()
-    };
-    let refunds = || hosted.count("mercado-pago", "refund");
-    let ledger = || {
-        hosted
-            .sandbox
-            .ledger()
-            .into_iter()
-            .map(|entry| (entry.payment, entry.amount_cents))
-            .collect::<Vec<_>>()
-    };
-
-    // Every attempt times out and lands eight seconds later, after the run: the client retries
-    // within the call, each time with the same key, and the provider applies the key once.
-    hosted.sandbox.inject(
-        Fault::new(
-            "mercado-pago",
-            "refund",
-            FaultKind::TimeoutThenApplyLater(Duration::from_secs(8)),
-        )
-        .times(3),
-    );
-    let first = run(&[]);
-    assert_eq!(
-        first.status.code(),
-        Some(3),
-        "{}",
-        common::text(&first.stderr)
-    );
-    assert_eq!(report_row(dir.path()).0, "unresolved");
-    assert_eq!(refunds(), 3, "three attempts of one call");
-    let key = journal_key(dir.path());
-    assert_eq!(key.len(), 36, "{key}");
-    let started = Instant::now();
-    while hosted.sandbox.delayed_effects() > 0 && started.elapsed() < Duration::from_secs(20) {
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    assert_eq!(ledger(), [("7700000001".to_owned(), 1_000)], "applied once");
-
-    // The next run sees it refunded: nothing more is sent.
-    let second = run(&[]);
-    assert_eq!(
-        second.status.code(),
-        Some(0),
-        "{}",
-        common::text(&second.stderr)
-    );
-    assert_eq!(
-        report_row(dir.path()),
-        ("partially_refunded".to_owned(), String::new())
-    );
-    assert_eq!(refunds(), 3);
-    assert_eq!(journal_key(dir.path()), key);
-
-    // A refund that fails without landing stays unresolved: Mercado Pago does not say how
-    // long it keeps a key, so only an operator resends, and with the same key.
-    hosted
-        .sandbox
-        .add_payment(mercado_pago::Payment::approved(7_700_000_002, 1_300));
-    let dir = tempfile::tempdir().unwrap();
-    let file = common::write(
-        dir.path(),
-        "refunds.csv",
-        "provider,payment,amount\nmercado-pago,7700000002,500\n",
-    );
-    let run = |extra: &[&str]| {
-        common::estorno_at(&hosted.url())
-            .arg("bulk")
-            .args(extra)
-            .arg(&file)
-            .output()
-            .unwrap()
-    };
-    hosted.sandbox.inject(
-        Fault::new("mercado-pago", "refund", FaultKind::Status(500))
-            .payment("7700000002")
-            .times(3),
-    );
-    let failed = run(&[]);
-    assert_eq!(
-        failed.status.code(),
-        Some(3),
-        "{}{}",
-        common::text(&failed.stdout),
-        common::text(&failed.stderr)
-    );
-    let key = journal_key(dir.path());
-    assert_eq!(
-        run(&[]).status.code(),
-        Some(3),
-        "still unresolved, not resent"
-    );
-    assert_eq!(refunds(), 6);
-    let resent = run(&["--resend-unresolved", "--older-than", "0s"]);
-    assert_eq!(
-        resent.status.code(),
-        Some(0),
-        "{}",
-        common::text(&resent.stderr)
-    );
-    assert_eq!(
-        report_row(dir.path()),
-        ("partially_refunded".to_owned(), "operator".to_owned())
-    );
-    assert_eq!(
-        journal_key(dir.path()),
-        key,
-        "the operator's resend reuses the key"
-    );
-    assert_eq!(refunds(), 7);
-    assert_eq!(
-        ledger(),
-        [
-            ("7700000001".to_owned(), 1_000),
-            ("7700000002".to_owned(), 500)
-        ]
-    );
 }

@@ -1,0 +1,232 @@
+//! Idempotency keys and look-ups by them, end to end against the sandbox: a keyed refund is
+//! retried with its key, journaled before it left; an unresolved one is resent with the same
+//! key only where the provider keeps it, or where the provider's look-up by the key proves the
+//! request never arrived.
+
+use std::path::Path;
+
+use super::{common, journal_value, report_row};
+
+/// The journal's idempotency key of its only item.
+fn journal_key(dir: &Path) -> String {
+    match journal_value(dir, "idempotency_key") {
+        rusqlite::types::Value::Text(key) => key,
+        other => panic!("no key in the journal: {other:?}"),
+    }
+}
+
+#[test]
+fn a_keyed_refund_is_retried_and_resent_with_the_key_journaled_before_it_left() {
+    use estorno_sandbox::{Fault, FaultKind, mercado_pago};
+    use std::time::{Duration, Instant};
+
+    let hosted = common::Hosted::start();
+    hosted
+        .sandbox
+        .add_payment(mercado_pago::Payment::approved(7_700_000_001, 4_200));
+    let dir = tempfile::tempdir().unwrap();
+    let file = common::write(
+        dir.path(),
+        "refunds.csv",
+        // A part: three applications would show as three refunds, not one refused twice.
+        "provider,payment,amount\nmercado-pago,7700000001,1000\n",
+    );
+    let run = |extra: &[&str]| {
+        common::estorno_at(&hosted.url())
+            .env("ESTORNO_MERCADO_PAGO_TIMEOUT_SECS", "1")
+            .arg("bulk")
+            .args(extra)
+            .arg(&file)
+            .output()
+            .unwrap()
+    };
+    let refunds = || hosted.count("mercado-pago", "refund");
+    let ledger = || {
+        hosted
+            .sandbox
+            .ledger()
+            .into_iter()
+            .map(|entry| (entry.payment, entry.amount_cents))
+            .collect::<Vec<_>>()
+    };
+
+    // Every attempt times out and lands eight seconds later, after the run: the client retries
+    // within the call, each time with the same key, and the provider applies the key once.
+    hosted.sandbox.inject(
+        Fault::new(
+            "mercado-pago",
+            "refund",
+            FaultKind::TimeoutThenApplyLater(Duration::from_secs(8)),
+        )
+        .times(3),
+    );
+    let first = run(&[]);
+    assert_eq!(
+        first.status.code(),
+        Some(3),
+        "{}",
+        common::text(&first.stderr)
+    );
+    assert_eq!(report_row(dir.path()).0, "unresolved");
+    assert_eq!(refunds(), 3, "three attempts of one call");
+    let key = journal_key(dir.path());
+    assert_eq!(key.len(), 36, "{key}");
+    let started = Instant::now();
+    while hosted.sandbox.delayed_effects() > 0 && started.elapsed() < Duration::from_secs(20) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(ledger(), [("7700000001".to_owned(), 1_000)], "applied once");
+
+    // The next run sees it refunded: nothing more is sent.
+    let second = run(&[]);
+    assert_eq!(
+        second.status.code(),
+        Some(0),
+        "{}",
+        common::text(&second.stderr)
+    );
+    assert_eq!(
+        report_row(dir.path()),
+        ("partially_refunded".to_owned(), String::new())
+    );
+    assert_eq!(refunds(), 3);
+    assert_eq!(journal_key(dir.path()), key);
+
+    // A refund that fails without landing stays unresolved: Mercado Pago does not say how
+    // long it keeps a key, so only an operator resends, and with the same key.
+    hosted
+        .sandbox
+        .add_payment(mercado_pago::Payment::approved(7_700_000_002, 1_300));
+    let dir = tempfile::tempdir().unwrap();
+    let file = common::write(
+        dir.path(),
+        "refunds.csv",
+        "provider,payment,amount\nmercado-pago,7700000002,500\n",
+    );
+    let run = |extra: &[&str]| {
+        common::estorno_at(&hosted.url())
+            .arg("bulk")
+            .args(extra)
+            .arg(&file)
+            .output()
+            .unwrap()
+    };
+    hosted.sandbox.inject(
+        Fault::new("mercado-pago", "refund", FaultKind::Status(500))
+            .payment("7700000002")
+            .times(3),
+    );
+    let failed = run(&[]);
+    assert_eq!(
+        failed.status.code(),
+        Some(3),
+        "{}{}",
+        common::text(&failed.stdout),
+        common::text(&failed.stderr)
+    );
+    let key = journal_key(dir.path());
+    assert_eq!(
+        run(&[]).status.code(),
+        Some(3),
+        "still unresolved, not resent"
+    );
+    assert_eq!(refunds(), 6);
+    let resent = run(&["--resend-unresolved", "--older-than", "0s"]);
+    assert_eq!(
+        resent.status.code(),
+        Some(0),
+        "{}",
+        common::text(&resent.stderr)
+    );
+    assert_eq!(
+        report_row(dir.path()),
+        ("partially_refunded".to_owned(), "operator".to_owned())
+    );
+    assert_eq!(
+        journal_key(dir.path()),
+        key,
+        "the operator's resend reuses the key"
+    );
+    assert_eq!(refunds(), 7);
+    assert_eq!(
+        ledger(),
+        [
+            ("7700000001".to_owned(), 1_000),
+            ("7700000002".to_owned(), 500)
+        ]
+    );
+}
+
+#[test]
+fn a_devolucao_that_never_arrived_is_resent_on_the_proof_of_the_look_up_by_its_id() {
+    use estorno_sandbox::{Fault, FaultKind, efi_pix};
+
+    const E2E: &str = "E09089356202405021300PROOF000001";
+    let hosted = common::Hosted::start();
+    hosted
+        .sandbox
+        .add_payment(efi_pix::Pix::received(E2E, 5_000));
+    let dir = tempfile::tempdir().unwrap();
+    let file = common::write(
+        dir.path(),
+        "refunds.csv",
+        &format!("provider,payment,amount\nefi-pix,{E2E},1500\n"),
+    );
+    let run = || {
+        common::estorno_at(&hosted.url())
+            .env("ESTORNO_EFI_PIX_TIMEOUT_SECS", "1")
+            .arg("bulk")
+            .arg(&file)
+            .output()
+            .unwrap()
+    };
+    // Every attempt of the first run is cut off after it was sent, and none arrives.
+    hosted
+        .sandbox
+        .inject(Fault::new("efi-pix", "devolver", FaultKind::Reset).times(3));
+    let devolucoes = || hosted.count("efi-pix", "devolver");
+    let first = run();
+    assert_eq!(
+        first.status.code(),
+        Some(3),
+        "{}",
+        common::text(&first.stderr)
+    );
+    // The same request three times within the call, then one look-up by its id: no
+    // devolução with that id arrived, which proves it did not land. The row goes back to be
+    // sent, the decision recorded as the proof's, nothing sent yet.
+    assert_eq!(devolucoes(), 3);
+    assert_eq!(hosted.count("efi-pix", "status_devolucao"), 1);
+    assert_eq!(
+        report_row(dir.path()),
+        ("not_sent".to_owned(), "proof".to_owned())
+    );
+    let key = journal_key(dir.path());
+    assert_eq!(key.len(), 32, "{key}");
+    assert!(hosted.sandbox.ledger().is_empty());
+
+    let second = run();
+    assert_eq!(
+        second.status.code(),
+        Some(0),
+        "{}",
+        common::text(&second.stderr)
+    );
+    assert_eq!(
+        report_row(dir.path()),
+        ("partially_refunded".to_owned(), "proof".to_owned())
+    );
+    assert_eq!(devolucoes(), 4, "sent once more");
+    assert_eq!(journal_key(dir.path()), key, "with the same id");
+    let ledger: Vec<(String, i64)> = hosted
+        .sandbox
+        .ledger()
+        .into_iter()
+        .map(|entry| (entry.payment, entry.amount_cents))
+        .collect();
+    assert_eq!(ledger, [(E2E.to_owned(), 1_500)], "refunded once");
+
+    // Once it shows, nothing more is sent.
+    assert_eq!(run().status.code(), Some(0));
+    assert_eq!(devolucoes(), 4);
+}
