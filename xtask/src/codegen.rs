@@ -248,25 +248,11 @@ fn package_name(manifest: &str) -> Option<String> {
     None
 }
 
-/// The credential parts of an auth scheme, as the runtime's `Credentials::FIELDS` names them
-/// (and `ESTORNO_<SLUG>_<PART>` environment variables carry them). The snapshot crate's test
-/// holds this list to the runtime's.
-pub(crate) fn credential_parts(auth: &Auth) -> &'static [&'static str] {
-    match auth {
-        Auth::Header { .. } | Auth::Bearer => &["token"],
-        Auth::Basic => &["user", "password"],
-        Auth::BasicKeyAsUser => &["api_key"],
-        Auth::BearerWithApiKey { .. } => &["token", "api_key"],
-        Auth::HeaderPair { .. } => &["first", "second"],
-        Auth::OAuth2 {
-            api_key_header: None,
-            ..
-        } => &["client_id", "client_secret"],
-        Auth::OAuth2 {
-            api_key_header: Some(_),
-            ..
-        } => &["client_id", "client_secret", "api_key"],
-    }
+/// The credential parts of an auth scheme as configuration names them (the
+/// `ESTORNO_<SLUG>_<PART>` environment variables): the spec's `credentials`. The snapshot
+/// crate's test holds this list to the runtime's.
+pub(crate) fn credential_parts(auth: &Auth) -> Vec<String> {
+    auth.credential_names()
 }
 
 /// The environment variable of one setting, as the runtime's `ProviderConfig::env_var`

@@ -22,12 +22,22 @@ pub struct Provider {
     pub auth: Auth,
     /// Headers sent on every call.
     pub headers: Vec<ConstHeader>,
+    /// `host(name = "query", production = "...", sandbox = "...")`: hosts besides the base
+    /// URL, which operations name with `#[host("query")]` (Cielo reads on `apiquery…`).
+    pub hosts: Vec<Host>,
     /// `client_certificate`: every connection, the token call's included, presents a client
     /// certificate (mutual TLS, Efí's Pix API).
     pub client_certificate: bool,
     pub endpoints: Vec<Endpoint>,
     /// How the unified cancellation API drives this provider, when declared.
     pub cancel: Option<CancelDecl>,
+}
+
+/// Another host of the provider, with its production and sandbox forms.
+pub struct Host {
+    pub name: LitStr,
+    pub production: Option<LitStr>,
+    pub sandbox: Option<LitStr>,
 }
 
 /// `cancel(total = op(...), partial = op(...), status = op(...))`: which operations the
@@ -258,6 +268,56 @@ impl Auth {
             } => "ClientCredentialsWithApiKey",
         }
     }
+
+    /// The names configuration gives the credential's parts (`ESTORNO_<SLUG>_<NAME>`), in
+    /// the order of the runtime credential type's `FIELDS`. A pair of headers names its parts
+    /// after the headers: `headers("MerchantId", "MerchantKey")` reads `merchant_id` and
+    /// `merchant_key`.
+    pub fn credential_names(&self) -> Vec<String> {
+        let fixed = |names: &[&str]| names.iter().map(|name| (*name).to_owned()).collect();
+        match self {
+            Auth::Header { .. } | Auth::Bearer => fixed(&["token"]),
+            Auth::Basic => fixed(&["user", "password"]),
+            Auth::BasicKeyAsUser => fixed(&["api_key"]),
+            Auth::BearerWithApiKey { .. } => fixed(&["token", "api_key"]),
+            Auth::HeaderPair { first, second } => {
+                vec![snake_case(&first.value()), snake_case(&second.value())]
+            }
+            Auth::OAuth2 {
+                api_key_header: None,
+                ..
+            } => fixed(&["client_id", "client_secret"]),
+            Auth::OAuth2 {
+                api_key_header: Some(_),
+                ..
+            } => fixed(&["client_id", "client_secret", "api_key"]),
+        }
+    }
+}
+
+/// `MerchantId` → `merchant_id`, `x-api-key` → `x_api_key`: a header name as a
+/// configuration key.
+pub fn snake_case(name: &str) -> String {
+    let mut out = String::with_capacity(name.len() + 4);
+    let mut previous_lower = false;
+    for character in name.chars() {
+        if character == '-' || character == '_' || character == ' ' {
+            if !out.ends_with('_') && !out.is_empty() {
+                out.push('_');
+            }
+            previous_lower = false;
+        } else if character.is_ascii_uppercase() {
+            if previous_lower {
+                out.push('_');
+            }
+            out.push(character.to_ascii_lowercase());
+            previous_lower = false;
+        } else {
+            out.push(character);
+            previous_lower = character.is_ascii_lowercase() || character.is_ascii_digit();
+        }
+    }
+    out
 }
 
 /// Encoding of an OAuth2 token request.
@@ -355,6 +415,8 @@ pub struct Endpoint {
     pub reconcile: Option<Ident>,
     pub timeout_millis: Option<u64>,
     pub headers: Vec<ConstHeader>,
+    /// `#[host("query")]`: the operation goes to another of the provider's hosts.
+    pub host: Option<LitStr>,
 }
 
 /// A piece of a path template.

@@ -11,8 +11,8 @@ use syn::{
 };
 
 use crate::ast::{
-    Auth, CancelDecl, Condition, ConstHeader, Endpoint, Meaning, Method, Provider, StatusMapping,
-    StatusMatch, StatusPattern,
+    Auth, CancelDecl, Condition, ConstHeader, Endpoint, Host, Meaning, Method, Provider,
+    StatusMapping, StatusMatch, StatusPattern,
 };
 use crate::ctxt::Ctxt;
 
@@ -71,6 +71,7 @@ mod kw {
     syn::custom_keyword!(when);
     syn::custom_keyword!(reconcile);
     syn::custom_keyword!(client_certificate);
+    syn::custom_keyword!(host);
     syn::custom_keyword!(client_auth);
     syn::custom_keyword!(body);
     syn::custom_keyword!(scope);
@@ -78,7 +79,7 @@ mod kw {
 
 /// The operation attributes, for "expected one of" messages.
 const OPERATION_ATTRIBUTES: &str = "`get`, `post`, `put`, `patch`, `delete`, `head`, `ok`, `err`, \
-     `idempotent`, `reconcile`, `timeout`, `header`";
+     `idempotent`, `reconcile`, `timeout`, `header`, `host`";
 
 /// Reads a provider spec: the `#[estorno::provider(...)]` arguments and the trait.
 pub(crate) fn provider(cx: &Ctxt, args: TokenStream, item: &ItemTrait) -> Option<Provider> {
@@ -106,6 +107,7 @@ pub(crate) fn provider(cx: &Ctxt, args: TokenStream, item: &ItemTrait) -> Option
         auth,
         headers,
         client_certificate,
+        hosts,
         cancel,
     } = args?;
     let slug = match slug {
@@ -123,6 +125,7 @@ pub(crate) fn provider(cx: &Ctxt, args: TokenStream, item: &ItemTrait) -> Option
         auth,
         headers,
         client_certificate,
+        hosts,
         endpoints,
         cancel,
     })
@@ -136,6 +139,7 @@ struct ProviderArgs {
     auth: Auth,
     headers: Vec<ConstHeader>,
     client_certificate: bool,
+    hosts: Vec<Host>,
     cancel: Option<CancelDecl>,
 }
 
@@ -147,6 +151,7 @@ fn provider_args(cx: &Ctxt, args: TokenStream, item: &ItemTrait) -> Option<Provi
     let mut auth = None;
     let mut headers = Vec::new();
     let mut client_certificate = false;
+    let mut hosts = Vec::new();
     let mut cancel = None;
 
     let parser = |input: ParseStream| -> syn::Result<()> {
@@ -180,6 +185,11 @@ fn provider_args(cx: &Ctxt, args: TokenStream, item: &ItemTrait) -> Option<Provi
                 let content;
                 syn::parenthesized!(content in input);
                 headers.push(const_header(&content)?);
+            } else if lookahead.peek(kw::host) {
+                input.parse::<kw::host>()?;
+                let content;
+                syn::parenthesized!(content in input);
+                hosts.push(host_decl(&content)?);
             } else if lookahead.peek(kw::client_certificate) {
                 let keyword: kw::client_certificate = input.parse()?;
                 if client_certificate {
@@ -238,7 +248,55 @@ fn provider_args(cx: &Ctxt, args: TokenStream, item: &ItemTrait) -> Option<Provi
         auth: auth?,
         headers,
         client_certificate,
+        hosts,
         cancel,
+    })
+}
+
+/// `name = "query", production = "https://…", sandbox = "https://…"`.
+fn host_decl(input: ParseStream) -> syn::Result<Host> {
+    let mut name = None;
+    let mut production = None;
+    let mut sandbox = None;
+    while !input.is_empty() {
+        let lookahead = input.lookahead1();
+        let slot = if lookahead.peek(kw::name) {
+            input.parse::<kw::name>()?;
+            &mut name
+        } else if lookahead.peek(kw::production) {
+            input.parse::<kw::production>()?;
+            &mut production
+        } else if lookahead.peek(kw::sandbox) {
+            input.parse::<kw::sandbox>()?;
+            &mut sandbox
+        } else {
+            return Err(lookahead.error());
+        };
+        input.parse::<Token![=]>()?;
+        let value: LitStr = input.parse()?;
+        if slot.is_some() {
+            return Err(syn::Error::new_spanned(value, "given twice"));
+        }
+        *slot = Some(value);
+        if !input.is_empty() {
+            input.parse::<Token![,]>()?;
+        }
+    }
+    let Some(name) = name else {
+        return Err(
+            input.error("a host needs `name = \"...\"`, which operations give to `#[host(...)]`")
+        );
+    };
+    if production.is_none() && sandbox.is_none() {
+        return Err(syn::Error::new_spanned(
+            &name,
+            "a host needs a `production` or `sandbox` URL",
+        ));
+    }
+    Ok(Host {
+        name,
+        production,
+        sandbox,
     })
 }
 
@@ -278,6 +336,7 @@ fn endpoint(cx: &Ctxt, function: &syn::TraitItemFn) -> Option<Endpoint> {
     let mut reconcile = None;
     let mut timeout_millis = None;
     let mut headers = Vec::new();
+    let mut host = None;
 
     if let Some(receiver) = sig.receiver() {
         cx.error_spanned_by(
@@ -344,6 +403,7 @@ fn endpoint(cx: &Ctxt, function: &syn::TraitItemFn) -> Option<Endpoint> {
             "header" => attr
                 .parse_args_with(const_header)
                 .map(|header| headers.push(header)),
+            "host" => attr.parse_args::<LitStr>().map(|name| host = Some(name)),
             _ => Err(syn::Error::new_spanned(
                 ident,
                 format!("unknown attribute `#[{key}]`; expected one of {OPERATION_ATTRIBUTES}"),
@@ -396,6 +456,7 @@ fn endpoint(cx: &Ctxt, function: &syn::TraitItemFn) -> Option<Endpoint> {
         reconcile,
         timeout_millis,
         headers,
+        host,
     })
 }
 

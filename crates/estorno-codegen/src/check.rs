@@ -38,6 +38,58 @@ pub(crate) fn provider(cx: &Ctxt, provider: &mut Provider) {
         header_value(cx, &header.value);
     }
 
+    let mut host_names: Vec<String> = Vec::new();
+    for host in &provider.hosts {
+        let name = host.name.value();
+        if host_names.contains(&name) {
+            cx.error_spanned_by(&host.name, format!("host `{name}` is declared twice"));
+        }
+        let valid = !name.is_empty()
+            && name
+                .bytes()
+                .all(|byte| byte.is_ascii_lowercase() || byte.is_ascii_digit() || byte == b'_');
+        if !valid {
+            cx.error_spanned_by(
+                &host.name,
+                "a host's name is lower case letters, digits and `_` (it names `ESTORNO_<SLUG>_<NAME>_URL`)",
+            );
+        }
+        if matches!(name.as_str(), "base" | "token") {
+            cx.error_spanned_by(
+                &host.name,
+                format!("`{name}` is taken: its `_URL` variable is the client's own"),
+            );
+        }
+        if !host_names.contains(&name) {
+            host_names.push(name);
+        }
+        for url in host.production.iter().chain(&host.sandbox) {
+            base_url(cx, url);
+        }
+        if host.sandbox.is_some() != provider.sandbox.is_some() {
+            let url = host.production.as_ref().or(host.sandbox.as_ref());
+            if let Some(url) = url {
+                cx.error_spanned_by(
+                    url,
+                    "give a host the same environments as the provider: a `sandbox` form where the provider has one, none where it has none",
+                );
+            }
+        }
+    }
+    for endpoint in &provider.endpoints {
+        if let Some(host) = &endpoint.host
+            && !host_names.contains(&host.value())
+        {
+            let known = if host_names.is_empty() {
+                "the provider declares none; add `host(name = \"…\", production = \"…\")`"
+                    .to_owned()
+            } else {
+                format!("declared: {}", host_names.join(", "))
+            };
+            cx.error_spanned_by(host, format!("no host named `{}`; {known}", host.value()));
+        }
+    }
+
     let names: Vec<String> = provider
         .endpoints
         .iter()

@@ -532,7 +532,19 @@ fn spec(provider: &Provider) -> TokenStream {
     let auth = auth(&provider.auth);
     let headers = headers(&provider.headers);
     let client_certificate = provider.client_certificate;
-    let endpoints = provider.endpoints.iter().map(endpoint_spec);
+    let credentials = provider.auth.credential_names();
+    let hosts = provider.hosts.iter().map(|host| {
+        let name = &host.name;
+        let production = option_str(host.production.as_ref());
+        let sandbox = option_str(host.sandbox.as_ref());
+        quote! {
+            ::estorno::spec::HostSpec { name: #name, production: #production, sandbox: #sandbox }
+        }
+    });
+    let endpoints = provider
+        .endpoints
+        .iter()
+        .map(|endpoint| endpoint_spec(provider, endpoint));
     let cancel = match &provider.cancel {
         Some(cancel) => crate::cancel::cancel_spec(provider, cancel),
         None => quote!(::core::option::Option::None),
@@ -547,6 +559,8 @@ fn spec(provider: &Provider) -> TokenStream {
             auth: #auth,
             headers: #headers,
             client_certificate: #client_certificate,
+            credentials: &[#(#credentials),*],
+            hosts: &[#(#hosts),*],
             endpoints: &[#(#endpoints),*],
             cancel: #cancel,
         }
@@ -608,8 +622,20 @@ fn headers(headers: &[ConstHeader]) -> TokenStream {
     quote!(&[#(#pairs),*])
 }
 
-fn endpoint_spec(endpoint: &Endpoint) -> TokenStream {
+fn endpoint_spec(provider: &Provider, endpoint: &Endpoint) -> TokenStream {
     let name = endpoint.ident.to_string();
+    let host = match endpoint.host.as_ref().and_then(|host| {
+        provider
+            .hosts
+            .iter()
+            .position(|declared| declared.name.value() == host.value())
+    }) {
+        Some(index) => {
+            let index = Literal::usize_unsuffixed(index);
+            quote!(::core::option::Option::Some(#index))
+        }
+        None => quote!(::core::option::Option::None),
+    };
     let doc = first_paragraph(&endpoint.docs);
     let method = format_ident!("{}", endpoint.method.variant());
     let path = &endpoint.path;
@@ -690,6 +716,7 @@ fn endpoint_spec(endpoint: &Endpoint) -> TokenStream {
             reconcile: #reconcile,
             timeout: #timeout,
             key: #key,
+            host: #host,
         }
     }
 }

@@ -434,7 +434,7 @@ impl<'a> Call<'a> {
     /// Turns the parts into what every attempt reuses: URL, headers and body.
     fn prepare(self) -> Result<Prepared<'a>, CallError> {
         let core = self.core;
-        let url_text = format!("{}{}", core.base_url(), self.path);
+        let url_text = format!("{}{}", core.url_for(self.endpoint.host), self.path);
         let mut url = Url::parse(&url_text).map_err(|_| {
             CallError::invalid("path", "the operation's path does not form a valid URL")
         })?;

@@ -173,6 +173,9 @@ pub(crate) struct CoreInner {
     pub(crate) http: reqwest::Client,
     /// The base URL without a trailing slash; operation paths are appended to it.
     pub(crate) base_url: String,
+    /// The spec's other hosts' URLs, in [`ProviderSpec::hosts`] order, without trailing
+    /// slashes.
+    pub(crate) hosts: Vec<String>,
     pub(crate) sandbox: bool,
     pub(crate) auth: Auth,
     /// `Accept` and the provider's constant headers.
@@ -244,6 +247,12 @@ impl ClientCore {
         &self.0.base_url
     }
 
+    /// The URL an operation's paths are appended to: its declared host's, else the base URL.
+    pub fn url_for(&self, host: Option<usize>) -> &str {
+        host.and_then(|index| self.0.hosts.get(index))
+            .map_or(self.0.base_url.as_str(), String::as_str)
+    }
+
     /// Whether the client was built for the provider's sandbox.
     pub fn is_sandbox(&self) -> bool {
         self.0.sandbox
@@ -279,6 +288,7 @@ pub struct ClientBuilder<P: Provider> {
     credentials: Option<P::Credentials>,
     environment: Environment,
     base_url: Option<String>,
+    host_urls: Vec<(String, String)>,
     token_url: Option<String>,
     timeout: Option<Duration>,
     connect_timeout: Duration,
@@ -306,6 +316,7 @@ impl<P: Provider> fmt::Debug for ClientBuilder<P> {
             )
             .field("environment", &self.environment)
             .field("base_url", &self.base_url)
+            .field("host_urls", &self.host_urls)
             .field("token_url", &self.token_url)
             .field("timeout", &self.timeout)
             .field("connect_timeout", &self.connect_timeout)
@@ -325,6 +336,7 @@ impl<P: Provider> ClientBuilder<P> {
             credentials: None,
             environment: Environment::Production,
             base_url: None,
+            host_urls: Vec::new(),
             token_url: None,
             timeout: None,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
@@ -361,6 +373,15 @@ impl<P: Provider> ClientBuilder<P> {
     /// loopback hosts. Default: the spec's URL for the chosen environment.
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
         self.base_url = Some(url.into());
+        self
+    }
+
+    /// Send the operations declared on the spec's host `name` (`#[host("query")]`) to this
+    /// URL. Without it, such operations follow [`base_url`](Self::base_url) when that is set
+    /// (a test server or a simulator serving every host), else the host's own URL for the
+    /// chosen environment. A name the spec does not declare fails `build()`.
+    pub fn host_url(mut self, name: impl Into<String>, url: impl Into<String>) -> Self {
+        self.host_urls.push((name.into(), url.into()));
         self
     }
 
@@ -450,6 +471,12 @@ impl<P: Provider> ClientBuilder<P> {
             });
         }
         let base_url = base_url.as_str().trim_end_matches('/').to_owned();
+        let hosts = hosts::<P>(
+            &self.host_urls,
+            self.base_url.is_some(),
+            self.environment,
+            &base_url,
+        )?;
 
         let authenticator = credentials
             .into_authenticator(&spec.auth)
@@ -525,6 +552,7 @@ impl<P: Provider> ClientBuilder<P> {
             provider: spec,
             http,
             base_url,
+            hosts,
             sandbox: self.environment == Environment::Sandbox,
             auth,
             headers,
@@ -534,6 +562,58 @@ impl<P: Provider> ClientBuilder<P> {
         }));
         Ok(P::from_core(core))
     }
+}
+
+/// The URL of each of the spec's other hosts: an override by name, else the overridden base
+/// URL, else the host's URL for the environment.
+fn hosts<P: Provider>(
+    host_urls: &[(String, String)],
+    base_overridden: bool,
+    environment: Environment,
+    base_url: &str,
+) -> Result<Vec<String>, BuildError> {
+    let spec = P::SPEC;
+    if let Some((name, _)) = host_urls
+        .iter()
+        .find(|(name, _)| !spec.hosts.iter().any(|host| host.name == name))
+    {
+        return Err(BuildError::UnknownHost {
+            provider: spec.name,
+            name: name.clone(),
+        });
+    }
+    spec.hosts
+        .iter()
+        .map(|host| {
+            let given = host_urls
+                .iter()
+                .rev()
+                .find(|(name, _)| name == host.name)
+                .map(|(_, url)| url.as_str());
+            let text = match (given, base_overridden, environment) {
+                (Some(url), _, _) => url,
+                (None, true, _) => return Ok(base_url.to_owned()),
+                (None, false, Environment::Production) => {
+                    host.production.ok_or(BuildError::NoProductionUrl {
+                        provider: spec.name,
+                    })?
+                }
+                (None, false, Environment::Sandbox) => {
+                    host.sandbox.ok_or(BuildError::NoSandbox {
+                        provider: spec.name,
+                    })?
+                }
+            };
+            let url = checked_url("host_url", text)?;
+            if url.query().is_some() || url.fragment().is_some() {
+                return Err(BuildError::InvalidUrl {
+                    field: "host_url",
+                    reason: "must not have a query or fragment".to_owned(),
+                });
+            }
+            Ok(url.as_str().trim_end_matches('/').to_owned())
+        })
+        .collect()
 }
 
 /// Credentials do not know the provider's name; the builder fills it into their errors.

@@ -24,6 +24,8 @@ pub struct ProviderConfig {
     timeout: Option<Duration>,
     identity: Option<ClientIdentity>,
     root_certificates: Option<Vec<u8>>,
+    /// `ESTORNO_<SLUG>_<HOST>_URL`: a URL for one of the spec's other hosts, by name.
+    host_urls: Vec<(String, String)>,
 }
 
 /// A setting that could not be read.
@@ -45,6 +47,7 @@ impl std::fmt::Debug for ProviderConfig {
             .field("timeout", &self.timeout)
             .field("identity", &self.identity.as_ref().map(|_| "[redacted]"))
             .field("root_certificates", &self.root_certificates.is_some())
+            .field("host_urls", &self.host_urls)
             .finish()
     }
 }
@@ -66,6 +69,13 @@ impl ProviderConfig {
     #[must_use]
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
         self.base_url = Some(url.into());
+        self
+    }
+
+    /// Overrides the URL of the spec's host `name` (`#[host("query")]` operations).
+    #[must_use]
+    pub fn host_url(mut self, name: impl Into<String>, url: impl Into<String>) -> Self {
+        self.host_urls.push((name.into(), url.into()));
         self
     }
 
@@ -123,8 +133,9 @@ impl ProviderConfig {
     /// `SANDBOX` (`1`/`true`/`0`/`false`), `TIMEOUT_SECS`; for mutual TLS, the paths of a
     /// client certificate, `CERTIFICATE` (PEM chain) with `CERTIFICATE_KEY` (PEM key), or
     /// `PKCS12` with `PKCS12_PASSPHRASE` (empty when unset), and `ROOT_CERTIFICATES` (PEM
-    /// trusted beside the platform's); every other suffix is a credential part, lower-cased
-    /// (`CLIENT_ID` is `client_id`).
+    /// trusted beside the platform's); `<HOST>_URL` for one of the spec's other hosts
+    /// (`QUERY_URL`); every other suffix is a credential part, lower-cased (`CLIENT_ID` is
+    /// `client_id`).
     pub fn from_vars(
         slug: &str,
         vars: impl IntoIterator<Item = (String, String)>,
@@ -143,6 +154,14 @@ impl ProviderConfig {
                 "PKCS12_PASSPHRASE" => files.passphrase = Some((name, SecretString::from(value))),
                 "ROOT_CERTIFICATES" => {
                     config.root_certificates = Some(read(&name, &value)?);
+                }
+                // Another host of the spec, by name: checked against the spec when built.
+                host if host.ends_with("_URL")
+                    && host.len() > 4
+                    && !matches!(host, "BASE_URL" | "TOKEN_URL") =>
+                {
+                    let host = host.trim_end_matches("_URL").to_ascii_lowercase();
+                    config.host_urls.push((host, value));
                 }
                 "BASE_URL" => config.base_url = Some(value),
                 "TOKEN_URL" => config.token_url = Some(value),
@@ -188,9 +207,11 @@ impl ProviderConfig {
         self.timeout
     }
 
-    /// Whether every part `C` needs is set.
-    pub fn has_credentials<C: Credentials>(&self) -> bool {
-        C::FIELDS
+    /// Whether every credential part provider `P` reads is set, by the names its spec gives
+    /// them.
+    pub fn has_credentials<P: Provider>(&self) -> bool {
+        P::SPEC
+            .credentials
             .iter()
             .all(|part| self.credentials.contains_key(*part))
     }
@@ -202,10 +223,47 @@ impl ProviderConfig {
 
     /// Builds a client of provider `P` from these settings.
     pub fn build<P: Provider>(&self) -> Result<P, BuildError> {
+        let spec = P::SPEC;
+        // Every part set must be one the provider reads: a misspelt name is an error, not a
+        // credential silently missing.
+        if let Some(unknown) = self
+            .credentials
+            .keys()
+            .find(|name| !spec.credentials.contains(&name.as_str()))
+        {
+            return Err(BuildError::UnknownSetting {
+                provider: spec.name,
+                name: unknown.clone(),
+                known: spec.credentials.join(", "),
+            });
+        }
+        if self.sandbox && spec.sandbox.is_none() && self.base_url.is_none() {
+            return Err(BuildError::NoSandbox {
+                provider: spec.name,
+            });
+        }
+        let fields = <P::Credentials as Credentials>::FIELDS;
         let credentials = P::Credentials::from_fields(&mut |part| {
+            let name = fields
+                .iter()
+                .position(|field| *field == part)
+                .and_then(|index| spec.credentials.get(index))
+                .copied()
+                .unwrap_or(part);
             self.credentials
-                .get(part)
+                .get(name)
                 .map(|value| value.expose_secret().to_owned())
+        })
+        .map_err(|error| match error {
+            BuildError::MissingCredential { field } => BuildError::MissingCredential {
+                field: fields
+                    .iter()
+                    .position(|known| *known == field)
+                    .and_then(|index| spec.credentials.get(index))
+                    .copied()
+                    .unwrap_or(field),
+            },
+            other => other,
         })?;
         let mut builder = ClientBuilder::<P>::new().credentials(credentials);
         if self.sandbox {
@@ -216,6 +274,9 @@ impl ProviderConfig {
         }
         if let Some(url) = &self.token_url {
             builder = builder.token_url(url.clone());
+        }
+        for (name, url) in &self.host_urls {
+            builder = builder.host_url(name.clone(), url.clone());
         }
         if let Some(timeout) = self.timeout {
             builder = builder.timeout(timeout);
@@ -317,8 +378,7 @@ mod tests {
             ]),
         )
         .unwrap();
-        assert!(config.has_credentials::<crate::auth::ClientCredentials>());
-        assert!(!config.has_credentials::<crate::auth::ApiKey>());
+        assert_eq!(config.credentials.len(), 2);
         assert!(config.sandbox);
         let debug = format!("{config:?}");
         assert!(!debug.contains("canary-secret"), "{debug}");

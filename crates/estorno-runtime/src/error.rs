@@ -603,6 +603,19 @@ pub enum BuildError {
         "`client_identity` cannot be added to a shared `transport`: give that reqwest client the identity itself, or leave `transport` unset"
     )]
     IdentityWithTransport,
+    /// A setting names a credential part the provider does not read.
+    #[error("{provider} reads no credential `{name}`; it reads {known}")]
+    UnknownSetting {
+        provider: &'static str,
+        name: String,
+        known: String,
+    },
+    /// `host_url` names a host the spec does not declare.
+    #[error("{provider} has no host named `{name}`")]
+    UnknownHost {
+        provider: &'static str,
+        name: String,
+    },
     /// `root_certificates` is not a PEM file of certificates.
     #[error("invalid `root_certificates`: {reason}")]
     InvalidRootCertificates { reason: &'static str },

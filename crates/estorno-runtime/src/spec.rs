@@ -28,6 +28,13 @@ pub struct ProviderSpec {
     /// Whether every connection presents a client certificate (mutual TLS): a client for an
     /// `https` base URL is not built without one.
     pub client_certificate: bool,
+    /// The names configuration gives the credential's parts, in the order of the credential
+    /// type's [`Credentials::FIELDS`](crate::auth::Credentials::FIELDS): `ESTORNO_<SLUG>_<NAME>`
+    /// (Cielo's `merchant_id` and `merchant_key`, after its headers).
+    pub credentials: &'static [&'static str],
+    /// Hosts besides the base URL, by name, which operations name in [`EndpointSpec::host`]
+    /// (Cielo reads on `apiquery…`, writes on `api…`).
+    pub hosts: &'static [HostSpec],
     /// Every operation, in declaration order.
     pub endpoints: &'static [EndpointSpec],
     /// How the unified cancellation drives this provider, when the spec declares
@@ -161,6 +168,18 @@ pub struct EndpointSpec {
     /// The parameter that carries the operation's idempotency key, when one is declared
     /// (`#[idempotency_key(...)]`).
     pub key: Option<KeySpec>,
+    /// The host it goes to, by position in [`ProviderSpec::hosts`]; `None` for the base URL.
+    pub host: Option<usize>,
+}
+
+/// A host of the provider besides its base URL, with its production and sandbox forms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HostSpec {
+    /// The name operations give it (`"query"`); it names the override
+    /// `ESTORNO_<SLUG>_<NAME>_URL` and [`ClientBuilder::host_url`](crate::ClientBuilder::host_url).
+    pub name: &'static str,
+    pub production: Option<&'static str>,
+    pub sandbox: Option<&'static str>,
 }
 
 /// An operation's idempotency key: a parameter the provider reads to recognise a request it

@@ -325,6 +325,8 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
     }),
     headers: &[],
     client_certificate: true,
+    credentials: &["client_id", "client_secret"],
+    hosts: &[],
     endpoints: &[
         ::estorno::spec::EndpointSpec {
             name: "devolver",
@@ -427,6 +429,7 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
                 verified: true,
                 conflict: ::core::option::Option::Some(409),
             }),
+            host: ::core::option::Option::None,
         },
         ::estorno::spec::EndpointSpec {
             name: "devolucao",
@@ -521,6 +524,7 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
             reconcile: ::core::option::Option::None,
             timeout: ::core::option::Option::None,
             key: ::core::option::Option::None,
+            host: ::core::option::Option::None,
         },
         ::estorno::spec::EndpointSpec {
             name: "pix",
@@ -591,6 +595,7 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
             reconcile: ::core::option::Option::None,
             timeout: ::core::option::Option::None,
             key: ::core::option::Option::None,
+            host: ::core::option::Option::None,
         },
     ],
     cancel: ::core::option::Option::Some(::estorno::spec::CancelSpec {

@@ -57,14 +57,23 @@ mod tests {
     /// variables from the spec's auth scheme; the runtime must agree.
     #[test]
     fn credential_parts_match_the_catalogue() {
-        assert_eq!(fields::<crate::efi_pix::Client>(), ["client_id", "client_secret"]);
-        assert_eq!(fields::<crate::liquido::Client>(), ["client_id", "client_secret", "api_key"]);
-        assert_eq!(fields::<crate::mercado_pago::Client>(), ["token"]);
-        assert_eq!(fields::<crate::pagarme::Client>(), ["api_key"]);
-        assert_eq!(fields::<crate::pagbank::Client>(), ["token"]);
-        assert_eq!(fields::<crate::picpay_checkout::Client>(), ["client_id", "client_secret"]);
-        assert_eq!(fields::<crate::picpay_ecommerce::Client>(), ["token"]);
-        assert_eq!(fields::<crate::yapay::Client>(), ["user", "password"]);
-        assert_eq!(fields::<crate::zoop::Client>(), ["api_key"]);
+        assert_eq!(crate::efi_pix::SPEC.credentials, ["client_id", "client_secret"]);
+        assert_eq!(fields::<crate::efi_pix::Client>().len(), crate::efi_pix::SPEC.credentials.len());
+        assert_eq!(crate::liquido::SPEC.credentials, ["client_id", "client_secret", "api_key"]);
+        assert_eq!(fields::<crate::liquido::Client>().len(), crate::liquido::SPEC.credentials.len());
+        assert_eq!(crate::mercado_pago::SPEC.credentials, ["token"]);
+        assert_eq!(fields::<crate::mercado_pago::Client>().len(), crate::mercado_pago::SPEC.credentials.len());
+        assert_eq!(crate::pagarme::SPEC.credentials, ["api_key"]);
+        assert_eq!(fields::<crate::pagarme::Client>().len(), crate::pagarme::SPEC.credentials.len());
+        assert_eq!(crate::pagbank::SPEC.credentials, ["token"]);
+        assert_eq!(fields::<crate::pagbank::Client>().len(), crate::pagbank::SPEC.credentials.len());
+        assert_eq!(crate::picpay_checkout::SPEC.credentials, ["client_id", "client_secret"]);
+        assert_eq!(fields::<crate::picpay_checkout::Client>().len(), crate::picpay_checkout::SPEC.credentials.len());
+        assert_eq!(crate::picpay_ecommerce::SPEC.credentials, ["token"]);
+        assert_eq!(fields::<crate::picpay_ecommerce::Client>().len(), crate::picpay_ecommerce::SPEC.credentials.len());
+        assert_eq!(crate::yapay::SPEC.credentials, ["user", "password"]);
+        assert_eq!(fields::<crate::yapay::Client>().len(), crate::yapay::SPEC.credentials.len());
+        assert_eq!(crate::zoop::SPEC.credentials, ["api_key"]);
+        assert_eq!(fields::<crate::zoop::Client>().len(), crate::zoop::SPEC.credentials.len());
     }
 }

@@ -301,6 +301,8 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
     auth: ::estorno::spec::AuthScheme::Bearer,
     headers: &[],
     client_certificate: false,
+    credentials: &["token"],
+    hosts: &[],
     endpoints: &[
         ::estorno::spec::EndpointSpec {
             name: "refund",
@@ -371,6 +373,7 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
                 verified: true,
                 conflict: ::core::option::Option::None,
             }),
+            host: ::core::option::Option::None,
         },
         ::estorno::spec::EndpointSpec {
             name: "cancel_payment",
@@ -441,6 +444,7 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
                 verified: true,
                 conflict: ::core::option::Option::None,
             }),
+            host: ::core::option::Option::None,
         },
         ::estorno::spec::EndpointSpec {
             name: "payment",
@@ -495,6 +499,7 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
             reconcile: ::core::option::Option::None,
             timeout: ::core::option::Option::None,
             key: ::core::option::Option::None,
+            host: ::core::option::Option::None,
         },
     ],
     cancel: ::core::option::Option::Some(::estorno::spec::CancelSpec {

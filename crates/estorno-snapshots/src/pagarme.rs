@@ -226,6 +226,8 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
     auth: ::estorno::spec::AuthScheme::BasicKeyAsUser,
     headers: &[],
     client_certificate: false,
+    credentials: &["api_key"],
+    hosts: &[],
     endpoints: &[
         ::estorno::spec::EndpointSpec {
             name: "cancel_charge",
@@ -298,6 +300,7 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
                 verified: false,
                 conflict: ::core::option::Option::None,
             }),
+            host: ::core::option::Option::None,
         },
         ::estorno::spec::EndpointSpec {
             name: "charge",
@@ -354,6 +357,7 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
             reconcile: ::core::option::Option::None,
             timeout: ::core::option::Option::None,
             key: ::core::option::Option::None,
+            host: ::core::option::Option::None,
         },
     ],
     cancel: ::core::option::Option::Some(::estorno::spec::CancelSpec {

@@ -237,6 +237,8 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
     auth: ::estorno::spec::AuthScheme::Bearer,
     headers: &[],
     client_certificate: false,
+    credentials: &["token"],
+    hosts: &[],
     endpoints: &[
         ::estorno::spec::EndpointSpec {
             name: "cancel_charge",
@@ -316,6 +318,7 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
                 verified: false,
                 conflict: ::core::option::Option::None,
             }),
+            host: ::core::option::Option::None,
         },
         ::estorno::spec::EndpointSpec {
             name: "charge",
@@ -372,6 +375,7 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
             reconcile: ::core::option::Option::None,
             timeout: ::core::option::Option::None,
             key: ::core::option::Option::None,
+            host: ::core::option::Option::None,
         },
     ],
     cancel: ::core::option::Option::Some(::estorno::spec::CancelSpec {

@@ -378,6 +378,8 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
     },
     headers: &[],
     client_certificate: false,
+    credentials: &["token"],
+    hosts: &[],
     endpoints: &[
         ::estorno::spec::EndpointSpec {
             name: "cancel",
@@ -441,6 +443,7 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
             reconcile: ::core::option::Option::Some("status"),
             timeout: ::core::option::Option::None,
             key: ::core::option::Option::None,
+            host: ::core::option::Option::None,
         },
         ::estorno::spec::EndpointSpec {
             name: "refund",
@@ -504,6 +507,7 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
             reconcile: ::core::option::Option::Some("status"),
             timeout: ::core::option::Option::None,
             key: ::core::option::Option::None,
+            host: ::core::option::Option::None,
         },
         ::estorno::spec::EndpointSpec {
             name: "status",
@@ -558,6 +562,7 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
             reconcile: ::core::option::Option::None,
             timeout: ::core::option::Option::None,
             key: ::core::option::Option::None,
+            host: ::core::option::Option::None,
         },
     ],
     cancel: ::core::option::Option::Some(::estorno::spec::CancelSpec {

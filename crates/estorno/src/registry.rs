@@ -5,9 +5,8 @@
 //! provider never means editing a list. A provider is registered when its spec declares
 //! `cancel(...)`, because [`AnyClient`] dispatches through the unified [`Cancel`] API.
 
-use estorno_runtime::auth::Credentials;
 use estorno_runtime::spec::ProviderSpec;
-use estorno_runtime::{BuildError, Cancel, Provider, ProviderConfig};
+use estorno_runtime::{BuildError, Cancel, ProviderConfig};
 
 /// A registered provider: its description, its credential parts, and how to build it.
 pub struct Entry {
@@ -95,55 +94,55 @@ pub const ENTRIES: &[Entry] = &[
     #[cfg(feature = "efi-pix")]
     Entry {
         spec: &crate::efi_pix::SPEC,
-        credential_fields: credential_fields::<crate::efi_pix::Client>(),
+        credential_fields: crate::efi_pix::SPEC.credentials,
         build: |config| config.build().map(AnyClient::EfiPix),
     },
     #[cfg(feature = "liquido")]
     Entry {
         spec: &crate::liquido::SPEC,
-        credential_fields: credential_fields::<crate::liquido::Client>(),
+        credential_fields: crate::liquido::SPEC.credentials,
         build: |config| config.build().map(AnyClient::Liquido),
     },
     #[cfg(feature = "mercado-pago")]
     Entry {
         spec: &crate::mercado_pago::SPEC,
-        credential_fields: credential_fields::<crate::mercado_pago::Client>(),
+        credential_fields: crate::mercado_pago::SPEC.credentials,
         build: |config| config.build().map(AnyClient::MercadoPago),
     },
     #[cfg(feature = "pagarme")]
     Entry {
         spec: &crate::pagarme::SPEC,
-        credential_fields: credential_fields::<crate::pagarme::Client>(),
+        credential_fields: crate::pagarme::SPEC.credentials,
         build: |config| config.build().map(AnyClient::Pagarme),
     },
     #[cfg(feature = "pagbank")]
     Entry {
         spec: &crate::pagbank::SPEC,
-        credential_fields: credential_fields::<crate::pagbank::Client>(),
+        credential_fields: crate::pagbank::SPEC.credentials,
         build: |config| config.build().map(AnyClient::PagBank),
     },
     #[cfg(feature = "picpay-checkout")]
     Entry {
         spec: &crate::picpay_checkout::SPEC,
-        credential_fields: credential_fields::<crate::picpay_checkout::Client>(),
+        credential_fields: crate::picpay_checkout::SPEC.credentials,
         build: |config| config.build().map(AnyClient::PicPayCheckout),
     },
     #[cfg(feature = "picpay-ecommerce")]
     Entry {
         spec: &crate::picpay_ecommerce::SPEC,
-        credential_fields: credential_fields::<crate::picpay_ecommerce::Client>(),
+        credential_fields: crate::picpay_ecommerce::SPEC.credentials,
         build: |config| config.build().map(AnyClient::PicPayEcommerce),
     },
     #[cfg(feature = "yapay")]
     Entry {
         spec: &crate::yapay::SPEC,
-        credential_fields: credential_fields::<crate::yapay::Client>(),
+        credential_fields: crate::yapay::SPEC.credentials,
         build: |config| config.build().map(AnyClient::Yapay),
     },
     #[cfg(feature = "zoop")]
     Entry {
         spec: &crate::zoop::SPEC,
-        credential_fields: credential_fields::<crate::zoop::Client>(),
+        credential_fields: crate::zoop::SPEC.credentials,
         build: |config| config.build().map(AnyClient::Zoop),
     },
 ];
@@ -151,11 +150,4 @@ pub const ENTRIES: &[Entry] = &[
 /// The registered provider with this slug.
 pub fn find(slug: &str) -> Option<&'static Entry> {
     ENTRIES.iter().find(|entry| entry.spec.slug == slug)
-}
-
-/// A client's credential parts; a function so that each entry above stays one short line.
-// Unused only when every provider feature is off.
-#[allow(dead_code)]
-const fn credential_fields<P: Provider>() -> &'static [&'static str] {
-    <P::Credentials as Credentials>::FIELDS
 }

@@ -104,7 +104,7 @@ fn provider_section(out: &mut String, spec: &Spec) {
     let _ = writeln!(out, "{}\n", auth_description(&provider.auth));
     let _ = writeln!(out, "| Setting | Environment variable |\n|---|---|");
     for part in credential_parts(&provider.auth) {
-        let _ = writeln!(out, "| credential `{part}` | `{}` |", env_var(slug, part));
+        let _ = writeln!(out, "| credential `{part}` | `{}` |", env_var(slug, &part));
     }
     let _ = writeln!(
         out,

@@ -65,7 +65,7 @@ fn registry(specs: &[Spec]) -> String {
             "    {cfg}
     Entry {{
         spec: &crate::{module}::SPEC,
-        credential_fields: credential_fields::<crate::{module}::Client>(),
+        credential_fields: crate::{module}::SPEC.credentials,
         build: |config| config.build().map(AnyClient::{variant}),
     }},
 "
@@ -79,9 +79,8 @@ fn registry(specs: &[Spec]) -> String {
 //! provider never means editing a list. A provider is registered when its spec declares
 //! `cancel(...)`, because [`AnyClient`] dispatches through the unified [`Cancel`] API.
 
-use estorno_runtime::auth::Credentials;
 use estorno_runtime::spec::ProviderSpec;
-use estorno_runtime::{{BuildError, Cancel, Provider, ProviderConfig}};
+use estorno_runtime::{{BuildError, Cancel, ProviderConfig}};
 
 /// A registered provider: its description, its credential parts, and how to build it.
 pub struct Entry {{
@@ -117,13 +116,6 @@ pub const ENTRIES: &[Entry] = &[
 /// The registered provider with this slug.
 pub fn find(slug: &str) -> Option<&'static Entry> {{
     ENTRIES.iter().find(|entry| entry.spec.slug == slug)
-}}
-
-/// A client's credential parts; a function so that each entry above stays one short line.
-// Unused only when every provider feature is off.
-#[allow(dead_code)]
-const fn credential_fields<P: Provider>() -> &'static [&'static str] {{
-    <P::Credentials as Credentials>::FIELDS
 }}
 "
     )

@@ -112,7 +112,7 @@ fn lib(specs: &[Spec]) -> String {
             .join(", ");
         let _ = writeln!(
             assertions,
-            "        assert_eq!(fields::<crate::{module}::Client>(), [{parts}]);"
+            "        assert_eq!(crate::{module}::SPEC.credentials, [{parts}]);\n        assert_eq!(fields::<crate::{module}::Client>().len(), crate::{module}::SPEC.credentials.len());"
         );
     }
     format!(

@@ -595,6 +595,8 @@ mod tests {
             auth: AuthScheme::Bearer,
             headers: &[],
             client_certificate: false,
+            credentials: &["token"],
+            hosts: &[],
             endpoints: &[],
             cancel: Some(CancelSpec {
                 payment: &[],

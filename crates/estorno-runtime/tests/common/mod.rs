@@ -87,6 +87,8 @@ macro_rules! test_provider {
                 auth: $auth,
                 headers: &[("x-provider-version", "2")],
                 client_certificate: false,
+                credentials: &["token"],
+                hosts: &[],
                 endpoints: &[
                     Self::__ENDPOINT_REFUND,
                     Self::__ENDPOINT_CHARGE,
@@ -129,6 +131,7 @@ macro_rules! test_provider {
                     reconcile: ::core::option::Option::Some("charge"),
                     timeout: ::core::option::Option::None,
                     key: None,
+                    host: None,
                 };
 
             const __ENDPOINT_CHARGE: ::estorno::spec::EndpointSpec =
@@ -153,6 +156,7 @@ macro_rules! test_provider {
                     reconcile: ::core::option::Option::None,
                     timeout: ::core::option::Option::None,
                     key: None,
+                    host: None,
                 };
 
             const __ENDPOINT_LOOKUP: ::estorno::spec::EndpointSpec =
@@ -190,6 +194,7 @@ macro_rules! test_provider {
                     reconcile: ::core::option::Option::None,
                     timeout: ::core::option::Option::None,
                     key: None,
+                    host: None,
                 };
 
             pub fn builder() -> ::estorno::ClientBuilder<Self> {
