@@ -265,6 +265,10 @@ pub fn sandbox_credentials(slug: &str) -> Option<&'static [(&'static str, &'stat
             ("client_id", credentials::EFI_PIX_CLIENT_ID),
             ("client_secret", credentials::EFI_PIX_CLIENT_SECRET),
         ],
+        "cielo" => &[
+            ("merchant_id", credentials::CIELO_MERCHANT_ID),
+            ("merchant_key", credentials::CIELO_MERCHANT_KEY),
+        ],
         _ => return None,
     })
 }
@@ -283,6 +287,15 @@ pub fn sandbox_urls(root: &str, slug: &str) -> Option<(String, Option<String>)> 
         _ => None,
     };
     Some((base, token))
+}
+
+/// A provider's other hosts under a sandbox's root, as the sandbox lays them out (Cielo's
+/// query host has a prefix of its own). A unit test holds this to `Sandbox::host_url`.
+pub fn sandbox_hosts(root: &str, slug: &str) -> Vec<(&'static str, String)> {
+    match slug {
+        "cielo" => vec![("query", format!("{root}/cielo-query"))],
+        _ => Vec::new(),
+    }
 }
 
 /// The settings of a provider's client pointed at a sandbox.
@@ -306,6 +319,9 @@ fn sandbox_config(
     if let Some(token) = token {
         config = config.token_url(token);
     }
+    for (host, url) in sandbox_hosts(root, slug) {
+        config = config.host_url(host, url);
+    }
     if let Some(timeout) = timeout_setting(slug, env)? {
         config = config.timeout(timeout);
     }
@@ -324,7 +340,11 @@ mod tests {
             let (base, token) = sandbox_urls(&sandbox.url(), slug).unwrap();
             assert_eq!(Some(base), sandbox.base_url(slug), "{slug}");
             assert_eq!(token, sandbox.token_url(slug), "{slug}");
+            for (host, url) in sandbox_hosts(&sandbox.url(), slug) {
+                assert_eq!(Some(url), sandbox.host_url(slug, host), "{slug} {host}");
+            }
         }
+        assert!(sandbox.host_url("cielo", "query").is_some());
         sandbox.shutdown().await;
     }
 

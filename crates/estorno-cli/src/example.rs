@@ -26,7 +26,7 @@ pub const COLUMNS: [&str; 7] = [
 pub const PER_PROVIDER: usize = 48;
 
 /// The providers in the order the file lists them.
-pub const PROVIDERS: [&str; 9] = [
+pub const PROVIDERS: [&str; 10] = [
     "picpay-checkout",
     "picpay-ecommerce",
     "yapay",
@@ -36,6 +36,7 @@ pub const PROVIDERS: [&str; 9] = [
     "pagarme",
     "pagbank",
     "efi-pix",
+    "cielo",
 ];
 
 fn fields(payment: &DemoPayment, amount: Option<i64>) -> [String; 7] {

@@ -48,6 +48,7 @@ fn money_operations(slug: &str) -> &'static [&'static str] {
         "zoop" => &["void"],
         "mercado-pago" => &["refund", "cancel"],
         "efi-pix" => &["devolver"],
+        "cielo" => &["void"],
         _ => &["cancel"],
     }
 }
@@ -75,6 +76,11 @@ fn new_payment(slug: &str, index: usize, amount: i64) -> Option<Payment> {
         "efi-pix" => {
             efi_pix::Pix::received(format!("E09089356202405021300CRASH{index:06}"), amount).into()
         }
+        "cielo" => estorno_sandbox::cielo::Sale::confirmed(
+            format!("00000000-0000-4000-8000-0000cc{index:06}"),
+            amount,
+        )
+        .into(),
         _ => return None,
     })
 }

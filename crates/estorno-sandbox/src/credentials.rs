@@ -34,6 +34,11 @@ pub const PAGARME_SECRET_KEY: &str = "sk_test_sandbox";
 /// PagBank Bearer token.
 pub const PAGBANK_TOKEN: &str = "sandbox-pagbank-token";
 
+/// Cielo `MerchantId` header (a GUID).
+pub const CIELO_MERCHANT_ID: &str = "00000000-0000-4000-8000-00000000c1e1";
+/// Cielo `MerchantKey` header (40 characters).
+pub const CIELO_MERCHANT_KEY: &str = "SANDBOXCIELOMERCHANTKEY00000000000000000";
+
 /// Efí Pix OAuth2 `client_id` (sent with the secret in a Basic header).
 pub const EFI_PIX_CLIENT_ID: &str = "Client_Id_sandbox_efi";
 /// Efí Pix OAuth2 `client_secret`.

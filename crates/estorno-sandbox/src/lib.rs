@@ -14,6 +14,7 @@
 //! | Mercado Pago | `{url}/mercado-pago` | `POST /v1/payments/{id}/refunds`, `PUT /v1/payments/{id}`, `GET /v1/payments/{id}` |
 //! | Pagar.me | `{url}/pagarme/core/v5` | `DELETE /charges/{charge_id}`, `GET /charges/{charge_id}` |
 //! | PagBank | `{url}/pagbank` | `POST /charges/{charge_id}/cancel`, `GET /charges/{charge_id}` |
+//! | Cielo | `{url}/cielo`, queries at `{url}/cielo-query` | `PUT /1/sales/{PaymentId}/void[?amount=]`, `GET /1/sales/{PaymentId}` (query host) |
 //! | Efí Pix | `{url}/efi-pix` | `POST /oauth/token`, `PUT /v2/pix/{e2eId}/devolucao/{id}`, `GET /v2/pix/{e2eId}/devolucao/{id}`, `GET /v2/pix/{e2eId}` |
 //!
 //! Each provider checks its own credentials ([`credentials`]), names its own states, and answers
@@ -60,6 +61,7 @@
 //! ```
 
 mod book;
+pub mod cielo;
 mod clock;
 mod control;
 pub mod credentials;
@@ -167,6 +169,14 @@ impl Sandbox {
     /// The OAuth2 token URL of a provider that has one (PicPay Checkout, Liquido).
     pub fn token_url(&self, slug: &str) -> Option<String> {
         Provider::from_slug(slug).and_then(|provider| token_url_for(&self.url(), provider))
+    }
+
+    /// The URL of a provider's other host, by the name its spec gives it (Cielo's `query`).
+    pub fn host_url(&self, slug: &str, host: &str) -> Option<String> {
+        match (slug, host) {
+            ("cielo", "query") => Some(format!("{}/{}", self.url(), cielo::QUERY_PREFIX)),
+            _ => None,
+        }
     }
 
     /// How many effects accepted (or timed out) under a delayed fault are still to be applied.

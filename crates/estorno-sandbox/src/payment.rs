@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::book::Account;
 use crate::{
-    efi_pix, liquido, mercado_pago, pagarme, pagbank, picpay_checkout, picpay_ecommerce, yapay,
-    zoop,
+    cielo, efi_pix, liquido, mercado_pago, pagarme, pagbank, picpay_checkout, picpay_ecommerce,
+    yapay, zoop,
 };
 
 /// A payment to insert into the sandbox, in its provider's own terms.
@@ -36,6 +36,14 @@ pub enum Payment {
     PagBank(pagbank::Charge),
     #[serde(rename = "efi-pix")]
     EfiPix(efi_pix::Pix),
+    #[serde(rename = "cielo")]
+    Cielo(cielo::Sale),
+}
+
+impl From<cielo::Sale> for Payment {
+    fn from(sale: cielo::Sale) -> Self {
+        Payment::Cielo(sale)
+    }
 }
 
 impl From<efi_pix::Pix> for Payment {
@@ -137,6 +145,7 @@ impl Payment {
             Payment::Pagarme(charge) => pagarme::account(charge, created_at),
             Payment::PagBank(charge) => pagbank::account(charge, created_at),
             Payment::EfiPix(pix) => efi_pix::account(pix, created_at),
+            Payment::Cielo(sale) => cielo::account(sale, created_at),
         }
     }
 
@@ -152,6 +161,7 @@ impl Payment {
             Payment::Pagarme(_) => pagarme::SLUG,
             Payment::PagBank(_) => pagbank::SLUG,
             Payment::EfiPix(_) => efi_pix::SLUG,
+            Payment::Cielo(_) => cielo::SLUG,
         }
     }
 
@@ -222,6 +232,12 @@ impl Payment {
                 charge.amount_cents,
                 charge.refundable(),
                 charge.status.clone(),
+            ),
+            Payment::Cielo(sale) => base(
+                sale.payment_id.clone(),
+                sale.amount_cents,
+                sale.refundable(),
+                sale.status.to_string(),
             ),
             Payment::EfiPix(pix) => base(
                 pix.e2e_id.clone(),

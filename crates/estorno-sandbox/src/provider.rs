@@ -28,11 +28,14 @@ pub enum Provider {
     PagBank,
     /// Efí Pay's Pix API (OAuth2 with Basic; mutual TLS in reality, not in the sandbox).
     EfiPix,
+    /// Cielo's API E-commerce 3.0 (MerchantId and MerchantKey headers; reads on a host of
+    /// their own).
+    Cielo,
 }
 
 impl Provider {
     /// Every provider, in a fixed order.
-    pub const ALL: [Provider; 9] = [
+    pub const ALL: [Provider; 10] = [
         Provider::PicPayEcommerce,
         Provider::Yapay,
         Provider::PicPayCheckout,
@@ -42,6 +45,7 @@ impl Provider {
         Provider::Pagarme,
         Provider::PagBank,
         Provider::EfiPix,
+        Provider::Cielo,
     ];
 
     /// The slug: the provider's name in URLs, the ledger, fault rules and the control API.
@@ -56,6 +60,7 @@ impl Provider {
             Provider::Pagarme => "pagarme",
             Provider::PagBank => "pagbank",
             Provider::EfiPix => "efi-pix",
+            Provider::Cielo => "cielo",
         }
     }
 
@@ -79,6 +84,7 @@ impl Provider {
             Provider::Pagarme => "/core/v5",
             Provider::PagBank => "",
             Provider::EfiPix => "",
+            Provider::Cielo => "",
         }
     }
 }

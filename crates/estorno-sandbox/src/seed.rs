@@ -12,15 +12,16 @@
 //! - Mercado Pago: payment [`MERCADO_PAGO_FIRST_ID`] + n − 1 (1234500001 … 1234500400);
 //! - Pagar.me: charge `ch_demo_n`;
 //! - PagBank: charge `CHAR_DEMO_n`;
-//! - Efí Pix: `endToEndId` `E09089356202405021300DEMO000000n` (32 characters).
+//! - Efí Pix: `endToEndId` `E09089356202405021300DEMO000000n` (32 characters);
+//! - Cielo: `PaymentId` `00000000-0000-4000-8000-00000000nnnn` (a GUID).
 //!
 //! Which state a payment gets depends on n mod 20, so every block of twenty has the same mix.
 
 use crate::payment::{DemoPayment, Payment};
 use crate::wire::stable_hash;
 use crate::{
-    efi_pix, liquido, mercado_pago, pagarme, pagbank, picpay_checkout, picpay_ecommerce, yapay,
-    zoop,
+    cielo, efi_pix, liquido, mercado_pago, pagarme, pagbank, picpay_checkout, picpay_ecommerce,
+    yapay, zoop,
 };
 
 /// How many demo payments each provider gets.
@@ -54,7 +55,7 @@ fn amount(provider: &str, n: usize) -> i64 {
 
 /// The demo payments, in the order they are seeded.
 pub(crate) fn demo() -> Vec<Payment> {
-    let mut payments = Vec::with_capacity(DEMO_PER_PROVIDER * 9);
+    let mut payments = Vec::with_capacity(DEMO_PER_PROVIDER * 10);
     for n in 1..=DEMO_PER_PROVIDER {
         payments.push(picpay_ecommerce_order(n).into());
     }
@@ -82,7 +83,30 @@ pub(crate) fn demo() -> Vec<Payment> {
     for n in 1..=DEMO_PER_PROVIDER {
         payments.push(efi_pix(n).into());
     }
+    for n in 1..=DEMO_PER_PROVIDER {
+        payments.push(cielo_sale(n).into());
+    }
     payments
+}
+
+fn cielo_sale(n: usize) -> cielo::Sale {
+    let amount = amount(cielo::SLUG, n);
+    let sale = cielo::Sale::confirmed(format!("00000000-0000-4000-8000-00000000{n:04}"), amount);
+    match n % 20 {
+        0..=12 => sale,
+        13 => cielo::Sale {
+            voided_cents: amount / 4,
+            ..sale
+        },
+        14 => cielo::Sale {
+            voided_cents: amount,
+            ..sale.with_status(10)
+        },
+        15 | 16 => sale.with_status(1),
+        17 => sale.with_status(3),
+        18 => sale.with_status(12),
+        _ => sale.with_status(13),
+    }
 }
 
 /// A received Pix's `endToEndId`: `E`, Efí's ISPB, the date, and the demo number.
@@ -315,7 +339,7 @@ mod tests {
     #[test]
     fn every_provider_gets_the_same_count_and_mostly_refundable_payments() {
         let demo = demo_payments();
-        assert_eq!(demo.len(), DEMO_PER_PROVIDER * 9);
+        assert_eq!(demo.len(), DEMO_PER_PROVIDER * 10);
         for slug in [
             "picpay-ecommerce",
             "yapay",
@@ -326,6 +350,7 @@ mod tests {
             "pagarme",
             "pagbank",
             "efi-pix",
+            "cielo",
         ] {
             let mine: Vec<_> = demo
                 .iter()

@@ -8,8 +8,8 @@ use crate::provider::{Ctx, LIQUIDO_AUTH_PREFIX, Provider};
 use crate::route::{Matched, Route};
 use crate::wire::{Reply, Request};
 use crate::{
-    efi_pix, liquido, mercado_pago, pagarme, pagbank, picpay_checkout, picpay_ecommerce, yapay,
-    zoop,
+    cielo, efi_pix, liquido, mercado_pago, pagarme, pagbank, picpay_checkout, picpay_ecommerce,
+    yapay, zoop,
 };
 
 /// One simulated provider, or one of its hosts (Liquido's token endpoint has its own).
@@ -118,6 +118,24 @@ pub(crate) const SIMULATED: &[Simulated] = &[
         internal_error: efi_pix::internal_error,
         unknown_path: efi_pix::unknown_path,
         payment: |account| efi_pix::pix(account).into(),
+    },
+    Simulated {
+        provider: Provider::Cielo,
+        prefix: "cielo",
+        routes: cielo::ROUTES,
+        handle: cielo::handle,
+        internal_error: cielo::internal_error,
+        unknown_path: cielo::unknown_path,
+        payment: |account| cielo::sale(account).into(),
+    },
+    Simulated {
+        provider: Provider::Cielo,
+        prefix: cielo::QUERY_PREFIX,
+        routes: cielo::QUERY_ROUTES,
+        handle: cielo::handle,
+        internal_error: cielo::internal_error,
+        unknown_path: cielo::unknown_path,
+        payment: |account| cielo::sale(account).into(),
     },
 ];
 

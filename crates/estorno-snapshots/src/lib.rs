@@ -16,6 +16,9 @@
 #![allow(unused_imports, clippy::needless_borrow)]
 
 #[rustfmt::skip]
+pub mod cielo;
+
+#[rustfmt::skip]
 pub mod efi_pix;
 
 #[rustfmt::skip]
@@ -57,6 +60,8 @@ mod tests {
     /// variables from the spec's auth scheme; the runtime must agree.
     #[test]
     fn credential_parts_match_the_catalogue() {
+        assert_eq!(crate::cielo::SPEC.credentials, ["merchant_id", "merchant_key"]);
+        assert_eq!(fields::<crate::cielo::Client>().len(), crate::cielo::SPEC.credentials.len());
         assert_eq!(crate::efi_pix::SPEC.credentials, ["client_id", "client_secret"]);
         assert_eq!(fields::<crate::efi_pix::Client>().len(), crate::efi_pix::SPEC.credentials.len());
         assert_eq!(crate::liquido::SPEC.credentials, ["client_id", "client_secret", "api_key"]);

@@ -20,6 +20,8 @@ pub struct Entry {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum AnyClient {
+    #[cfg(feature = "cielo")]
+    Cielo(crate::cielo::Client),
     #[cfg(feature = "efi-pix")]
     EfiPix(crate::efi_pix::Client),
     #[cfg(feature = "liquido")]
@@ -44,6 +46,8 @@ impl AnyClient {
     /// The provider's static description.
     pub fn spec(&self) -> &'static ProviderSpec {
         match *self {
+            #[cfg(feature = "cielo")]
+            AnyClient::Cielo(_) => &crate::cielo::SPEC,
             #[cfg(feature = "efi-pix")]
             AnyClient::EfiPix(_) => &crate::efi_pix::SPEC,
             #[cfg(feature = "liquido")]
@@ -67,6 +71,8 @@ impl AnyClient {
 
     pub(crate) fn as_cancel(&self) -> &dyn Cancel {
         match *self {
+            #[cfg(feature = "cielo")]
+            AnyClient::Cielo(ref client) => client,
             #[cfg(feature = "efi-pix")]
             AnyClient::EfiPix(ref client) => client,
             #[cfg(feature = "liquido")]
@@ -91,6 +97,12 @@ impl AnyClient {
 
 /// Every registered provider, in the order of their folders under `providers/`.
 pub const ENTRIES: &[Entry] = &[
+    #[cfg(feature = "cielo")]
+    Entry {
+        spec: &crate::cielo::SPEC,
+        credential_fields: crate::cielo::SPEC.credentials,
+        build: |config| config.build().map(AnyClient::Cielo),
+    },
     #[cfg(feature = "efi-pix")]
     Entry {
         spec: &crate::efi_pix::SPEC,
