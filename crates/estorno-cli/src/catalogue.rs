@@ -86,8 +86,10 @@ fn describe(entry: &Entry, env: &[(String, String)]) -> ProviderInfo {
     let settings = backend::SETTING_SUFFIXES
         .iter()
         .chain(certificates)
-        // Only OAuth2 providers have a token endpoint to move.
+        // Only OAuth2 providers have a token endpoint to move, and only providers with a
+        // sandbox can be pointed at it.
         .filter(|suffix| oauth || **suffix != "TOKEN_URL")
+        .filter(|suffix| entry.spec.sandbox.is_some() || **suffix != "SANDBOX")
         .map(|suffix| {
             let name = format!("{}{suffix}", ProviderConfig::env_prefix(slug));
             let set = backend::is_set(env, &name);

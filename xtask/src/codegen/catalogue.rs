@@ -118,12 +118,26 @@ fn provider_section(out: &mut String, spec: &Spec) {
             env_var(slug, "token_url")
         );
     }
+    if provider.sandbox.is_some() {
+        let _ = writeln!(
+            out,
+            "| sandbox (`1`/`true`) | `{}` |",
+            env_var(slug, "sandbox")
+        );
+    }
     let _ = writeln!(
         out,
-        "| sandbox (`1`/`true`) | `{}` |\n| deadline per attempt, seconds | `{}` |",
-        env_var(slug, "sandbox"),
+        "| deadline per attempt, seconds | `{}` |",
         env_var(slug, "timeout_secs")
     );
+    for host in &provider.hosts {
+        let _ = writeln!(
+            out,
+            "| host `{}` override | `{}` |",
+            host.name.value(),
+            env_var(slug, &format!("{}_url", host.name.value()))
+        );
+    }
     if provider.client_certificate {
         let _ = writeln!(
             out,
@@ -231,6 +245,14 @@ fn endpoint_section(out: &mut String, endpoint: &Endpoint) {
             }
         }
     };
+    if let Some(host) = &endpoint.host {
+        let _ = writeln!(
+            out,
+            "- Host: `{}` (the provider's `host(name = \"{}\", ...)`), not the base URL",
+            host.value(),
+            host.value()
+        );
+    }
     let _ = writeln!(out, "- Body: {body}");
     if !endpoint.headers.is_empty() {
         let _ = writeln!(out, "- Headers: {}", headers_text(&endpoint.headers));

@@ -1,7 +1,7 @@
 //! Compile-time diagnostics of the spec macros: each case under `ui/` is one mistake (or, in
 //! `two_mistakes_reported_together`, two) beside the exact error rustc prints for it.
 //!
-//! Regenerate with `TRYBUILD=overwrite cargo test -p estorno-tests --test compiletest` and
+//! Regenerate with `TRYBUILD=overwrite cargo test -p estorno-ui --test compiletest` and
 //! review the diff: the caret must sit under the offending tokens.
 
 #[test]
