@@ -165,12 +165,18 @@ fn cancel_call(provider: &Provider, call: &CancelCall, role: CancelRole) -> Toke
         None => quote!(::core::option::Option::None),
     };
     let operation = &call.operation;
+    // The reason reader names the error type where the spec declares it, so an error type
+    // without `Rejection` is reported on its `#[err(...)]`.
+    let (error_type, _, _) = crate::expand::error_type(provider, endpoint);
+    let reason_span = crate::expand::error_type_span(endpoint).unwrap_or_else(|| operation.span());
+    let reason = quote_spanned! {reason_span=> <#error_type as ::estorno::Rejection>::reason};
     let call_tokens = quote_spanned! {operation.span()=>
         ::estorno::__private::observe(
             &self.__core,
             __request,
             #conflict,
             self.#operation(#(#arguments),*).await,
+            #reason,
         )
     };
     quote! {

@@ -312,7 +312,19 @@ fn mock_module(provider: &Provider) -> TokenStream {
 }
 
 /// The operation's error type: none, the one declared type, or a generated enum.
-fn error_type(
+/// Where an operation's one declared error type is written, for errors about it; `None` when
+/// it has several (the generated enum's `Rejection` names each) or none.
+pub(crate) fn error_type_span(endpoint: &Endpoint) -> Option<proc_macro2::Span> {
+    let first = endpoint.errors.first()?.ty.as_ref()?;
+    let written = first.to_token_stream().to_string();
+    endpoint
+        .errors
+        .iter()
+        .all(|mapping| error_body_type(mapping).to_token_stream().to_string() == written)
+        .then(|| first.span())
+}
+
+pub(crate) fn error_type(
     provider: &Provider,
     endpoint: &Endpoint,
 ) -> (TokenStream, Option<TokenStream>, Vec<TokenStream>) {
@@ -357,7 +369,7 @@ fn error_type(
             let rejection = provider.cancel.is_some().then(|| {
                 let arms = several.iter().map(|(_, ty)| {
                     let variant = format_ident!("{}", type_variant_name(ty).unwrap_or_default());
-                    quote!(#name::#variant(body) => ::estorno::Rejection::reason(body),)
+                    quote_spanned!(ty.span()=> #name::#variant(body) => ::estorno::Rejection::reason(body),)
                 });
                 quote! {
                     #[automatically_derived]

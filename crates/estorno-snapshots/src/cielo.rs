@@ -351,6 +351,7 @@ impl ::estorno::__private::CancelOps for Client {
                 __request,
                 ::core::option::Option::None,
                 self.void(&(payment), None).await,
+                <VoidError as ::estorno::Rejection>::reason,
             )
         })
     }
@@ -373,6 +374,7 @@ impl ::estorno::__private::CancelOps for Client {
                 __request,
                 ::core::option::Option::None,
                 self.void(&(payment), Some(amount.cents())).await,
+                <VoidError as ::estorno::Rejection>::reason,
             )
         })
     }
@@ -393,6 +395,7 @@ impl ::estorno::__private::CancelOps for Client {
                 __request,
                 ::core::option::Option::None,
                 self.sale(&(payment)).await,
+                <SaleError as ::estorno::Rejection>::reason,
             )
         })
     }

@@ -208,6 +208,7 @@ impl ::estorno::__private::CancelOps for Client {
                         }),
                     )
                     .await,
+                <ApiError as ::estorno::Rejection>::reason,
             )
         })
     }
@@ -239,6 +240,7 @@ impl ::estorno::__private::CancelOps for Client {
                         }),
                     )
                     .await,
+                <ApiError as ::estorno::Rejection>::reason,
             )
         })
     }
@@ -259,6 +261,7 @@ impl ::estorno::__private::CancelOps for Client {
                 __request,
                 ::core::option::Option::None,
                 self.pix(&(payment)).await,
+                <ApiError as ::estorno::Rejection>::reason,
             )
         })
     }
@@ -284,6 +287,7 @@ impl ::estorno::__private::CancelOps for Client {
                     __request,
                     ::core::option::Option::None,
                     self.devolucao(&(payment), &(idempotency_key)).await,
+                    <ApiError as ::estorno::Rejection>::reason,
                 )
             }),
         )

@@ -129,6 +129,7 @@ impl ::estorno::__private::CancelOps for Client {
                 __request,
                 ::core::option::Option::None,
                 self.cancel(&(payment)).await,
+                <TransferError as ::estorno::Rejection>::reason,
             )
         })
     }
@@ -164,6 +165,7 @@ impl ::estorno::__private::CancelOps for Client {
                 __request,
                 ::core::option::Option::None,
                 self.payment(&(payment)).await,
+                <TransferError as ::estorno::Rejection>::reason,
             )
         })
     }

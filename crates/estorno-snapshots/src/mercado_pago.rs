@@ -200,6 +200,7 @@ impl ::estorno::__private::CancelOps for Client {
                                 }),
                             )
                             .await,
+                        <ApiError as ::estorno::Rejection>::reason,
                     )
                 })
             }
@@ -218,6 +219,7 @@ impl ::estorno::__private::CancelOps for Client {
                                 &(&RefundRequest { amount: None }),
                             )
                             .await,
+                        <ApiError as ::estorno::Rejection>::reason,
                     )
                 })
             }
@@ -251,6 +253,7 @@ impl ::estorno::__private::CancelOps for Client {
                         }),
                     )
                     .await,
+                <ApiError as ::estorno::Rejection>::reason,
             )
         })
     }
@@ -271,6 +274,7 @@ impl ::estorno::__private::CancelOps for Client {
                 __request,
                 ::core::option::Option::None,
                 self.payment(&(payment)).await,
+                <ApiError as ::estorno::Rejection>::reason,
             )
         })
     }

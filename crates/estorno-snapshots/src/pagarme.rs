@@ -147,6 +147,7 @@ impl ::estorno::__private::CancelOps for Client {
                 __request,
                 ::core::option::Option::None,
                 self.cancel_charge(&(payment), Some(idempotency_key), None).await,
+                <ApiError as ::estorno::Rejection>::reason,
             )
         })
     }
@@ -180,6 +181,7 @@ impl ::estorno::__private::CancelOps for Client {
                         ),
                     )
                     .await,
+                <ApiError as ::estorno::Rejection>::reason,
             )
         })
     }
@@ -200,6 +202,7 @@ impl ::estorno::__private::CancelOps for Client {
                 __request,
                 ::core::option::Option::None,
                 self.charge(&(payment)).await,
+                <ApiError as ::estorno::Rejection>::reason,
             )
         })
     }

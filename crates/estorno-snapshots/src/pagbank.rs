@@ -160,6 +160,7 @@ impl ::estorno::__private::CancelOps for Client {
                         }),
                     )
                     .await,
+                <ApiError as ::estorno::Rejection>::reason,
             )
         })
     }
@@ -191,6 +192,7 @@ impl ::estorno::__private::CancelOps for Client {
                         }),
                     )
                     .await,
+                <ApiError as ::estorno::Rejection>::reason,
             )
         })
     }
@@ -211,6 +213,7 @@ impl ::estorno::__private::CancelOps for Client {
                 __request,
                 ::core::option::Option::None,
                 self.charge(&(payment)).await,
+                <ApiError as ::estorno::Rejection>::reason,
             )
         })
     }

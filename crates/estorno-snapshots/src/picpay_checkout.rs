@@ -139,6 +139,7 @@ impl ::estorno::__private::CancelOps for Client {
                 self
                     .refund(&(payment), None, &(RefundRequest { amount: remaining }))
                     .await,
+                <ApiError as ::estorno::Rejection>::reason,
             )
         })
     }
@@ -161,6 +162,7 @@ impl ::estorno::__private::CancelOps for Client {
                 __request,
                 ::core::option::Option::None,
                 self.refund(&(payment), None, &(RefundRequest { amount })).await,
+                <ApiError as ::estorno::Rejection>::reason,
             )
         })
     }
@@ -181,6 +183,7 @@ impl ::estorno::__private::CancelOps for Client {
                 __request,
                 ::core::option::Option::None,
                 self.charge(&(payment)).await,
+                <ApiError as ::estorno::Rejection>::reason,
             )
         })
     }

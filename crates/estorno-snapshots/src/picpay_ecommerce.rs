@@ -293,6 +293,7 @@ impl ::estorno::__private::CancelOps for Client {
                         }),
                     )
                     .await,
+                <CancelError as ::estorno::Rejection>::reason,
             )
         })
     }
@@ -324,6 +325,7 @@ impl ::estorno::__private::CancelOps for Client {
                         }),
                     )
                     .await,
+                <RefundError as ::estorno::Rejection>::reason,
             )
         })
     }
@@ -344,6 +346,7 @@ impl ::estorno::__private::CancelOps for Client {
                 __request,
                 ::core::option::Option::None,
                 self.status(&(payment)).await,
+                <StatusError as ::estorno::Rejection>::reason,
             )
         })
     }

@@ -165,6 +165,7 @@ impl ::estorno::__private::CancelOps for Client {
                 __request,
                 ::core::option::Option::None,
                 self.cancel(&(__field_0), &(payment), None).await,
+                <ApiError as ::estorno::Rejection>::reason,
             )
         })
     }
@@ -189,6 +190,7 @@ impl ::estorno::__private::CancelOps for Client {
                 __request,
                 ::core::option::Option::None,
                 self.cancel(&(__field_0), &(payment), Some(amount.cents())).await,
+                <ApiError as ::estorno::Rejection>::reason,
             )
         })
     }
@@ -211,6 +213,7 @@ impl ::estorno::__private::CancelOps for Client {
                 __request,
                 ::core::option::Option::None,
                 self.transaction(&(__field_0), &(payment)).await,
+                <ApiError as ::estorno::Rejection>::reason,
             )
         })
     }

@@ -156,6 +156,7 @@ impl ::estorno::__private::CancelOps for Client {
                         }),
                     )
                     .await,
+                <ZoopError as ::estorno::Rejection>::reason,
             )
         })
     }
@@ -189,6 +190,7 @@ impl ::estorno::__private::CancelOps for Client {
                         }),
                     )
                     .await,
+                <ZoopError as ::estorno::Rejection>::reason,
             )
         })
     }
@@ -210,6 +212,7 @@ impl ::estorno::__private::CancelOps for Client {
                 __request,
                 ::core::option::Option::None,
                 self.transaction(&(__field_0), &(payment)).await,
+                <ZoopError as ::estorno::Rejection>::reason,
             )
         })
     }

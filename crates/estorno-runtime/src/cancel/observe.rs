@@ -154,17 +154,19 @@ pub fn remaining_unknown(spec: &'static ProviderSpec) -> Failure {
 /// Reads a generated operation's result for the unified API. Every text the provider
 /// wrote (a rejection's reason, an error's sample) passes the client's redactor first.
 /// `conflict` is the status the operation's idempotency key declares for a key already
-/// seen.
+/// seen. `reason` reads an error body's words: generated code passes the error type's
+/// [`Rejection::reason`], spanned on the type in its `#[err(...)]`, so a type that does not
+/// implement it is reported there.
 #[doc(hidden)]
 pub fn observe<T, E>(
     core: &ClientCore,
     request: &CancelRequest,
     conflict: Option<u16>,
     result: Result<T, Error<E>>,
+    reason: fn(&E) -> String,
 ) -> Result<Observed, Failure>
 where
     T: CancelResponse,
-    E: Rejection,
 {
     match result {
         Ok(response) => {
@@ -187,7 +189,7 @@ where
                 raw: response,
             })
         }
-        Err(error) => Err(classify(core, request, conflict, error)),
+        Err(error) => Err(classify(core, request, conflict, error, reason)),
     }
 }
 
@@ -204,11 +206,12 @@ fn keep(request: &CancelRequest) -> Vec<&str> {
 /// A 429 is "not processed" on any call; a 5xx, a timeout or an unreadable answer on a call
 /// that cannot have moved money (the idempotent look-up, or one that never left) is
 /// "unavailable". Only a provider's refusal is a rejection.
-fn classify<E: Rejection>(
+fn classify<E>(
     core: &ClientCore,
     request: &CancelRequest,
     conflict: Option<u16>,
     error: Error<E>,
+    reason_of: fn(&E) -> String,
 ) -> Failure {
     let provider = core.provider().name;
     let keep = keep(request);
@@ -224,7 +227,7 @@ fn classify<E: Rejection>(
     }
     // The provider's words, or its status where the error has none (`#[err(401)]`).
     let words = |status: u16, body: &E| {
-        let reason = body.reason();
+        let reason = reason_of(body);
         if reason.is_empty() {
             format!("the provider answered {status}")
         } else {
