@@ -204,16 +204,7 @@ fn reconcile_call(
             .iter()
             .find(|param| param.ident == *input)
             .is_some_and(|param| param.optional);
-        let plain_key = match argument {
-            syn::Expr::Path(path) => path.path.is_ident("idempotency_key") && !optional,
-            syn::Expr::Call(some) => {
-                optional
-                    && matches!(&*some.func, syn::Expr::Path(function) if function.path.is_ident("Some"))
-                    && matches!(some.args.first(), Some(syn::Expr::Path(path)) if path.path.is_ident("idempotency_key"))
-            }
-            _ => false,
-        };
-        if plain_key {
+        if plain_key(argument, optional) {
             if keyed(provider, &cancel.total).is_none() {
                 cx.error_spanned_by(
                     argument,
@@ -238,6 +229,20 @@ fn reconcile_call(
                 );
             }
         }
+    }
+}
+
+/// Whether an argument is the request's key as it stands: `idempotency_key`, or
+/// `Some(idempotency_key)` for an optional parameter.
+fn plain_key(argument: &syn::Expr, optional: bool) -> bool {
+    let is_key = |expr: &syn::Expr| matches!(expr, syn::Expr::Path(path) if path.path.is_ident("idempotency_key"));
+    match argument {
+        syn::Expr::Call(some) if optional => {
+            matches!(&*some.func, syn::Expr::Path(function) if function.path.is_ident("Some"))
+                && some.args.len() == 1
+                && is_key(&some.args[0])
+        }
+        other => !optional && is_key(other),
     }
 }
 
@@ -285,17 +290,7 @@ fn cancel_key(cx: &Ctxt, endpoint: &Endpoint, call: &crate::ast::CancelCall) {
     for (argument, (input, _)) in call.args.iter().zip(&endpoint.inputs) {
         match key_input {
             Some((ident, optional)) if ident == input => {
-                let plain = match argument {
-                    syn::Expr::Path(path) => !optional && path.path.is_ident("idempotency_key"),
-                    syn::Expr::Call(some) => {
-                        optional
-                            && matches!(&*some.func, syn::Expr::Path(function) if function.path.is_ident("Some"))
-                            && some.args.len() == 1
-                            && matches!(&some.args[0], syn::Expr::Path(path) if path.path.is_ident("idempotency_key"))
-                    }
-                    _ => false,
-                };
-                if !plain {
+                if !plain_key(argument, optional) {
                     cx.error_spanned_by(
                         argument,
                         format!(

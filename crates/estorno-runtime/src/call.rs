@@ -682,9 +682,7 @@ impl Response {
     /// `null`: how "a business failure inside a 200" is recognised. The body is scanned
     /// without building a tree.
     pub fn has_field(&self, name: &str) -> bool {
-        let mut deserializer = serde_json::Deserializer::from_slice(&self.body);
-        let found = deserializer.deserialize_map(FieldProbe { name });
-        matches!(found, Ok(true)) && deserializer.end().is_ok()
+        self.probe(FieldProbe { name, values: None })
     }
 
     /// Decodes the body as the success type.
@@ -702,8 +700,17 @@ impl Response {
     /// result inside a 200 (Cielo's `ReturnCode`) selects its mapping. Scanned without
     /// building a tree.
     pub fn field_is(&self, name: &str, values: &[&str]) -> bool {
+        self.probe(FieldProbe {
+            name,
+            values: Some(values),
+        })
+    }
+
+    /// Runs a probe over the whole body: a match in a body that is not one JSON object is
+    /// no match.
+    fn probe(&self, probe: FieldProbe<'_>) -> bool {
         let mut deserializer = serde_json::Deserializer::from_slice(&self.body);
-        let found = deserializer.deserialize_map(FieldValueProbe { name, values });
+        let found = deserializer.deserialize_map(probe);
         matches!(found, Ok(true)) && deserializer.end().is_ok()
     }
 
@@ -762,9 +769,11 @@ impl Response {
     }
 }
 
-/// Walks a JSON object's top level looking for one key, skipping every value.
+/// Walks a JSON object's top level looking for one key, skipping every other value: found
+/// when its value is not `null` (`values` `None`), or is one of `values`.
 struct FieldProbe<'n> {
     name: &'n str,
+    values: Option<&'n [&'n str]>,
 }
 
 impl<'de> Visitor<'de> for FieldProbe<'_> {
@@ -777,39 +786,14 @@ impl<'de> Visitor<'de> for FieldProbe<'_> {
     fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<bool, A::Error> {
         let mut found = false;
         while let Some(matches) = map.next_key_seed(KeyIs { name: self.name })? {
-            if matches {
-                found = map.next_value::<Option<IgnoredAny>>()?.is_some();
-            } else {
-                map.next_value::<IgnoredAny>()?;
-            }
-        }
-        Ok(found)
-    }
-}
-
-/// Walks a JSON object's top level looking for one key whose value is one of a set.
-struct FieldValueProbe<'n> {
-    name: &'n str,
-    values: &'n [&'n str],
-}
-
-impl<'de> Visitor<'de> for FieldValueProbe<'_> {
-    type Value = bool;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a JSON object")
-    }
-
-    fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<bool, A::Error> {
-        let mut found = false;
-        while let Some(matches) = map.next_key_seed(KeyIs { name: self.name })? {
-            if matches {
-                found = map.next_value_seed(ValueIn {
-                    values: self.values,
-                })?;
-            } else {
-                map.next_value::<IgnoredAny>()?;
-            }
+            found = match (matches, self.values) {
+                (false, _) => {
+                    map.next_value::<IgnoredAny>()?;
+                    found
+                }
+                (true, None) => map.next_value::<Option<IgnoredAny>>()?.is_some(),
+                (true, Some(values)) => map.next_value_seed(ValueIn { values })?,
+            };
         }
         Ok(found)
     }

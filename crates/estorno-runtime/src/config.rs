@@ -242,26 +242,25 @@ impl ProviderConfig {
                 provider: spec.name,
             });
         }
+        // The credential type names its parts (`first`); the spec names them for configuration
+        // (`merchant_id`), in the same order.
         let fields = <P::Credentials as Credentials>::FIELDS;
-        let credentials = P::Credentials::from_fields(&mut |part| {
-            let name = fields
+        let name_of = |part: &'static str| {
+            fields
                 .iter()
                 .position(|field| *field == part)
                 .and_then(|index| spec.credentials.get(index))
                 .copied()
-                .unwrap_or(part);
+                .unwrap_or(part)
+        };
+        let credentials = P::Credentials::from_fields(&mut |part| {
             self.credentials
-                .get(name)
+                .get(name_of(part))
                 .map(|value| value.expose_secret().to_owned())
         })
         .map_err(|error| match error {
             BuildError::MissingCredential { field } => BuildError::MissingCredential {
-                field: fields
-                    .iter()
-                    .position(|known| *known == field)
-                    .and_then(|index| spec.credentials.get(index))
-                    .copied()
-                    .unwrap_or(field),
+                field: name_of(field),
             },
             other => other,
         })?;
