@@ -21,10 +21,11 @@ pub const SANDBOX_URL_VAR: &str = "ESTORNO_SANDBOX_URL";
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Settings every provider reads besides its credentials, as `ESTORNO_<SLUG>_<SUFFIX>`.
-pub const SETTING_SUFFIXES: [&str; 5] = [
+pub const SETTING_SUFFIXES: [&str; 6] = [
     "BASE_URL",
     "SANDBOX",
     "TOKEN_URL",
+    "AUTH",
     "TIMEOUT_SECS",
     "ROOT_CERTIFICATES",
 ];

@@ -83,19 +83,28 @@ fn describe(entry: &Entry, env: &[(String, String)]) -> ProviderInfo {
     } else {
         &[]
     };
-    let settings = backend::SETTING_SUFFIXES
-        .iter()
-        .chain(certificates)
-        // Only OAuth2 providers have a token endpoint to move, and only providers with a
-        // sandbox can be pointed at it.
-        .filter(|suffix| oauth || **suffix != "TOKEN_URL")
-        .filter(|suffix| entry.spec.sandbox.is_some() || **suffix != "SANDBOX")
-        .map(|suffix| {
-            let name = format!("{}{suffix}", ProviderConfig::env_prefix(slug));
-            let set = backend::is_set(env, &name);
-            Variable { name, set }
-        })
-        .collect();
+    let settings =
+        backend::SETTING_SUFFIXES
+            .iter()
+            .chain(certificates)
+            // Only OAuth2 providers have a token endpoint to move, and only providers with a
+            // sandbox can be pointed at it.
+            .filter(|suffix| {
+                oauth
+                    || entry.spec.auths.iter().any(|variant| {
+                        matches!(variant.auth, AuthScheme::OAuth2ClientCredentials(_))
+                    })
+                    || **suffix != "TOKEN_URL"
+            })
+            .filter(|suffix| entry.spec.sandbox.is_some() || **suffix != "SANDBOX")
+            // Only a provider with several auth schemes has one to choose.
+            .filter(|suffix| !entry.spec.auths.is_empty() || **suffix != "AUTH")
+            .map(|suffix| {
+                let name = format!("{}{suffix}", ProviderConfig::env_prefix(slug));
+                let set = backend::is_set(env, &name);
+                Variable { name, set }
+            })
+            .collect();
     ProviderInfo {
         name: entry.spec.name,
         slug,

@@ -20,6 +20,9 @@ pub struct Provider {
     pub production: Option<LitStr>,
     pub sandbox: Option<LitStr>,
     pub auth: Auth,
+    /// `auth(name = "legacy", production = "...", sandbox = "...") = basic`: other schemes
+    /// configuration may choose, taking the same credentials.
+    pub auths: Vec<AuthVariant>,
     /// Headers sent on every call.
     pub headers: Vec<ConstHeader>,
     /// `host(name = "query", production = "...", sandbox = "...")`: hosts besides the base
@@ -31,6 +34,13 @@ pub struct Provider {
     pub endpoints: Vec<Endpoint>,
     /// How the unified cancellation API drives this provider, when declared.
     pub cancel: Option<CancelDecl>,
+}
+
+/// Another auth scheme of the provider, named as [`Host`] is, with the base URLs of the API
+/// generation it belongs to (none where they are the provider's).
+pub struct AuthVariant {
+    pub base: Host,
+    pub auth: Auth,
 }
 
 /// Another host of the provider, with its production and sandbox forms.

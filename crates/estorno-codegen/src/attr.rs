@@ -11,8 +11,8 @@ use syn::{
 };
 
 use crate::ast::{
-    Auth, CancelDecl, Condition, ConstHeader, Endpoint, Host, Meaning, Method, Provider,
-    StatusMapping, StatusMatch, StatusPattern,
+    Auth, AuthVariant, CancelDecl, Condition, ConstHeader, Endpoint, Host, Meaning, Method,
+    Provider, StatusMapping, StatusMatch, StatusPattern,
 };
 use crate::ctxt::Ctxt;
 
@@ -105,6 +105,7 @@ pub(crate) fn provider(cx: &Ctxt, args: TokenStream, item: &ItemTrait) -> Option
         production,
         sandbox,
         auth,
+        auths,
         headers,
         client_certificate,
         hosts,
@@ -123,6 +124,7 @@ pub(crate) fn provider(cx: &Ctxt, args: TokenStream, item: &ItemTrait) -> Option
         production,
         sandbox,
         auth,
+        auths,
         headers,
         client_certificate,
         hosts,
@@ -137,6 +139,7 @@ struct ProviderArgs {
     production: Option<LitStr>,
     sandbox: Option<LitStr>,
     auth: Auth,
+    auths: Vec<AuthVariant>,
     headers: Vec<ConstHeader>,
     client_certificate: bool,
     hosts: Vec<Host>,
@@ -149,6 +152,7 @@ fn provider_args(cx: &Ctxt, args: TokenStream, item: &ItemTrait) -> Option<Provi
     let mut production = None;
     let mut sandbox = None;
     let mut auth = None;
+    let mut auths = Vec::new();
     let mut headers = Vec::new();
     let mut client_certificate = false;
     let mut hosts = Vec::new();
@@ -171,6 +175,17 @@ fn provider_args(cx: &Ctxt, args: TokenStream, item: &ItemTrait) -> Option<Provi
                     key_value::<kw::sandbox>(input)?,
                     "sandbox",
                 );
+            } else if input.peek(kw::auth) && input.peek2(syn::token::Paren) {
+                // `lookahead` lists `auth` once, in the branch below.
+                input.parse::<kw::auth>()?;
+                let content;
+                syn::parenthesized!(content in input);
+                let base = named_urls(&content, false)?;
+                input.parse::<Token![=]>()?;
+                auths.push(AuthVariant {
+                    base,
+                    auth: auth_scheme(input)?,
+                });
             } else if lookahead.peek(kw::auth) {
                 let keyword: kw::auth = input.parse()?;
                 input.parse::<Token![=]>()?;
@@ -189,7 +204,7 @@ fn provider_args(cx: &Ctxt, args: TokenStream, item: &ItemTrait) -> Option<Provi
                 input.parse::<kw::host>()?;
                 let content;
                 syn::parenthesized!(content in input);
-                hosts.push(host_decl(&content)?);
+                hosts.push(named_urls(&content, true)?);
             } else if lookahead.peek(kw::client_certificate) {
                 let keyword: kw::client_certificate = input.parse()?;
                 if client_certificate {
@@ -246,6 +261,7 @@ fn provider_args(cx: &Ctxt, args: TokenStream, item: &ItemTrait) -> Option<Provi
         production,
         sandbox,
         auth: auth?,
+        auths,
         headers,
         client_certificate,
         hosts,
@@ -253,8 +269,9 @@ fn provider_args(cx: &Ctxt, args: TokenStream, item: &ItemTrait) -> Option<Provi
     })
 }
 
-/// `name = "query", production = "https://…", sandbox = "https://…"`.
-fn host_decl(input: ParseStream) -> syn::Result<Host> {
+/// `name = "query", production = "https://…", sandbox = "https://…"`: a host, whose URLs are
+/// required, or an auth scheme's name and base URLs, which are optional.
+fn named_urls(input: ParseStream, urls_required: bool) -> syn::Result<Host> {
     let mut name = None;
     let mut production = None;
     let mut sandbox = None;
@@ -283,11 +300,16 @@ fn host_decl(input: ParseStream) -> syn::Result<Host> {
         }
     }
     let Some(name) = name else {
-        return Err(
-            input.error("a host needs `name = \"...\"`, which operations give to `#[host(...)]`")
-        );
+        return Err(syn::Error::new(
+            input.span(),
+            if urls_required {
+                "a host needs `name = \"...\"`, which operations give to `#[host(...)]`"
+            } else {
+                "another auth scheme needs `name = \"...\"`, which configuration chooses it by"
+            },
+        ));
     };
-    if production.is_none() && sandbox.is_none() {
+    if urls_required && production.is_none() && sandbox.is_none() {
         return Err(syn::Error::new_spanned(
             &name,
             "a host needs a `production` or `sandbox` URL",

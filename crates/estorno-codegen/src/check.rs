@@ -6,7 +6,7 @@
 use quote::ToTokens;
 
 use crate::ast::{
-    Auth, CancelDecl, CancelRole, Condition, Endpoint, KeyFormat, Location, Method, Provider,
+    Auth, CancelDecl, CancelRole, Condition, Endpoint, Host, KeyFormat, Location, Method, Provider,
     Segment, StatusMatch,
 };
 use crate::ctxt::Ctxt;
@@ -18,18 +18,7 @@ pub(crate) fn provider(cx: &Ctxt, provider: &mut Provider) {
     {
         base_url(cx, url);
     }
-    if let Auth::OAuth2 {
-        token_url,
-        sandbox_token_url,
-        ..
-    } = &provider.auth
-    {
-        for url in std::iter::once(token_url).chain(sandbox_token_url) {
-            if !url.value().starts_with('/') {
-                base_url(cx, url);
-            }
-        }
-    }
+    oauth_urls(cx, &provider.auth);
     for header in auth_headers(&provider.auth) {
         header_name(cx, header);
     }
@@ -44,11 +33,7 @@ pub(crate) fn provider(cx: &Ctxt, provider: &mut Provider) {
         if host_names.contains(&name) {
             cx.error_spanned_by(&host.name, format!("host `{name}` is declared twice"));
         }
-        let valid = !name.is_empty()
-            && name
-                .bytes()
-                .all(|byte| byte.is_ascii_lowercase() || byte.is_ascii_digit() || byte == b'_');
-        if !valid {
+        if !config_name(&name) {
             cx.error_spanned_by(
                 &host.name,
                 "a host's name is lower case letters, digits and `_` (it names `ESTORNO_<SLUG>_<NAME>_URL`)",
@@ -63,19 +48,9 @@ pub(crate) fn provider(cx: &Ctxt, provider: &mut Provider) {
         if !host_names.contains(&name) {
             host_names.push(name);
         }
-        for url in host.production.iter().chain(&host.sandbox) {
-            base_url(cx, url);
-        }
-        if host.sandbox.is_some() != provider.sandbox.is_some() {
-            let url = host.production.as_ref().or(host.sandbox.as_ref());
-            if let Some(url) = url {
-                cx.error_spanned_by(
-                    url,
-                    "give a host the same environments as the provider: a `sandbox` form where the provider has one, none where it has none",
-                );
-            }
-        }
+        same_environments(cx, provider, host, "host");
     }
+    auth_variants(cx, provider);
     for endpoint in &provider.endpoints {
         if let Some(host) = &endpoint.host
             && !host_names.contains(&host.value())
@@ -112,6 +87,96 @@ pub(crate) fn provider(cx: &Ctxt, provider: &mut Provider) {
     }
     if let Some(cancel) = &provider.cancel {
         self::cancel(cx, provider, cancel);
+    }
+}
+
+/// A name configuration writes: lower case letters, digits and `_`.
+fn config_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|byte| byte.is_ascii_lowercase() || byte.is_ascii_digit() || byte == b'_')
+}
+
+/// A host's or an auth scheme's URLs are well formed and come in the provider's environments:
+/// a `sandbox` form where the provider has one, none where it has none.
+fn same_environments(cx: &Ctxt, provider: &Provider, urls: &Host, what: &str) {
+    for url in urls.production.iter().chain(&urls.sandbox) {
+        base_url(cx, url);
+    }
+    if urls.sandbox.is_some() != provider.sandbox.is_some() {
+        let url = urls.production.as_ref().or(urls.sandbox.as_ref());
+        if let Some(url) = url {
+            cx.error_spanned_by(
+                url,
+                format!("give a {what} the same environments as the provider: a `sandbox` form where the provider has one, none where it has none"),
+            );
+        }
+    }
+}
+
+/// Other auth schemes: named once each, chosen by configuration, and built from the
+/// credentials of the provider's own scheme.
+fn auth_variants(cx: &Ctxt, provider: &Provider) {
+    let mut names: Vec<String> = Vec::new();
+    for variant in &provider.auths {
+        let name = &variant.base.name;
+        let text = name.value();
+        if names.contains(&text) {
+            cx.error_spanned_by(name, format!("auth scheme `{text}` is declared twice"));
+        }
+        if !config_name(&text) {
+            cx.error_spanned_by(
+                name,
+                "an auth scheme's name is lower case letters, digits and `_` (`ESTORNO_<SLUG>_AUTH` names it)",
+            );
+        }
+        names.push(text);
+        let base = &variant.base;
+        if base.production.is_some() || base.sandbox.is_some() {
+            same_environments(cx, provider, base, "scheme");
+            if base.production.is_none() && provider.production.is_some() {
+                cx.error_spanned_by(
+                    name,
+                    "give the scheme a `production` form too: the provider's belongs to its default scheme",
+                );
+            }
+        }
+        oauth_urls(cx, &variant.auth);
+        for header in auth_headers(&variant.auth) {
+            header_name(cx, header);
+        }
+        let credentials = provider.auth.credentials_type();
+        // The Basic header of a token request, sent on every call, is the generation before
+        // a provider's OAuth2 (e.Rede's `PV:token`): client credentials serve both.
+        let fits = variant.auth.credentials_type() == credentials
+            || (credentials == "ClientCredentials" && matches!(variant.auth, Auth::Basic));
+        if !fits {
+            cx.error_spanned_by(
+                name,
+                format!(
+                    "`{}` takes `{}`, but this provider's credentials are `{credentials}`; another scheme must take the same credentials (or be `basic` beside `oauth2_client_credentials`, sending the client's id and secret as Basic)",
+                    variant.auth.keyword(),
+                    variant.auth.credentials_type()
+                ),
+            );
+        }
+    }
+}
+
+/// The token URLs of an OAuth2 scheme: a path on the base URL, or a well-formed URL.
+fn oauth_urls(cx: &Ctxt, auth: &Auth) {
+    if let Auth::OAuth2 {
+        token_url,
+        sandbox_token_url,
+        ..
+    } = auth
+    {
+        for url in std::iter::once(token_url).chain(sandbox_token_url) {
+            if !url.value().starts_with('/') {
+                base_url(cx, url);
+            }
+        }
     }
 }
 

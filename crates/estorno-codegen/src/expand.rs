@@ -542,6 +542,20 @@ fn spec(provider: &Provider) -> TokenStream {
     let production = option_str(provider.production.as_ref());
     let sandbox = option_str(provider.sandbox.as_ref());
     let auth = auth(&provider.auth);
+    let auths = provider.auths.iter().map(|variant| {
+        let name = &variant.base.name;
+        let scheme = self::auth(&variant.auth);
+        let production = option_str(variant.base.production.as_ref());
+        let sandbox = option_str(variant.base.sandbox.as_ref());
+        quote! {
+            ::estorno::spec::AuthVariant {
+                name: #name,
+                auth: #scheme,
+                production: #production,
+                sandbox: #sandbox,
+            }
+        }
+    });
     let headers = headers(&provider.headers);
     let client_certificate = provider.client_certificate;
     let credentials = provider.auth.credential_names();
@@ -569,6 +583,7 @@ fn spec(provider: &Provider) -> TokenStream {
             production: #production,
             sandbox: #sandbox,
             auth: #auth,
+            auths: &[#(#auths),*],
             headers: #headers,
             client_certificate: #client_certificate,
             credentials: &[#(#credentials),*],

@@ -422,17 +422,29 @@ impl Credentials for ClientCredentials {
     from_fields!(ClientCredentials ["client_id", "client_secret"] => |client_id, client_secret| ClientCredentials::new(client_id, client_secret));
 
     fn into_authenticator(self, scheme: &'static AuthScheme) -> Result<Authenticator, BuildError> {
-        let AuthScheme::OAuth2ClientCredentials(
-            spec @ OAuth2Spec {
-                api_key_header: None,
-                ..
-            },
-        ) = scheme
-        else {
-            return Err(mismatch(scheme, "ClientCredentials"));
-        };
         check_secret("client_id", &self.client_id)?;
         check_secret("client_secret", self.client_secret.expose_secret())?;
+        let spec = match scheme {
+            AuthScheme::OAuth2ClientCredentials(
+                spec @ OAuth2Spec {
+                    api_key_header: None,
+                    ..
+                },
+            ) => spec,
+            // The Basic header a token request would carry, sent on every call instead: the
+            // generation before a provider's OAuth2 (e.Rede's `PV:token`).
+            AuthScheme::Basic => {
+                let mut headers = HeaderMap::new();
+                let header = basic(
+                    "client_id",
+                    &self.client_id,
+                    self.client_secret.expose_secret(),
+                )?;
+                headers.insert(AUTHORIZATION, header);
+                return Ok(static_plan(scheme_kind(scheme), headers));
+            }
+            _ => return Err(mismatch(scheme, "ClientCredentials")),
+        };
         Ok(Authenticator(Plan::OAuth2 {
             spec: *spec,
             client_id: self.client_id,

@@ -290,6 +290,7 @@ pub struct ClientBuilder<P: Provider> {
     base_url: Option<String>,
     host_urls: Vec<(String, String)>,
     token_url: Option<String>,
+    auth: Option<String>,
     timeout: Option<Duration>,
     connect_timeout: Duration,
     transport: Option<reqwest::Client>,
@@ -318,6 +319,7 @@ impl<P: Provider> fmt::Debug for ClientBuilder<P> {
             .field("base_url", &self.base_url)
             .field("host_urls", &self.host_urls)
             .field("token_url", &self.token_url)
+            .field("auth", &self.auth)
             .field("timeout", &self.timeout)
             .field("connect_timeout", &self.connect_timeout)
             .field("transport", &self.transport.as_ref().map(|_| "custom"))
@@ -338,6 +340,7 @@ impl<P: Provider> ClientBuilder<P> {
             base_url: None,
             host_urls: Vec::new(),
             token_url: None,
+            auth: None,
             timeout: None,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             transport: None,
@@ -390,6 +393,15 @@ impl<P: Provider> ClientBuilder<P> {
     /// Default: the spec's token URL for the chosen environment.
     pub fn token_url(mut self, url: impl Into<String>) -> Self {
         self.token_url = Some(url.into());
+        self
+    }
+
+    /// Authenticate with the spec's scheme named `name` (`auth(name = "legacy", ...) = basic`)
+    /// instead of its default one, with the same credentials; the scheme's own base URLs
+    /// apply unless [`base_url`](Self::base_url) is set. A name the spec does not declare
+    /// fails `build()`.
+    pub fn auth(mut self, name: impl Into<String>) -> Self {
+        self.auth = Some(name.into());
         self
     }
 
@@ -452,14 +464,31 @@ impl<P: Provider> ClientBuilder<P> {
     pub fn build(self) -> Result<P, BuildError> {
         let spec = P::SPEC;
         let credentials = self.credentials.ok_or(BuildError::MissingCredentials)?;
+        let (scheme, production, sandbox) = match self.auth.as_deref() {
+            None => (&spec.auth, spec.production, spec.sandbox),
+            Some(name) => {
+                let variant = spec
+                    .auths
+                    .iter()
+                    .find(|variant| variant.name == name)
+                    .ok_or_else(|| BuildError::UnknownAuth {
+                        provider: spec.name,
+                        name: name.to_owned(),
+                        known: known_auths(spec),
+                    })?;
+                (
+                    &variant.auth,
+                    variant.production.or(spec.production),
+                    variant.sandbox.or(spec.sandbox),
+                )
+            }
+        };
         let base_text = match (&self.base_url, self.environment) {
             (Some(url), _) => url.as_str(),
-            (None, Environment::Production) => {
-                spec.production.ok_or(BuildError::NoProductionUrl {
-                    provider: spec.name,
-                })?
-            }
-            (None, Environment::Sandbox) => spec.sandbox.ok_or(BuildError::NoSandbox {
+            (None, Environment::Production) => production.ok_or(BuildError::NoProductionUrl {
+                provider: spec.name,
+            })?,
+            (None, Environment::Sandbox) => sandbox.ok_or(BuildError::NoSandbox {
                 provider: spec.name,
             })?,
         };
@@ -479,7 +508,7 @@ impl<P: Provider> ClientBuilder<P> {
         )?;
 
         let authenticator = credentials
-            .into_authenticator(&spec.auth)
+            .into_authenticator(scheme)
             .map_err(|error| with_provider(error, spec))?;
 
         // A client certificate only travels over TLS: loopback `http` (tests, the sandbox)
@@ -562,6 +591,13 @@ impl<P: Provider> ClientBuilder<P> {
         }));
         Ok(P::from_core(core))
     }
+}
+
+/// The names of a spec's auth schemes, for an error naming an unknown one.
+fn known_auths(spec: &ProviderSpec) -> String {
+    let mut names = vec!["the default"];
+    names.extend(spec.auths.iter().map(|variant| variant.name));
+    names.join(", ")
 }
 
 /// The URL of each of the spec's other hosts: an override by name, else the overridden base

@@ -20,6 +20,8 @@ pub struct ProviderConfig {
     credentials: BTreeMap<String, SecretString>,
     base_url: Option<String>,
     token_url: Option<String>,
+    /// `ESTORNO_<SLUG>_AUTH`: one of the spec's other auth schemes, by name.
+    auth: Option<String>,
     sandbox: bool,
     timeout: Option<Duration>,
     identity: Option<ClientIdentity>,
@@ -43,6 +45,7 @@ impl std::fmt::Debug for ProviderConfig {
             .field("credentials", &self.credentials.keys().collect::<Vec<_>>())
             .field("base_url", &self.base_url)
             .field("token_url", &self.token_url)
+            .field("auth", &self.auth)
             .field("sandbox", &self.sandbox)
             .field("timeout", &self.timeout)
             .field("identity", &self.identity.as_ref().map(|_| "[redacted]"))
@@ -83,6 +86,13 @@ impl ProviderConfig {
     #[must_use]
     pub fn token_url(mut self, url: impl Into<String>) -> Self {
         self.token_url = Some(url.into());
+        self
+    }
+
+    /// Authenticate with the spec's scheme of this name instead of its default
+    /// ([`ClientBuilder::auth`]).
+    pub fn auth(mut self, name: impl Into<String>) -> Self {
+        self.auth = Some(name.into());
         self
     }
 
@@ -130,7 +140,7 @@ impl ProviderConfig {
     }
 
     /// Reads a provider's settings from `ESTORNO_<SLUG>_*` pairs: `BASE_URL`, `TOKEN_URL`,
-    /// `SANDBOX` (`1`/`true`/`0`/`false`), `TIMEOUT_SECS`; for mutual TLS, the paths of a
+    /// `AUTH` (one of the spec's other auth schemes, by name), `SANDBOX` (`1`/`true`/`0`/`false`), `TIMEOUT_SECS`; for mutual TLS, the paths of a
     /// client certificate, `CERTIFICATE` (PEM chain) with `CERTIFICATE_KEY` (PEM key), or
     /// `PKCS12` with `PKCS12_PASSPHRASE` (empty when unset), and `ROOT_CERTIFICATES` (PEM
     /// trusted beside the platform's); `<HOST>_URL` for one of the spec's other hosts
@@ -165,6 +175,7 @@ impl ProviderConfig {
                 }
                 "BASE_URL" => config.base_url = Some(value),
                 "TOKEN_URL" => config.token_url = Some(value),
+                "AUTH" => config.auth = Some(value),
                 "SANDBOX" => {
                     config.sandbox = match value.as_str() {
                         "1" | "true" | "yes" => true,
@@ -273,6 +284,9 @@ impl ProviderConfig {
         }
         if let Some(url) = &self.token_url {
             builder = builder.token_url(url.clone());
+        }
+        if let Some(name) = &self.auth {
+            builder = builder.auth(name.clone());
         }
         for (name, url) in &self.host_urls {
             builder = builder.host_url(name.clone(), url.clone());

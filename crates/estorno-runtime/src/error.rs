@@ -616,6 +616,13 @@ pub enum BuildError {
         provider: &'static str,
         name: String,
     },
+    /// `auth` names a scheme the spec does not declare.
+    #[error("{provider} has no auth scheme named `{name}` (it has: {known})")]
+    UnknownAuth {
+        provider: &'static str,
+        name: String,
+        known: String,
+    },
     /// `root_certificates` is not a PEM file of certificates.
     #[error("invalid `root_certificates`: {reason}")]
     InvalidRootCertificates { reason: &'static str },

@@ -21,8 +21,12 @@ pub struct ProviderSpec {
     pub production: Option<&'static str>,
     /// Sandbox base URL, when the provider has a sandbox.
     pub sandbox: Option<&'static str>,
-    /// How every call is authenticated.
+    /// How every call is authenticated, unless configuration picks one of [`Self::auths`].
     pub auth: AuthScheme,
+    /// Other schemes the provider accepts with the same credentials, chosen by name in
+    /// configuration (e.Rede's legacy Basic `PV:token` beside its OAuth2), each with the base
+    /// URLs of its own API generation.
+    pub auths: &'static [AuthVariant],
     /// Headers sent on every call, as `(name, value)`.
     pub headers: &'static [(&'static str, &'static str)],
     /// Whether every connection presents a client certificate (mutual TLS): a client for an
@@ -178,6 +182,19 @@ pub struct HostSpec {
     /// The name operations give it (`"query"`); it names the override
     /// `ESTORNO_<SLUG>_<NAME>_URL` and [`ClientBuilder::host_url`](crate::ClientBuilder::host_url).
     pub name: &'static str,
+    pub production: Option<&'static str>,
+    pub sandbox: Option<&'static str>,
+}
+
+/// Another way a provider authenticates, chosen by name: [`ClientBuilder::auth`](crate::ClientBuilder::auth),
+/// [`ProviderConfig::auth`](crate::ProviderConfig::auth) or `ESTORNO_<SLUG>_AUTH`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AuthVariant {
+    /// The name configuration gives it (`"legacy"`).
+    pub name: &'static str,
+    pub auth: AuthScheme,
+    /// The base URLs with this scheme, where they differ from the provider's (e.Rede's legacy
+    /// scheme serves `/erede/v1`, its OAuth2 `/erede/v2`).
     pub production: Option<&'static str>,
     pub sandbox: Option<&'static str>,
 }

@@ -429,6 +429,7 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
         first: "MerchantId",
         second: "MerchantKey",
     },
+    auths: &[],
     headers: &[("Content-Type", "application/json")],
     client_certificate: false,
     credentials: &["merchant_id", "merchant_key"],

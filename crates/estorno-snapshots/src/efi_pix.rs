@@ -327,6 +327,7 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
         client_auth: ::estorno::spec::ClientAuth::Basic,
         scope: ::core::option::Option::None,
     }),
+    auths: &[],
     headers: &[],
     client_certificate: true,
     credentials: &["client_id", "client_secret"],

@@ -303,6 +303,7 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
     production: ::core::option::Option::Some("https://api.mercadopago.com"),
     sandbox: ::core::option::Option::None,
     auth: ::estorno::spec::AuthScheme::Bearer,
+    auths: &[],
     headers: &[],
     client_certificate: false,
     credentials: &["token"],

@@ -227,6 +227,7 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
     production: ::core::option::Option::Some("https://api.pagar.me/core/v5"),
     sandbox: ::core::option::Option::None,
     auth: ::estorno::spec::AuthScheme::BasicKeyAsUser,
+    auths: &[],
     headers: &[],
     client_certificate: false,
     credentials: &["api_key"],

@@ -238,6 +238,7 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
     production: ::core::option::Option::Some("https://api.pagseguro.com"),
     sandbox: ::core::option::Option::Some("https://sandbox.api.pagseguro.com"),
     auth: ::estorno::spec::AuthScheme::Bearer,
+    auths: &[],
     headers: &[],
     client_certificate: false,
     credentials: &["token"],

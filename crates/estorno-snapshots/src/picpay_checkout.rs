@@ -220,6 +220,7 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
         client_auth: ::estorno::spec::ClientAuth::Body,
         scope: ::core::option::Option::None,
     }),
+    auths: &[],
     headers: &[],
     client_certificate: false,
     credentials: &["client_id", "client_secret"],

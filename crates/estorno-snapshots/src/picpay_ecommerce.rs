@@ -379,6 +379,7 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
     auth: ::estorno::spec::AuthScheme::Header {
         name: "x-picpay-token",
     },
+    auths: &[],
     headers: &[],
     client_certificate: false,
     credentials: &["token"],

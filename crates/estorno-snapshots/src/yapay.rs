@@ -242,6 +242,7 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
         "https://sandbox.gateway.yapay.com.br/checkout/api/v3",
     ),
     auth: ::estorno::spec::AuthScheme::Basic,
+    auths: &[],
     headers: &[],
     client_certificate: false,
     credentials: &["user", "password"],

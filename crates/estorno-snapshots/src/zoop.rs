@@ -237,6 +237,7 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
     production: ::core::option::Option::Some("https://api.zoop.ws/v1"),
     sandbox: ::core::option::Option::None,
     auth: ::estorno::spec::AuthScheme::BasicKeyAsUser,
+    auths: &[],
     headers: &[],
     client_certificate: false,
     credentials: &["api_key"],

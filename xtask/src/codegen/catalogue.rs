@@ -102,6 +102,26 @@ fn provider_section(out: &mut String, spec: &Spec) {
 
     let _ = writeln!(out, "\n### Authentication\n");
     let _ = writeln!(out, "{}\n", auth_description(&provider.auth));
+    for variant in &provider.auths {
+        let name = variant.base.name.value();
+        let urls = match (&variant.base.production, &variant.base.sandbox) {
+            (None, None) => String::new(),
+            (production, sandbox) => format!(
+                ", on production {} and sandbox {}",
+                url(production.as_ref()),
+                url(sandbox.as_ref())
+            ),
+        };
+        let _ = writeln!(
+            out,
+            "With `{}={name}` (the scheme `{name}`, same credentials{urls}): {}\n",
+            env_var(slug, "auth"),
+            match (&variant.auth, &provider.auth) {
+                (Auth::Basic, Auth::OAuth2 { .. }) => "HTTP Basic with the client id as the user and the client secret as the password, on every call.".to_owned(),
+                (scheme, _) => auth_description(scheme),
+            }
+        );
+    }
     let _ = writeln!(out, "| Setting | Environment variable |\n|---|---|");
     for part in credential_parts(&provider.auth) {
         let _ = writeln!(out, "| credential `{part}` | `{}` |", env_var(slug, &part));

@@ -593,6 +593,7 @@ mod tests {
             production: None,
             sandbox: None,
             auth: AuthScheme::Bearer,
+            auths: &[],
             headers: &[],
             client_certificate: false,
             credentials: &["token"],

@@ -85,6 +85,7 @@ macro_rules! test_provider {
                 production: ::core::option::Option::Some("https://api.testpay.example/v1"),
                 sandbox: $sandbox,
                 auth: $auth,
+                auths: &[],
                 headers: &[("x-provider-version", "2")],
                 client_certificate: false,
                 credentials: &["token"],
