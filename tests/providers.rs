@@ -27,6 +27,9 @@ mod picpay_checkout;
 #[path = "../providers/picpay-ecommerce/tests/fixtures.rs"]
 mod picpay_ecommerce;
 
+#[path = "../providers/rede/tests/fixtures.rs"]
+mod rede;
+
 #[path = "../providers/yapay/tests/fixtures.rs"]
 mod yapay;
 

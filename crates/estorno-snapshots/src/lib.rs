@@ -40,6 +40,9 @@ pub mod picpay_checkout;
 pub mod picpay_ecommerce;
 
 #[rustfmt::skip]
+pub mod rede;
+
+#[rustfmt::skip]
 pub mod yapay;
 
 #[rustfmt::skip]
@@ -76,6 +79,8 @@ mod tests {
         assert_eq!(fields::<crate::picpay_checkout::Client>().len(), crate::picpay_checkout::SPEC.credentials.len());
         assert_eq!(crate::picpay_ecommerce::SPEC.credentials, ["token"]);
         assert_eq!(fields::<crate::picpay_ecommerce::Client>().len(), crate::picpay_ecommerce::SPEC.credentials.len());
+        assert_eq!(crate::rede::SPEC.credentials, ["client_id", "client_secret"]);
+        assert_eq!(fields::<crate::rede::Client>().len(), crate::rede::SPEC.credentials.len());
         assert_eq!(crate::yapay::SPEC.credentials, ["user", "password"]);
         assert_eq!(fields::<crate::yapay::Client>().len(), crate::yapay::SPEC.credentials.len());
         assert_eq!(crate::zoop::SPEC.credentials, ["api_key"]);

@@ -25,6 +25,9 @@ pub use estorno_picpay_checkout as picpay_checkout;
 #[cfg(feature = "picpay-ecommerce")]
 pub use estorno_picpay_ecommerce as picpay_ecommerce;
 
+#[cfg(feature = "rede")]
+pub use estorno_rede as rede;
+
 #[cfg(feature = "yapay")]
 pub use estorno_yapay as yapay;
 

@@ -36,6 +36,8 @@ pub enum AnyClient {
     PicPayCheckout(crate::picpay_checkout::Client),
     #[cfg(feature = "picpay-ecommerce")]
     PicPayEcommerce(crate::picpay_ecommerce::Client),
+    #[cfg(feature = "rede")]
+    Rede(crate::rede::Client),
     #[cfg(feature = "yapay")]
     Yapay(crate::yapay::Client),
     #[cfg(feature = "zoop")]
@@ -62,6 +64,8 @@ impl AnyClient {
             AnyClient::PicPayCheckout(_) => &crate::picpay_checkout::SPEC,
             #[cfg(feature = "picpay-ecommerce")]
             AnyClient::PicPayEcommerce(_) => &crate::picpay_ecommerce::SPEC,
+            #[cfg(feature = "rede")]
+            AnyClient::Rede(_) => &crate::rede::SPEC,
             #[cfg(feature = "yapay")]
             AnyClient::Yapay(_) => &crate::yapay::SPEC,
             #[cfg(feature = "zoop")]
@@ -87,6 +91,8 @@ impl AnyClient {
             AnyClient::PicPayCheckout(ref client) => client,
             #[cfg(feature = "picpay-ecommerce")]
             AnyClient::PicPayEcommerce(ref client) => client,
+            #[cfg(feature = "rede")]
+            AnyClient::Rede(ref client) => client,
             #[cfg(feature = "yapay")]
             AnyClient::Yapay(ref client) => client,
             #[cfg(feature = "zoop")]
@@ -144,6 +150,12 @@ pub const ENTRIES: &[Entry] = &[
         spec: &crate::picpay_ecommerce::SPEC,
         credential_fields: crate::picpay_ecommerce::SPEC.credentials,
         build: |config| config.build().map(AnyClient::PicPayEcommerce),
+    },
+    #[cfg(feature = "rede")]
+    Entry {
+        spec: &crate::rede::SPEC,
+        credential_fields: crate::rede::SPEC.credentials,
+        build: |config| config.build().map(AnyClient::Rede),
     },
     #[cfg(feature = "yapay")]
     Entry {
