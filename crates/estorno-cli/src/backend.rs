@@ -270,6 +270,10 @@ pub fn sandbox_credentials(slug: &str) -> Option<&'static [(&'static str, &'stat
             ("merchant_id", credentials::CIELO_MERCHANT_ID),
             ("merchant_key", credentials::CIELO_MERCHANT_KEY),
         ],
+        "rede" => &[
+            ("client_id", credentials::REDE_PV),
+            ("client_secret", credentials::REDE_INTEGRATION_KEY),
+        ],
         _ => return None,
     })
 }
@@ -285,6 +289,7 @@ pub fn sandbox_urls(root: &str, slug: &str) -> Option<(String, Option<String>)> 
         "picpay-checkout" => Some(format!("{base}/oauth2/token")),
         "liquido" => Some(format!("{root}/liquido-auth/oauth2/token")),
         "efi-pix" => Some(format!("{base}/oauth/token")),
+        "rede" => Some(format!("{root}/rede/redelabs/oauth2/token")),
         _ => None,
     };
     Some((base, token))

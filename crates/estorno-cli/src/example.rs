@@ -26,7 +26,7 @@ pub const COLUMNS: [&str; 7] = [
 pub const PER_PROVIDER: usize = 48;
 
 /// The providers in the order the file lists them.
-pub const PROVIDERS: [&str; 10] = [
+pub const PROVIDERS: [&str; 11] = [
     "picpay-checkout",
     "picpay-ecommerce",
     "yapay",
@@ -37,6 +37,7 @@ pub const PROVIDERS: [&str; 10] = [
     "pagbank",
     "efi-pix",
     "cielo",
+    "rede",
 ];
 
 fn fields(payment: &DemoPayment, amount: Option<i64>) -> [String; 7] {

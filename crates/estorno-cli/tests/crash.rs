@@ -49,6 +49,7 @@ fn money_operations(slug: &str) -> &'static [&'static str] {
         "mercado-pago" => &["refund", "cancel"],
         "efi-pix" => &["devolver"],
         "cielo" => &["void"],
+        "rede" => &["refund"],
         _ => &["cancel"],
     }
 }
@@ -81,6 +82,10 @@ fn new_payment(slug: &str, index: usize, amount: i64) -> Option<Payment> {
             amount,
         )
         .into(),
+        "rede" => {
+            estorno_sandbox::rede::Transaction::approved(format!("2001200629{index:010}"), amount)
+                .into()
+        }
         _ => return None,
     })
 }

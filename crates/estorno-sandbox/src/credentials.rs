@@ -43,3 +43,8 @@ pub const CIELO_MERCHANT_KEY: &str = "SANDBOXCIELOMERCHANTKEY00000000000000000";
 pub const EFI_PIX_CLIENT_ID: &str = "Client_Id_sandbox_efi";
 /// Efí Pix OAuth2 `client_secret`.
 pub const EFI_PIX_CLIENT_SECRET: &str = "Client_Secret_sandbox_efi";
+
+/// e.Rede affiliation number (PV): the Basic user, for the token request and legacy calls.
+pub const REDE_PV: &str = "10000001";
+/// e.Rede integration key: the Basic password.
+pub const REDE_INTEGRATION_KEY: &str = "sandbox-rede-integration-key";

@@ -15,6 +15,7 @@
 //! | Pagar.me | `{url}/pagarme/core/v5` | `DELETE /charges/{charge_id}`, `GET /charges/{charge_id}` |
 //! | PagBank | `{url}/pagbank` | `POST /charges/{charge_id}/cancel`, `GET /charges/{charge_id}` |
 //! | Cielo | `{url}/cielo`, queries at `{url}/cielo-query` | `PUT /1/sales/{PaymentId}/void[?amount=]`, `GET /1/sales/{PaymentId}` (query host) |
+//! | e.Rede | `{url}/rede/erede/v2` (OAuth2, tokens at `{url}/rede/redelabs/oauth2/token`), legacy `{url}/rede/erede/v1` (Basic) | `POST /transactions/{tid}/refunds`, `GET /transactions/{tid}`, `GET /transactions/{tid}/refunds` |
 //! | Efí Pix | `{url}/efi-pix` | `POST /oauth/token`, `PUT /v2/pix/{e2eId}/devolucao/{id}`, `GET /v2/pix/{e2eId}/devolucao/{id}`, `GET /v2/pix/{e2eId}` |
 //!
 //! Each provider checks its own credentials ([`credentials`]), names its own states, and answers
@@ -78,6 +79,7 @@ mod payment;
 pub mod picpay_checkout;
 pub mod picpay_ecommerce;
 mod provider;
+pub mod rede;
 mod route;
 mod seed;
 mod server;
@@ -284,6 +286,7 @@ pub(crate) fn token_url_for(root: &str, provider: Provider) -> Option<String> {
     match provider {
         Provider::PicPayCheckout => Some(format!("{}/oauth2/token", base_url_for(root, provider))),
         Provider::EfiPix => Some(format!("{}/oauth/token", base_url_for(root, provider))),
+        Provider::Rede => Some(format!("{root}/rede/redelabs/oauth2/token")),
         Provider::Liquido => Some(format!(
             "{root}/{}/oauth2/token",
             provider::LIQUIDO_AUTH_PREFIX

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::book::Account;
 use crate::{
     cielo, efi_pix, liquido, mercado_pago, pagarme, pagbank, picpay_checkout, picpay_ecommerce,
-    yapay, zoop,
+    rede, yapay, zoop,
 };
 
 /// A payment to insert into the sandbox, in its provider's own terms.
@@ -38,6 +38,14 @@ pub enum Payment {
     EfiPix(efi_pix::Pix),
     #[serde(rename = "cielo")]
     Cielo(cielo::Sale),
+    #[serde(rename = "rede")]
+    Rede(rede::Transaction),
+}
+
+impl From<rede::Transaction> for Payment {
+    fn from(transaction: rede::Transaction) -> Self {
+        Payment::Rede(transaction)
+    }
 }
 
 impl From<cielo::Sale> for Payment {
@@ -146,6 +154,7 @@ impl Payment {
             Payment::PagBank(charge) => pagbank::account(charge, created_at),
             Payment::EfiPix(pix) => efi_pix::account(pix, created_at),
             Payment::Cielo(sale) => cielo::account(sale, created_at),
+            Payment::Rede(transaction) => rede::account(transaction, created_at),
         }
     }
 
@@ -162,6 +171,7 @@ impl Payment {
             Payment::PagBank(_) => pagbank::SLUG,
             Payment::EfiPix(_) => efi_pix::SLUG,
             Payment::Cielo(_) => cielo::SLUG,
+            Payment::Rede(_) => rede::SLUG,
         }
     }
 
@@ -238,6 +248,12 @@ impl Payment {
                 sale.amount_cents,
                 sale.refundable(),
                 sale.status.to_string(),
+            ),
+            Payment::Rede(transaction) => base(
+                transaction.tid.clone(),
+                transaction.amount_cents,
+                transaction.refundable(),
+                transaction.status.clone(),
             ),
             Payment::EfiPix(pix) => base(
                 pix.e2e_id.clone(),

@@ -31,11 +31,14 @@ pub enum Provider {
     /// Cielo's API E-commerce 3.0 (MerchantId and MerchantKey headers; reads on a host of
     /// their own).
     Cielo,
+    /// e.Rede (OAuth2 with the PV and key as Basic on `/erede/v2`, or the legacy Basic on
+    /// `/erede/v1`).
+    Rede,
 }
 
 impl Provider {
     /// Every provider, in a fixed order.
-    pub const ALL: [Provider; 10] = [
+    pub const ALL: [Provider; 11] = [
         Provider::PicPayEcommerce,
         Provider::Yapay,
         Provider::PicPayCheckout,
@@ -46,6 +49,7 @@ impl Provider {
         Provider::PagBank,
         Provider::EfiPix,
         Provider::Cielo,
+        Provider::Rede,
     ];
 
     /// The slug: the provider's name in URLs, the ledger, fault rules and the control API.
@@ -61,6 +65,7 @@ impl Provider {
             Provider::PagBank => "pagbank",
             Provider::EfiPix => "efi-pix",
             Provider::Cielo => "cielo",
+            Provider::Rede => "rede",
         }
     }
 
@@ -85,6 +90,7 @@ impl Provider {
             Provider::PagBank => "",
             Provider::EfiPix => "",
             Provider::Cielo => "",
+            Provider::Rede => "/erede/v2",
         }
     }
 }

@@ -13,7 +13,8 @@
 //! - Pagar.me: charge `ch_demo_n`;
 //! - PagBank: charge `CHAR_DEMO_n`;
 //! - Efí Pix: `endToEndId` `E09089356202405021300DEMO000000n` (32 characters);
-//! - Cielo: `PaymentId` `00000000-0000-4000-8000-00000000nnnn` (a GUID).
+//! - Cielo: `PaymentId` `00000000-0000-4000-8000-00000000nnnn` (a GUID);
+//! - e.Rede: `tid` `1001200629140254nnnn` (20 digits).
 //!
 //! Which state a payment gets depends on n mod 20, so every block of twenty has the same mix.
 
@@ -21,7 +22,7 @@ use crate::payment::{DemoPayment, Payment};
 use crate::wire::stable_hash;
 use crate::{
     cielo, efi_pix, liquido, mercado_pago, pagarme, pagbank, picpay_checkout, picpay_ecommerce,
-    yapay, zoop,
+    rede, yapay, zoop,
 };
 
 /// How many demo payments each provider gets.
@@ -55,7 +56,7 @@ fn amount(provider: &str, n: usize) -> i64 {
 
 /// The demo payments, in the order they are seeded.
 pub(crate) fn demo() -> Vec<Payment> {
-    let mut payments = Vec::with_capacity(DEMO_PER_PROVIDER * 10);
+    let mut payments = Vec::with_capacity(DEMO_PER_PROVIDER * 11);
     for n in 1..=DEMO_PER_PROVIDER {
         payments.push(picpay_ecommerce_order(n).into());
     }
@@ -86,7 +87,33 @@ pub(crate) fn demo() -> Vec<Payment> {
     for n in 1..=DEMO_PER_PROVIDER {
         payments.push(cielo_sale(n).into());
     }
+    for n in 1..=DEMO_PER_PROVIDER {
+        payments.push(rede_transaction(n).into());
+    }
     payments
+}
+
+/// An e.Rede `tid`: 20 digits ending in the demo number.
+pub(crate) fn rede_tid(n: usize) -> String {
+    format!("1001200629140254{n:04}")
+}
+
+fn rede_transaction(n: usize) -> rede::Transaction {
+    let amount = amount(rede::SLUG, n);
+    let transaction = rede::Transaction::approved(rede_tid(n), amount);
+    match n % 20 {
+        0..=12 => transaction,
+        13 => rede::Transaction {
+            refunded_cents: amount / 4,
+            ..transaction
+        },
+        14 => rede::Transaction {
+            refunded_cents: amount,
+            ..transaction.with_status("Canceled")
+        },
+        15 | 16 => transaction.with_status("Pending"),
+        _ => transaction.with_status("Denied"),
+    }
 }
 
 fn cielo_sale(n: usize) -> cielo::Sale {
@@ -339,7 +366,7 @@ mod tests {
     #[test]
     fn every_provider_gets_the_same_count_and_mostly_refundable_payments() {
         let demo = demo_payments();
-        assert_eq!(demo.len(), DEMO_PER_PROVIDER * 10);
+        assert_eq!(demo.len(), DEMO_PER_PROVIDER * 11);
         for slug in [
             "picpay-ecommerce",
             "yapay",
@@ -351,6 +378,7 @@ mod tests {
             "pagbank",
             "efi-pix",
             "cielo",
+            "rede",
         ] {
             let mine: Vec<_> = demo
                 .iter()

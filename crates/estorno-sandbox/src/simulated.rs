@@ -9,7 +9,7 @@ use crate::route::{Matched, Route};
 use crate::wire::{Reply, Request};
 use crate::{
     cielo, efi_pix, liquido, mercado_pago, pagarme, pagbank, picpay_checkout, picpay_ecommerce,
-    yapay, zoop,
+    rede, yapay, zoop,
 };
 
 /// One simulated provider, or one of its hosts (Liquido's token endpoint has its own).
@@ -136,6 +136,15 @@ pub(crate) const SIMULATED: &[Simulated] = &[
         internal_error: cielo::internal_error,
         unknown_path: cielo::unknown_path,
         payment: |account| cielo::sale(account).into(),
+    },
+    Simulated {
+        provider: Provider::Rede,
+        prefix: "rede",
+        routes: rede::ROUTES,
+        handle: rede::handle,
+        internal_error: rede::internal_error,
+        unknown_path: rede::unknown_path,
+        payment: |account| rede::transaction(account).into(),
     },
 ];
 

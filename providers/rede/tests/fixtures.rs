@@ -188,7 +188,7 @@ async fn each_answer_means_what_rede_documents() {
         // A refusal, with Rede's words.
         (
             400,
-            "353",
+            "357",
             "Sum of amount refunds greater than the transaction amount",
             Outcome::Rejected,
         ),
