@@ -48,7 +48,7 @@ impl Client {
     ///
     /// `POST /transactions/{tid}/refunds`
     ///
-    /// - 200 | 201 | 202 with `returnCode` `359` → `Refund`
+    /// - 200..=202 with `returnCode` `359` → `Refund`
     /// - 400..=499 with `returnCode` `355` → error `ApiError`, landed
     /// - 400..=499 → error `ApiError`
     /// - 500..=599 → error `ApiError`
@@ -75,7 +75,7 @@ impl Client {
                         .api_error(::core::convert::identity, ::estorno::Meaning::Landed),
                 )
             }
-            200 | 201 | 202 if __response.field_is("returnCode", &["359"]) => {
+            200..=202 if __response.field_is("returnCode", &["359"]) => {
                 __response.decode::<Refund, ApiError>()
             }
             400..=499 => {
@@ -348,21 +348,7 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
             },
             ok: &[
                 ::estorno::spec::StatusSpec {
-                    statuses: ::estorno::spec::StatusMatch::One(200),
-                    ty: "Refund",
-                    when_field: ::core::option::Option::Some("returnCode"),
-                    when_values: &["359"],
-                    meaning: ::estorno::Meaning::Status,
-                },
-                ::estorno::spec::StatusSpec {
-                    statuses: ::estorno::spec::StatusMatch::One(201),
-                    ty: "Refund",
-                    when_field: ::core::option::Option::Some("returnCode"),
-                    when_values: &["359"],
-                    meaning: ::estorno::Meaning::Status,
-                },
-                ::estorno::spec::StatusSpec {
-                    statuses: ::estorno::spec::StatusMatch::One(202),
+                    statuses: ::estorno::spec::StatusMatch::Range(200, 202),
                     ty: "Refund",
                     when_field: ::core::option::Option::Some("returnCode"),
                     when_values: &["359"],

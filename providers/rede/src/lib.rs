@@ -63,7 +63,7 @@ pub trait Rede {
     /// `returnCode` `359` is the refund made; another code inside a 2xx is an answer nobody
     /// documented, so its outcome is unknown.
     #[post("/transactions/{tid}/refunds")]
-    #[ok(200 | 201 | 202 if "returnCode" = "359" => Refund)]
+    #[ok(200..=202 if "returnCode" = "359" => Refund)]
     // "Transaction already cancelled": after an uncertain first send, it landed.
     #[err(400..=499 if "returnCode" = "355" => ApiError, landed)]
     #[err(400..=499 => ApiError)]
