@@ -20,7 +20,8 @@ use super::resolution::{
 use super::{BulkError, Options, join_all};
 use crate::backend::{Backend, SetupError};
 use crate::follow::{self, Followed, Policy};
-use crate::journal::{Intent, Item, ResentBy, Resolution, State, Store};
+use crate::journal::group::GroupCommit;
+use crate::journal::{Intent, Item, ResentBy, Resolution, State, Store, Write};
 use crate::rate::TokenBucket;
 use crate::rows;
 
@@ -88,7 +89,7 @@ enum Flow {
 
 /// The shared state of a run.
 pub(super) struct Engine {
-    journal: Option<Mutex<Box<dyn Store>>>,
+    journal: Option<GroupCommit>,
     providers: HashMap<String, Result<Arc<AnyProvider>, SetupError>>,
     limits: HashMap<String, Arc<TokenBucket>>,
     pub(super) slots: Semaphore,
@@ -128,7 +129,7 @@ impl Engine {
             bar
         };
         Engine {
-            journal: journal.map(Mutex::new),
+            journal: journal.map(GroupCommit::new),
             providers: providers.into_map(),
             limits,
             slots: Semaphore::new(options.concurrency.max(1)),
@@ -137,34 +138,46 @@ impl Engine {
         }
     }
 
+    /// The journal, for reads and for the writes made between the phases of a run.
     pub(super) fn journal(&self) -> Result<std::sync::MutexGuard<'_, Box<dyn Store>>, BulkError> {
         self.journal
             .as_ref()
-            .map(|journal| journal.lock().unwrap_or_else(|poison| poison.into_inner()))
+            .map(GroupCommit::store)
             .ok_or_else(|| BulkError::Internal(String::from("no journal in this run")))
     }
 
-    /// Writes an item's resolution; a failure stops every further send.
-    fn record(&self, row: u64, resolution: &Resolution) -> Result<(), BulkError> {
-        let result = self.journal()?.resolve(row, resolution);
-        result.map_err(|error| {
+    /// Writes `write` durably, in a group with the other rows' writes of the moment; a
+    /// failure stops every further send.
+    async fn commit(&self, write: Write) -> Result<(), BulkError> {
+        let journal = self
+            .journal
+            .as_ref()
+            .ok_or_else(|| BulkError::Internal(String::from("no journal in this run")))?;
+        journal.write(write).await.map_err(|error| {
             self.stopped.store(true, Ordering::SeqCst);
             BulkError::Journal(error)
         })
     }
 
+    /// Writes an item's resolution.
+    async fn record(&self, row: u64, resolution: &Resolution) -> Result<(), BulkError> {
+        let resolution = resolution.clone();
+        self.commit(Write::Resolve { row, resolution }).await
+    }
+
     /// Puts an item back to `pending` (nothing was processed for it), with why it waits.
-    fn wait_pending(
+    async fn wait_pending(
         &self,
         row: u64,
         reason: Option<&str>,
         label: Option<&str>,
     ) -> Result<(), BulkError> {
-        let result = self.journal()?.set_pending(row, reason, label);
-        result.map_err(|error| {
-            self.stopped.store(true, Ordering::SeqCst);
-            BulkError::Journal(error)
+        self.commit(Write::Pending {
+            row,
+            reason: reason.map(str::to_owned),
+            outcome: label.map(str::to_owned),
         })
+        .await
     }
 
     pub(super) fn provider(&self, slug: &str) -> Result<Arc<AnyProvider>, String> {
@@ -227,14 +240,18 @@ impl Engine {
                     // Still no effect after a run: the same request with the same key, which
                     // the provider still keeps, cannot refund twice. It goes back to pending,
                     // recorded, and this run sends it again (looked up first, like any row).
-                    self.journal()?
-                        .decide_resend(item.row, ResentBy::Key, &decision)?;
+                    self.commit(Write::Resend {
+                        row: item.row,
+                        by: ResentBy::Key,
+                        decision,
+                    })
+                    .await?;
                 }
             }
             (Err(why), _) | (_, Err(why)) => {
                 let mut resolution = in_doubt(item.state, format!("cannot look it up: {why}"));
                 resolution.outcome = item.outcome.clone();
-                self.record(item.row, &resolution)?;
+                self.record(item.row, &resolution).await?;
             }
         }
         self.progress.inc(1);
@@ -274,10 +291,14 @@ impl Engine {
                 // Only a declared proof gets here: the same request may go again.
                 let decision = "the provider's look-up proves the cancellation did not land";
                 if state == State::Unresolved {
-                    self.journal()?
-                        .decide_resend(item.row, ResentBy::Proof, decision)?;
+                    self.commit(Write::Resend {
+                        row: item.row,
+                        by: ResentBy::Proof,
+                        decision: decision.to_owned(),
+                    })
+                    .await?;
                 } else {
-                    self.wait_pending(item.row, Some(decision), None)?;
+                    self.wait_pending(item.row, Some(decision), None).await?;
                 }
                 return Ok((Flow::Block, State::Pending));
             }
@@ -291,7 +312,7 @@ impl Engine {
             }
         };
         resolution.lookups = lookups;
-        self.record(item.row, &resolution)?;
+        self.record(item.row, &resolution).await?;
         Ok((flow, resolution.state))
     }
 
@@ -333,7 +354,7 @@ impl Engine {
                 let reason = format!(
                     "not sent: row {row} of the same payment is {state}; it must be settled first"
                 );
-                self.wait_pending(item.row, Some(&reason), None)?;
+                self.wait_pending(item.row, Some(&reason), None).await?;
                 self.progress.inc(1);
                 continue;
             }
@@ -363,14 +384,16 @@ impl Engine {
         let provider = match self.provider(slug) {
             Ok(provider) => provider,
             Err(why) => {
-                self.wait_pending(item.row, Some(&format!("not sent: {why}")), None)?;
+                self.wait_pending(item.row, Some(&format!("not sent: {why}")), None)
+                    .await?;
                 return Ok((Flow::Block, State::Pending));
             }
         };
         let request = match request_of(item) {
             Ok(request) => request,
             Err(why) => {
-                self.record(item.row, &invalid(rows::AMOUNT.into(), why))?;
+                self.record(item.row, &invalid(rows::AMOUNT.into(), why))
+                    .await?;
                 return Ok((Flow::Continue, State::Invalid));
             }
         };
@@ -380,10 +403,10 @@ impl Engine {
             // 1. Look up.
             let before = match self.look_up(&provider, slug, &request).await {
                 Ok(before) => before,
-                Err(error) => return self.not_sent(&provider, item, &error),
+                Err(error) => return self.not_sent(&provider, item, &error).await,
             };
             if let Some(resolution) = without_sending(&before, item.amount) {
-                self.record(item.row, &resolution)?;
+                self.record(item.row, &resolution).await?;
                 return Ok((Flow::Continue, resolution.state));
             }
             // The look-up as it was before sending, for the journal and the report.
@@ -410,13 +433,15 @@ impl Engine {
                 baseline_refunded: baseline,
                 baseline_outcome: snapshot.outcome.name(),
                 requested,
-                reference: snapshot.reference.as_deref(),
+                reference: snapshot.reference.clone(),
                 sent_at_ms: unix_ms(SystemTime::now()),
-                idempotency_key: key.as_deref(),
+                idempotency_key: key.clone(),
             };
-            self.journal()?
-                .mark_sending(item.row, &intent)
-                .inspect_err(|_| self.stopped.store(true, Ordering::SeqCst))?;
+            self.commit(Write::Sending {
+                row: item.row,
+                intent,
+            })
+            .await?;
 
             // 3. Send.
             let mut sent = request
@@ -437,9 +462,9 @@ impl Engine {
                     // processed, so the item is safe to send again.
                     failures += 1;
                     if failures >= TRANSIENT_TRIES {
-                        return self.not_sent(&provider, item, &error);
+                        return self.not_sent(&provider, item, &error).await;
                     }
-                    self.wait_pending(item.row, None, None)?;
+                    self.wait_pending(item.row, None, None).await?;
                     tokio::time::sleep(pause(failures, &error)).await;
                     continue;
                 }
@@ -448,10 +473,11 @@ impl Engine {
                     | CancelError::PartialNotSupported { .. }
                     | CancelError::Auth { .. }
                     | CancelError::Provider { .. }),
-                ) => return self.not_sent(&provider, item, &error),
+                ) => return self.not_sent(&provider, item, &error).await,
                 Err(error) => {
                     // An error this version does not know: it may have been sent.
-                    self.record(item.row, &in_doubt(State::Unresolved, error.to_string()))?;
+                    self.record(item.row, &in_doubt(State::Unresolved, error.to_string()))
+                        .await?;
                     return Ok((Flow::Block, State::Unresolved));
                 }
             };
@@ -490,7 +516,7 @@ impl Engine {
                     let mut resolution = in_doubt(state, why);
                     resolution.outcome = Some(super::outcome_name(outcome).to_owned());
                     resolution.cancel_reference = cancel_reference;
-                    self.record(item.row, &resolution)?;
+                    self.record(item.row, &resolution).await?;
                     let (flow, _) = self
                         .follow_up(
                             &provider,
@@ -504,29 +530,30 @@ impl Engine {
                     return Ok((flow, state));
                 }
             };
-            self.record(item.row, &resolution)?;
+            self.record(item.row, &resolution).await?;
             return Ok((Flow::Continue, resolution.state));
         }
     }
 
     /// An item for which nothing was sent (or nothing processed), by why.
-    fn not_sent(
+    async fn not_sent(
         &self,
         provider: &AnyProvider,
         item: &Item,
         error: &CancelError,
     ) -> Result<(Flow, State), BulkError> {
         if let Some((column, reason)) = invalid_input(provider, &item.fields, error) {
-            self.record(item.row, &invalid(column, reason))?;
+            self.record(item.row, &invalid(column, reason)).await?;
             return Ok((Flow::Continue, State::Invalid));
         }
         if error.is_transient() {
             // Retried automatically by the next run; later rows of the payment wait for it.
             let reason = format!("not sent, try later: {error}");
-            self.wait_pending(item.row, Some(&reason), Some(transient_label(error)))?;
+            self.wait_pending(item.row, Some(&reason), Some(transient_label(error)))
+                .await?;
             return Ok((Flow::Block, State::Pending));
         }
-        self.record(item.row, &failed(error.to_string()))?;
+        self.record(item.row, &failed(error.to_string())).await?;
         Ok((Flow::Continue, State::Failed))
     }
 }

@@ -27,6 +27,7 @@
 //! so for an `unresolved` one: an operator's, or the engine's where the item's idempotency key
 //! makes the same request safe to send again. A waiting period proves nothing.
 
+pub mod group;
 pub mod sqlite;
 
 use std::collections::BTreeMap;
@@ -200,20 +201,20 @@ impl FromStr for ResentBy {
 }
 
 /// What is written before a cancellation is sent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Intent<'a> {
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Intent {
     /// Refunded before the request, as the look-up reported it (0 if it reported none).
     pub baseline_refunded: u64,
     /// The look-up's outcome, `Outcome::name()`.
-    pub baseline_outcome: &'a str,
+    pub baseline_outcome: &'static str,
     /// Cents asked for: the row's amount, or what the look-up said remains.
     pub requested: Option<u64>,
     /// The provider's id of the payment, from the look-up.
-    pub reference: Option<&'a str>,
+    pub reference: Option<String>,
     /// When it is sent, Unix milliseconds.
     pub sent_at_ms: i64,
     /// The idempotency key it carries, where the provider takes one.
-    pub idempotency_key: Option<&'a str>,
+    pub idempotency_key: Option<String>,
 }
 
 /// What an item ends as (or goes back to), written in one statement.
@@ -235,6 +236,44 @@ pub struct Resolution {
     pub field: Option<String>,
     /// Look-ups made while reaching this resolution, added to the item's count.
     pub lookups: u64,
+}
+
+/// One write of a run, owned, so that the writes of many rows can wait together for one
+/// synced commit ([`Store::apply`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Write {
+    /// [`Store::mark_sending`].
+    Sending { row: u64, intent: Intent },
+    /// [`Store::resolve`].
+    Resolve { row: u64, resolution: Resolution },
+    /// [`Store::set_pending`].
+    Pending {
+        row: u64,
+        reason: Option<String>,
+        outcome: Option<String>,
+    },
+    /// [`Store::decide_resend`].
+    Resend {
+        row: u64,
+        by: ResentBy,
+        decision: String,
+    },
+}
+
+impl Write {
+    /// Applies this write alone, through the method it stands for.
+    pub fn apply_to(&self, store: &mut (impl Store + ?Sized)) -> Result<(), JournalError> {
+        match self {
+            Write::Sending { row, intent } => store.mark_sending(*row, intent),
+            Write::Resolve { row, resolution } => store.resolve(*row, resolution),
+            Write::Pending {
+                row,
+                reason,
+                outcome,
+            } => store.set_pending(*row, reason.as_deref(), outcome.as_deref()),
+            Write::Resend { row, by, decision } => store.decide_resend(*row, *by, decision),
+        }
+    }
 }
 
 /// Why the journal cannot be used.
@@ -278,7 +317,7 @@ pub trait Store: Send + fmt::Debug {
 
     /// Durably records that `row`'s cancellation is about to be sent, with the baseline that
     /// reconciliation compares against. Only a `pending` item can be sent.
-    fn mark_sending(&mut self, row: u64, intent: &Intent<'_>) -> Result<(), JournalError>;
+    fn mark_sending(&mut self, row: u64, intent: &Intent) -> Result<(), JournalError>;
 
     /// Records what `row` ended as, or where it stands now.
     fn resolve(&mut self, row: u64, resolution: &Resolution) -> Result<(), JournalError>;
@@ -303,4 +342,12 @@ pub trait Store: Send + fmt::Debug {
     /// idempotency key. Refused for any other state.
     fn decide_resend(&mut self, row: u64, by: ResentBy, decision: &str)
     -> Result<(), JournalError>;
+
+    /// Applies `writes` in order and makes them durable together: when it returns, every
+    /// write that succeeded is on disk, in one synced commit where the store can (SQLite);
+    /// each write's own refusal (a row not pending) is its own result and leaves the others
+    /// in. The default applies them one by one, each durable on its own.
+    fn apply(&mut self, writes: &[Write]) -> Vec<Result<(), JournalError>> {
+        writes.iter().map(|write| write.apply_to(self)).collect()
+    }
 }

@@ -27,8 +27,10 @@
 //!        key_sent_at_ms)             -- when that key was first sent (Unix ms)
 //! ```
 //!
-//! Every write is its own transaction and returns only once SQLite has synced it, so when
-//! [`Store::mark_sending`] returns the intent is on disk before a byte of the request leaves.
+//! Every write returns only once SQLite has synced it, so when [`Store::mark_sending`]
+//! returns the intent is on disk before a byte of the request leaves. The bulk engine hands
+//! the writes of many rows to [`Store::apply`] at once: one transaction, one sync for all of
+//! them ([`super::group`]).
 //! The connection holds SQLite's exclusive lock for its whole life: a second `estorno` on the
 //! same journal is refused instead of sending the same refunds alongside.
 //!
@@ -42,7 +44,7 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, ErrorCode, OptionalExtension, Row, TransactionBehavior, params};
 
-use super::{Intent, Item, JournalError, ResentBy, Resolution, RunInfo, Store};
+use super::{Intent, Item, JournalError, ResentBy, Resolution, RunInfo, Store, Write};
 use crate::files;
 
 /// The schema version in `PRAGMA user_version`.
@@ -369,7 +371,7 @@ impl Store for SqliteJournal {
         Ok(items)
     }
 
-    fn mark_sending(&mut self, row: u64, intent: &Intent<'_>) -> Result<(), JournalError> {
+    fn mark_sending(&mut self, row: u64, intent: &Intent) -> Result<(), JournalError> {
         let changed = self
             .conn
             .execute(
@@ -483,6 +485,46 @@ impl Store for SqliteJournal {
         self.changed_one(changed, || {
             format!("row {row} is not unresolved; only an unresolved row can be resent")
         })
+    }
+
+    fn apply(&mut self, writes: &[Write]) -> Vec<Result<(), JournalError>> {
+        // One transaction, one sync: the writes of every row that reached this point while
+        // the last commit was syncing. A row's own refusal changes nothing and stays its own;
+        // a failure of SQLite itself undoes the whole group, and every write in it fails.
+        if let Err(error) = self.conn.execute_batch("BEGIN IMMEDIATE") {
+            let error = self.sqlite(error);
+            return writes
+                .iter()
+                .map(|_| Err(self.unusable(error.to_string())))
+                .collect();
+        }
+        let mut results = Vec::with_capacity(writes.len());
+        let mut broken = None;
+        for write in writes {
+            let result = write.apply_to(self);
+            if let Err(JournalError::Sqlite { source, .. }) = &result {
+                broken = Some(source.to_string());
+                break;
+            }
+            results.push(result);
+        }
+        let committed = match broken {
+            None => self
+                .conn
+                .execute_batch("COMMIT")
+                .map_err(|error| error.to_string()),
+            Some(reason) => Err(reason),
+        };
+        match committed {
+            Ok(()) => results,
+            Err(reason) => {
+                let _ = self.conn.execute_batch("ROLLBACK");
+                writes
+                    .iter()
+                    .map(|_| Err(self.unusable(format!("a group of writes failed: {reason}"))))
+                    .collect()
+            }
+        }
     }
 }
 

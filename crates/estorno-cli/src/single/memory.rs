@@ -84,7 +84,7 @@ impl Memory {
     }
 
     /// Durably records, before sending, that `item`'s cancellation goes out with `intent`.
-    pub fn record_intent(&mut self, item: &Item, intent: &Intent<'_>) -> Result<(), JournalError> {
+    pub fn record_intent(&mut self, item: &Item, intent: &Intent) -> Result<(), JournalError> {
         let journal = match &mut self.journal {
             Some(journal) => journal,
             slot => slot.insert(SqliteJournal::open(&self.path)?),

@@ -325,9 +325,9 @@ pub async fn cancel(backend: &Backend, target: &Target, json: bool) -> u8 {
                 baseline_refunded: baseline,
                 baseline_outcome: before.outcome.name(),
                 requested: request.amount().map(|amount| amount.cents().get()),
-                reference: before.reference.as_deref(),
+                reference: before.reference.clone(),
                 sent_at_ms: unix_ms(SystemTime::now()),
-                idempotency_key: key.as_deref(),
+                idempotency_key: key.clone(),
             };
             if let Err(error) = memory.record_intent(&item, &intent) {
                 return Failure::failed(error.to_string()).print(json);

@@ -41,7 +41,7 @@ fn items_go_through_their_states_and_survive_reopening() {
             baseline_refunded: 50,
             baseline_outcome: "PartiallyRefunded",
             requested: Some(100),
-            reference: Some("ref-2"),
+            reference: Some("ref-2".into()),
             sent_at_ms: 1_700_000_000_000,
             idempotency_key: None,
         };
@@ -191,13 +191,13 @@ fn an_idempotency_key_is_stored_before_the_first_send_and_kept_for_every_resend(
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("journal.sqlite");
     let key = "3f2c1e9a-7b4d-4c2e-9a1f-0b8d6e4c2a10";
-    let intent = |sent_at_ms, idempotency_key| Intent {
+    let intent = |sent_at_ms, idempotency_key: Option<&str>| Intent {
         baseline_refunded: 0,
         baseline_outcome: "Active",
         requested: Some(100),
         reference: None,
         sent_at_ms,
-        idempotency_key,
+        idempotency_key: idempotency_key.map(String::from),
     };
     {
         let mut journal = SqliteJournal::open(&path).unwrap();
@@ -354,4 +354,63 @@ fn a_journal_of_an_unknown_format_is_refused() {
         }
         other => panic!("expected Unusable, got {other:?}"),
     }
+}
+
+#[test]
+fn a_group_of_writes_is_one_commit_and_a_refused_write_leaves_the_others_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.sqlite");
+    let intent = Intent {
+        baseline_refunded: 0,
+        baseline_outcome: "Active",
+        requested: Some(100),
+        reference: None,
+        sent_at_ms: 1_700_000_000_000,
+        idempotency_key: None,
+    };
+    {
+        let mut journal = SqliteJournal::open(&path).unwrap();
+        journal
+            .start(&run(), &[item(2, State::Pending), item(3, State::Pending)])
+            .unwrap();
+        let results = journal.apply(&[
+            Write::Sending {
+                row: 2,
+                intent: intent.clone(),
+            },
+            // Row 3 is pending, not unresolved: this write alone is refused.
+            Write::Resend {
+                row: 3,
+                by: ResentBy::Operator,
+                decision: "no".into(),
+            },
+            Write::Sending {
+                row: 3,
+                intent: intent.clone(),
+            },
+            Write::Resolve {
+                row: 2,
+                resolution: Resolution {
+                    state: State::Done,
+                    outcome: Some("refunded".into()),
+                    ..Resolution::default()
+                },
+            },
+        ]);
+        assert!(results[0].is_ok() && results[2].is_ok() && results[3].is_ok());
+        assert!(
+            matches!(&results[1], Err(JournalError::Unusable { reason, .. })
+                if reason == "row 3 is not unresolved; only an unresolved row can be resent"),
+            "{results:?}"
+        );
+    }
+    // Reopened: every write that succeeded is on disk.
+    let journal = SqliteJournal::open(&path).unwrap();
+    let states: Vec<(u64, State, u64)> = journal
+        .items()
+        .unwrap()
+        .iter()
+        .map(|item| (item.row, item.state, item.sends))
+        .collect();
+    assert_eq!(states, [(2, State::Done, 1), (3, State::Sending, 1)]);
 }
