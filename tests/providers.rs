@@ -9,6 +9,9 @@ mod cielo;
 #[path = "../providers/efi-pix/tests/fixtures.rs"]
 mod efi_pix;
 
+#[path = "../providers/getnet/tests/fixtures.rs"]
+mod getnet;
+
 #[path = "../providers/liquido/tests/fixtures.rs"]
 mod liquido;
 

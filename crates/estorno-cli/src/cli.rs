@@ -153,5 +153,9 @@ pub enum SandboxCommand {
         /// The address to listen on.
         #[arg(long, default_value = "127.0.0.1")]
         host: IpAddr,
+        /// Make any id nobody added a paid payment on its first request, its amount decided
+        /// by the id, so a bulk file of any size needs no data loaded first.
+        #[arg(long)]
+        synthetic: bool,
     },
 }

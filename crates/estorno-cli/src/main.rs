@@ -45,8 +45,13 @@ async fn run(cli: Cli) -> u8 {
     let command = match cli.command {
         Command::Providers { json } => return catalogue::print(&plan, json),
         Command::Sandbox {
-            command: SandboxCommand::Serve { port, host },
-        } => return serve(SocketAddr::new(host, port)).await,
+            command:
+                SandboxCommand::Serve {
+                    port,
+                    host,
+                    synthetic,
+                },
+        } => return serve(SocketAddr::new(host, port), synthetic).await,
         other => other,
     };
     let backend = match Backend::start(plan).await {
@@ -110,7 +115,7 @@ async fn run(cli: Cli) -> u8 {
 }
 
 /// `estorno sandbox serve`: the sandbox over HTTP until Ctrl-C.
-async fn serve(addr: SocketAddr) -> u8 {
+async fn serve(addr: SocketAddr, synthetic: bool) -> u8 {
     let sandbox = match estorno_sandbox::Sandbox::bind(addr).await {
         Ok(sandbox) => sandbox,
         Err(error) => {
@@ -118,7 +123,11 @@ async fn serve(addr: SocketAddr) -> u8 {
             return exit::FAILED;
         }
     };
+    sandbox.synthesize_unknown(synthetic);
     println!("estorno sandbox listening on {}", sandbox.url());
+    if synthetic {
+        println!("  any id nobody added is a paid payment, made on its first request");
+    }
     for provider in estorno_sandbox::Provider::ALL {
         let slug = provider.slug();
         let base = sandbox.base_url(slug).unwrap_or_default();

@@ -58,7 +58,9 @@ pub struct CancelDecl {
     /// payment whose look-up states one of these values, instead of `total`.
     pub by_state: Vec<StateCall>,
     pub partial: Option<CancelCall>,
-    pub status: CancelCall,
+    /// `status = op(payment)`: the payment's look-up, before sending and to reconcile;
+    /// `None` for a provider that documents none (Getnet), whose answers alone decide.
+    pub status: Option<CancelCall>,
     /// `reconcile = op(...)`: the look-up that reconciles an unknown outcome, when it is not
     /// `status`: the cancellation found by its `idempotency_key` (Efí's devolução by its id).
     pub reconcile: Option<CancelCall>,
@@ -88,7 +90,7 @@ impl CancelDecl {
         [
             (CancelRole::Total, Some(&self.total)),
             (CancelRole::Partial, self.partial.as_ref()),
-            (CancelRole::Status, Some(&self.status)),
+            (CancelRole::Status, self.status.as_ref()),
             (CancelRole::Reconcile, self.reconcile.as_ref()),
         ]
         .into_iter()
@@ -137,10 +139,15 @@ impl CancelDecl {
                     .iter()
                     .any(|mapping| matches!(mapping.meaning, Some((Meaning::NotFound, _))))
             });
-        let verified = self
-            .calls()
-            .filter(|(role, _)| matches!(role, CancelRole::Total | CancelRole::Partial))
-            .all(|(_, call)| key_of(call).is_some_and(|key| key.verified));
+        let cancelling = || {
+            self.calls()
+                .filter(|(role, _)| matches!(role, CancelRole::Total | CancelRole::Partial))
+        };
+        let verified = cancelling().all(|(_, call)| key_of(call).is_some_and(|key| key.verified));
+        // A call that carries no key proves nothing, whatever the others carry.
+        if !cancelling().all(|(_, call)| key_of(call).is_some()) {
+            return Proof::Unproven;
+        }
         match key_of(&self.total).map(|key| key.kept) {
             Some(kept) if verified && (kept != Some(KeyKept::Undocumented) || !by_look_up) => {
                 Proof::Key(kept)
@@ -445,6 +452,9 @@ pub enum Location {
     Path,
     Query,
     Header,
+    /// `#[json_field("cancel_custom_key")]`: a top-level field added to the `#[json]` body
+    /// (Getnet's merchant key travels in the body).
+    JsonField,
 }
 
 impl Location {
@@ -453,6 +463,7 @@ impl Location {
             Location::Path => "path",
             Location::Query => "query",
             Location::Header => "header",
+            Location::JsonField => "json_field",
         }
     }
 }
@@ -470,6 +481,8 @@ pub struct Param {
     pub rule: Rule,
     /// `#[idempotency_key(...)]`: this parameter is the operation's idempotency key.
     pub key: Option<KeyDecl>,
+    /// Its attribute could not be read and was reported: nothing more is said about it.
+    pub reported: bool,
 }
 
 /// `#[idempotency_key(kept_hours = 24, conflict = 409)]` on a parameter.

@@ -32,8 +32,40 @@ pub(crate) fn cancel_ops(provider: &Provider, cancel: &CancelDecl) -> TokenStrea
             }
         }
     };
-    let status = cancel_call(provider, &cancel.status, CancelRole::Status);
+    // A provider that documents no look-up of a payment answers every request for one with
+    // the same failure, which the unified API reads as "nothing to read".
+    let status = match &cancel.status {
+        Some(call) => cancel_call(provider, call, CancelRole::Status),
+        None => quote! {
+            ::std::boxed::Box::pin(async move {
+                ::core::result::Result::Err(::estorno::__private::no_look_up(&SPEC))
+            })
+        },
+    };
     // The cancellation's own record, found by the request's key: only a keyed request has one.
+    // Where only some cancelling calls carry the key, a request made by a call without one
+    // has no record to find by it.
+    let keyed_total = keyed_param(provider, &cancel.total).is_some()
+        && cancel
+            .by_state
+            .iter()
+            .all(|state| keyed_param(provider, &state.call).is_some());
+    let keyed_partial = cancel
+        .partial
+        .as_ref()
+        .is_some_and(|call| keyed_param(provider, call).is_some());
+    let only_keyed = match (keyed_total, keyed_partial) {
+        (true, true) => quote!(),
+        (false, true) => quote! {
+            __request.amount()?;
+        },
+        (true, false) => quote! {
+            if __request.amount().is_some() {
+                return ::core::option::Option::None;
+            }
+        },
+        (false, false) => quote!(return ::core::option::Option::None;),
+    };
     let keyed_status = cancel.reconcile.as_ref().map(|call| {
         let call = cancel_call(provider, call, CancelRole::Reconcile);
         quote! {
@@ -42,6 +74,7 @@ pub(crate) fn cancel_ops(provider: &Provider, cancel: &CancelDecl) -> TokenStrea
                 __request: &'a ::estorno::CancelRequest,
             ) -> ::core::option::Option<#future> {
                 __request.idempotency_key()?;
+                #only_keyed
                 ::core::option::Option::Some(#call)
             }
         }
@@ -335,20 +368,12 @@ pub(crate) fn cancel_spec(provider: &Provider, cancel: &CancelDecl) -> TokenStre
             }
         }
     });
-    // The key parameter of the total call (the partial one carries a key of the same form:
-    // checked), and what it proves.
-    let total_endpoint = provider
-        .endpoints
-        .iter()
-        .position(|endpoint| endpoint.ident == cancel.total.operation);
-    let key_param = total_endpoint.and_then(|endpoint_index| {
-        let endpoint = &provider.endpoints[endpoint_index];
-        let param_index = endpoint
-            .params
-            .iter()
-            .position(|param| param.key.is_some())?;
-        Some((endpoint_index, param_index))
-    });
+    // The key parameter of the first keyed cancelling call, the total's where it has one
+    // (the others carry a key of the same form: checked), and what it proves.
+    let key_param = std::iter::once(&cancel.total)
+        .chain(&cancel.partial)
+        .chain(cancel.by_state.iter().map(|state| &state.call))
+        .find_map(|call| keyed_param(provider, call));
     let key = match key_param {
         Some((endpoint, param)) => {
             let reference = param_ref(&(endpoint, param));
@@ -365,6 +390,7 @@ pub(crate) fn cancel_spec(provider: &Provider, cancel: &CancelDecl) -> TokenStre
         Proof::Unproven => quote!(::estorno::spec::ResendProof::Unproven),
     };
     let reconcile_by_key = cancel.reconcile.is_some();
+    let looks_up = cancel.status.is_some();
     let payment = payment.iter().map(param_ref);
     let partial = cancel.partial.is_some();
     let windows = cancel.windows.iter().map(|window| {
@@ -386,9 +412,23 @@ pub(crate) fn cancel_spec(provider: &Provider, cancel: &CancelDecl) -> TokenStre
             key: #key,
             resend: #resend,
             reconcile_by_key: #reconcile_by_key,
+            looks_up: #looks_up,
             windows: &[#(#windows),*],
         })
     }
+}
+
+/// The operation's index and its key parameter's, where the call carries a key.
+fn keyed_param(provider: &Provider, call: &CancelCall) -> Option<(usize, usize)> {
+    let endpoint_index = provider
+        .endpoints
+        .iter()
+        .position(|endpoint| endpoint.ident == call.operation)?;
+    let param_index = provider.endpoints[endpoint_index]
+        .params
+        .iter()
+        .position(|param| param.key.is_some())?;
+    Some((endpoint_index, param_index))
 }
 
 /// An argument that is one input as it stands, so the parameter it fills takes its value

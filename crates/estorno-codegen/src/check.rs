@@ -213,6 +213,18 @@ fn cancel(cx: &Ctxt, provider: &Provider, cancel: &CancelDecl) {
                 ),
             );
         }
+        if role == CancelRole::Total && cancel.status.is_none() {
+            for arg in &call.args {
+                for ident in crate::cancel::idents_in(arg.to_token_stream()) {
+                    if ident == "remaining" {
+                        cx.error_spanned_by(
+                            &ident,
+                            "`remaining` is what the payment's look-up says remains, and this `cancel(...)` declares no `status = operation(...)`; declare the look-up, or cancel in full without an amount",
+                        );
+                    }
+                }
+            }
+        }
         let forbidden: &[&str] = match role {
             CancelRole::Total => &["amount"],
             CancelRole::Partial => &["remaining"],
@@ -270,7 +282,11 @@ fn reconcile_call(
             .find(|param| param.ident == *input)
             .is_some_and(|param| param.optional);
         if plain_key(argument, optional) {
-            if keyed(provider, &cancel.total).is_none() {
+            let any_keyed = cancel.calls().any(|(role, call)| {
+                matches!(role, CancelRole::Total | CancelRole::Partial)
+                    && keyed(provider, call).is_some()
+            });
+            if !any_keyed {
                 cx.error_spanned_by(
                     argument,
                     "the cancelling operations carry no idempotency key for this look-up to find; mark their key with `#[idempotency_key(...)]`",
@@ -334,10 +350,9 @@ fn cancel_keys(cx: &Ctxt, provider: &Provider, cancel: &CancelDecl) {
                 &other.operation,
                 "the cancelling operations generate idempotency keys of different forms; give their key parameters the same rule",
             ),
-            (Some(_), None) | (None, Some(_)) => cx.error_spanned_by(
-                &other.operation,
-                "one cancelling operation carries an idempotency key and another does not; a keyed cancellation must be keyed every way",
-            ),
+            // A call without a key (Getnet's same-day void beside its keyed cancel request)
+            // ignores the request's key, and proves nothing by it: `SPEC.cancel.resend` is
+            // then `Unproven`, and the keyed look-up is made only for the keyed call.
             _ => {}
         }
     }
@@ -450,11 +465,11 @@ fn endpoint(cx: &Ctxt, endpoint: &mut Endpoint, operations: &[String]) {
         let placed = endpoint.segments.iter().any(
             |segment| matches!(segment, Segment::Placeholder { param, .. } if *param == index),
         );
-        if param.location == Location::Path && !placed {
+        if param.location == Location::Path && !placed && !param.reported {
             cx.error_spanned_by(
                 &param.ident,
                 format!(
-                    "parameter `{}` is used nowhere: no `{{{}}}` in the path `{}`; add it to the path, or mark it `#[query]`, `#[header(\"…\")]`, `#[json]` or `#[form]`",
+                    "parameter `{}` is used nowhere: no `{{{}}}` in the path `{}`; add it to the path, or mark it `#[query]`, `#[header(\"…\")]`, `#[json_field(\"…\")]`, `#[json]` or `#[form]`",
                     param.ident,
                     param.wire,
                     endpoint.path.value()
@@ -470,6 +485,24 @@ fn endpoint(cx: &Ctxt, endpoint: &mut Endpoint, operations: &[String]) {
         if param.location == Location::Header {
             let name = syn::LitStr::new(&param.wire, param.ident.span());
             header_name(cx, &name);
+        }
+        if param.location == Location::JsonField {
+            let json_body = endpoint.body.as_ref().filter(|body| {
+                body.kind == crate::ast::BodyKind::Json
+                    && crate::attr::option_inner(&body.ty).is_none()
+            });
+            if json_body.is_none() {
+                cx.error_spanned_by(
+                    &param.ident,
+                    "a `#[json_field]` goes into the operation's JSON body: declare a `#[json]` body that is always sent (not an `Option`)",
+                );
+            }
+            if param.optional {
+                cx.error_spanned_by(
+                    &param.ty,
+                    "a `#[json_field]` is always sent; take `&str`, not an `Option`",
+                );
+            }
         }
         let clash = endpoint.params[..index]
             .iter()

@@ -129,6 +129,7 @@ fn method(
             Location::Path => continue,
             Location::Query => quote!(query),
             Location::Header => quote!(header),
+            Location::JsonField => quote!(json_field),
         };
         let param_index = Literal::usize_unsuffixed(param_index);
         let name = &param.ident;
@@ -675,6 +676,7 @@ fn endpoint_spec(provider: &Provider, endpoint: &Endpoint) -> TokenStream {
                 Location::Path => "Path",
                 Location::Query => "Query",
                 Location::Header => "Header",
+                Location::JsonField => "JsonField",
             }
         );
         let required = !param.optional;

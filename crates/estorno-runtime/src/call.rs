@@ -118,11 +118,33 @@ impl ParamValue for Reais {
     }
 }
 
+/// `object` with `fields` inserted first: `{"a":1}` and `[("k","v")]` give `{"k":"v","a":1}`.
+/// `None` when `object` is not a JSON object.
+fn with_fields(object: &[u8], fields: &[(&'static str, String)]) -> Option<Vec<u8>> {
+    let rest = object.strip_prefix(b"{")?;
+    let mut out = Vec::with_capacity(object.len() + fields.len() * 32);
+    out.push(b'{');
+    for (index, (name, value)) in fields.iter().enumerate() {
+        if index > 0 {
+            out.push(b',');
+        }
+        serde_json::to_writer(&mut out, name).ok()?;
+        out.push(b':');
+        serde_json::to_writer(&mut out, value).ok()?;
+    }
+    if rest != b"}" {
+        out.push(b',');
+    }
+    out.extend_from_slice(rest);
+    Some(out)
+}
+
 pub(crate) fn location_name(location: ParamLocation) -> &'static str {
     match location {
         ParamLocation::Path => "path parameter",
         ParamLocation::Query => "query parameter",
         ParamLocation::Header => "header",
+        ParamLocation::JsonField => "JSON body field",
     }
 }
 
@@ -196,6 +218,8 @@ pub struct Call<'a> {
     query: Vec<(&'static str, String)>,
     headers: HeaderMap,
     body: Option<(Bytes, &'static str)>,
+    /// `#[json_field]` parameters, added to the JSON body when it is set.
+    json_fields: Vec<(&'static str, String)>,
 }
 
 impl fmt::Debug for Call<'_> {
@@ -223,6 +247,7 @@ impl<'a> Call<'a> {
             query: Vec::new(),
             headers: HeaderMap::new(),
             body: None,
+            json_fields: Vec::new(),
         }
     }
 
@@ -302,9 +327,32 @@ impl<'a> Call<'a> {
         Ok(())
     }
 
-    /// Sets a JSON body.
+    /// A top-level field of the JSON body, checked against its rule now; it joins the body's
+    /// own fields when [`Call::json`] sets the body, which follows.
+    pub fn json_field<V: ParamValue + ?Sized>(
+        &mut self,
+        param: &'static ParamSpec,
+        value: &V,
+    ) -> Result<(), CallError> {
+        let text = value.to_param();
+        if text.chars().any(char::is_control) {
+            return Err(CallError::invalid(
+                param.name,
+                format!(
+                    "body field `{}` must not contain control characters",
+                    param.wire
+                ),
+            ));
+        }
+        check_rule(param, &text, value.as_number())?;
+        self.json_fields.push((param.wire, text.into_owned()));
+        Ok(())
+    }
+
+    /// Sets a JSON body, with the `#[json_field]` parameters as top-level fields before the
+    /// body's own.
     pub fn json<B: Serialize + ?Sized>(&mut self, body: &B) -> Result<(), CallError> {
-        let encoded = serde_json::to_vec(body).map_err(|error| {
+        let mut encoded = serde_json::to_vec(body).map_err(|error| {
             CallError::invalid(
                 "body",
                 format!(
@@ -313,6 +361,14 @@ impl<'a> Call<'a> {
                 ),
             )
         })?;
+        if !self.json_fields.is_empty() {
+            encoded = with_fields(&encoded, &self.json_fields).ok_or_else(|| {
+                CallError::invalid(
+                    "body",
+                    "takes body fields beside its own, so it must encode as a JSON object",
+                )
+            })?;
+        }
         self.body = Some((Bytes::from(encoded), "application/json"));
         Ok(())
     }

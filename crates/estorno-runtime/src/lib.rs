@@ -118,7 +118,7 @@ pub mod __private {
     pub use crate::call::{Call, ParamValue, Response};
     pub use crate::cancel::{
         AmountField, CancelOps, DateField, Elements, Failure, MethodField, Observed, ReasonField,
-        ReferenceField, StatusField, observe, partial_unsupported, remaining_unknown,
+        ReferenceField, StatusField, no_look_up, observe, partial_unsupported, remaining_unknown,
     };
     pub use crate::client::{ClientCore, Provider};
     pub use crate::error::CallError;

@@ -286,6 +286,9 @@ pub enum ParamLocation {
     Path,
     Query,
     Header,
+    /// A top-level field of the JSON body, beside the body's own (Getnet's
+    /// `cancel_custom_key`).
+    JsonField,
 }
 
 /// Validation declared beside a parameter, enforced before anything is sent.
@@ -398,6 +401,11 @@ pub struct CancelSpec {
     /// Whether the look-up that reconciles (`reconcile = op(...)` in `cancel(...)`) finds the
     /// cancellation by its idempotency key rather than the payment by its id.
     pub reconcile_by_key: bool,
+    /// Whether a look-up of the payment is declared (`status = op(...)`). Without one
+    /// (Getnet documents none), nothing is read before sending: the provider's answers alone
+    /// decide, and an unknown outcome is resolved only by the keyed look-up, where there is
+    /// one, or by an operator.
+    pub looks_up: bool,
     /// How long after a payment each of its acquirers accepts a cancellation
     /// (`window(...)` in `cancel(...)`).
     pub windows: &'static [WindowSpec],

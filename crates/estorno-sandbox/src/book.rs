@@ -302,6 +302,9 @@ impl Partial {
 pub(crate) struct Book {
     accounts: BTreeMap<(Provider, String), Account>,
     keys: BTreeMap<(Provider, String), Reply>,
+    /// Whether an id nobody added is a synthetic payment made on first use
+    /// ([`Payment::synthetic`](crate::payment::Payment::synthetic)) rather than unknown.
+    synthetic: bool,
 }
 
 impl Book {
@@ -316,7 +319,20 @@ impl Book {
     }
 
     pub(crate) fn get_mut(&mut self, provider: Provider, id: &str) -> Option<&mut Account> {
-        self.accounts.get_mut(&(provider, id.to_owned()))
+        let key = (provider, id.to_owned());
+        if self.synthetic
+            && !self.accounts.contains_key(&key)
+            && let Some(payment) = crate::payment::Payment::synthetic(provider, id)
+        {
+            self.accounts
+                .insert(key.clone(), payment.into_account(crate::seed::BASE_TIME));
+        }
+        self.accounts.get_mut(&key)
+    }
+
+    /// Makes every id nobody added a synthetic payment on first use, or unknown again.
+    pub(crate) fn synthesize_unknown(&mut self, on: bool) {
+        self.synthetic = on;
     }
 
     /// The answer the first request with idempotency `key` got, for a provider that answers a

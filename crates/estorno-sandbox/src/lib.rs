@@ -218,6 +218,15 @@ impl Sandbox {
         self.shared.lock().faults.clear();
     }
 
+    /// With `on`, an id nobody added is a payment all the same: made on its first request,
+    /// paid, nothing refunded, with an amount between R$ 10,00 and R$ 1.000,00 that the id
+    /// alone decides (the same for every run). A bulk file of any size then needs no data
+    /// loaded first (`estorno sandbox serve --synthetic`). Only ids the provider could have
+    /// issued are made (Yapay's and Mercado Pago's are numbers); the rest stay unknown.
+    pub fn synthesize_unknown(&self, on: bool) {
+        self.shared.lock().synthesize_unknown(on);
+    }
+
     /// Inserts a payment, replacing any with the same id.
     pub fn add_payment(&self, payment: impl Into<Payment>) {
         self.shared.lock().insert(payment.into(), clock::now_unix());

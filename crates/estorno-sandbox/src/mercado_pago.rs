@@ -230,7 +230,10 @@ pub(crate) fn handle(
         );
     }
     if call.operation == "status" {
-        return match book.get(Provider::MercadoPago, call.get("payment")) {
+        return match book
+            .get_mut(Provider::MercadoPago, call.get("payment"))
+            .map(|account| &*account)
+        {
             Some(account) => Reply::json(200, payment_body(account)),
             None => not_found(),
         };

@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::book::Account;
+use crate::provider::Provider;
 use crate::{
     cielo, efi_pix, liquido, mercado_pago, pagarme, pagbank, picpay_checkout, picpay_ecommerce,
     rede, yapay, zoop,
@@ -156,6 +157,33 @@ impl Payment {
             Payment::Cielo(sale) => cielo::account(sale, created_at),
             Payment::Rede(transaction) => rede::account(transaction, created_at),
         }
+    }
+
+    /// The payment a synthetic sandbox makes for `id` on its first request, where the
+    /// provider could have issued that id: paid, nothing refunded, its amount decided by the
+    /// id alone.
+    pub(crate) fn synthetic(provider: Provider, id: &str) -> Option<Payment> {
+        if id.is_empty() {
+            return None;
+        }
+        let amount = crate::seed::synthetic_amount(provider.slug(), id);
+        Some(match provider {
+            Provider::PicPayEcommerce => {
+                picpay_ecommerce::Order::paid(id, format!("auth-{id}"), amount).into()
+            }
+            Provider::Yapay => yapay::Transaction::captured(id.parse().ok()?, amount).into(),
+            Provider::PicPayCheckout => picpay_checkout::Charge::paid(id, amount).into(),
+            Provider::Liquido => liquido::Charge::in_progress(id, amount).into(),
+            Provider::Zoop => zoop::Transaction::succeeded(id, amount).into(),
+            Provider::MercadoPago => {
+                mercado_pago::Payment::approved(id.parse().ok()?, amount).into()
+            }
+            Provider::Pagarme => pagarme::Charge::paid(id, amount).into(),
+            Provider::PagBank => pagbank::Charge::paid(id, amount).into(),
+            Provider::EfiPix => efi_pix::Pix::received(id, amount).into(),
+            Provider::Cielo => cielo::Sale::confirmed(id, amount).into(),
+            Provider::Rede => rede::Transaction::approved(id, amount).into(),
+        })
     }
 
     /// The provider's slug.

@@ -54,6 +54,12 @@ fn amount(provider: &str, n: usize) -> i64 {
     }
 }
 
+/// A synthetic payment's amount, R$ 10,00 to R$ 1.000,00, decided by its id alone.
+pub(crate) fn synthetic_amount(provider: &str, id: &str) -> i64 {
+    let hash = stable_hash(&format!("{provider}:{id}"), 98);
+    1_000 + i64::try_from(hash % 99_001).unwrap_or(0)
+}
+
 /// The demo payments, in the order they are seeded.
 pub(crate) fn demo() -> Vec<Payment> {
     let mut payments = Vec::with_capacity(DEMO_PER_PROVIDER * 11);

@@ -69,6 +69,11 @@ impl State {
         state
     }
 
+    /// Makes ids nobody added synthetic payments, made on first use.
+    pub(crate) fn synthesize_unknown(&mut self, on: bool) {
+        self.book.synthesize_unknown(on);
+    }
+
     /// Inserts or replaces a payment.
     pub(crate) fn insert(&mut self, payment: Payment, created_at: i64) {
         self.book.insert(payment.into_account(created_at));

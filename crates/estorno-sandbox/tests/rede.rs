@@ -172,3 +172,72 @@ async fn a_pending_authorisation_is_cancelled_whole_only_and_a_denied_one_not_at
     let kinds: Vec<EffectKind> = sandbox.ledger().iter().map(|entry| entry.kind).collect();
     assert_eq!(kinds, [EffectKind::Void]);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_synthetic_sandbox_makes_any_well_formed_id_a_payment_once_and_for_good() {
+    let sandbox = Sandbox::start_empty().await.unwrap();
+    let client = client();
+    let v1 = base(&sandbox, "rede").replace("/erede/v2", "/erede/v1");
+    let look_up = |tid: &str| {
+        client.get(format!("{v1}/transactions/{tid}")).basic_auth(
+            credentials::REDE_PV,
+            Some(credentials::REDE_INTEGRATION_KEY),
+        )
+    };
+    assert_eq!(
+        send(look_up("20000000000000000001")).await.0,
+        404,
+        "off by default"
+    );
+
+    sandbox.synthesize_unknown(true);
+    let (status, first) = send(look_up("20000000000000000001")).await;
+    assert_eq!(
+        (status, &first["authorization"]["status"]),
+        (200, &json!("Approved"))
+    );
+    let amount = first["authorization"]["amount"].as_i64().unwrap();
+    assert!((1_000..=100_000).contains(&amount), "{amount}");
+    // Refunded once, it stays refunded: the payment was made on first use and is kept.
+    let refund = client
+        .post(format!("{v1}/transactions/20000000000000000001/refunds"))
+        .basic_auth(
+            credentials::REDE_PV,
+            Some(credentials::REDE_INTEGRATION_KEY),
+        )
+        .json(&json!({ "amount": amount }));
+    assert_eq!(send(refund).await.1["returnCode"], "359");
+    let (_, now) = send(look_up("20000000000000000001")).await;
+    assert_eq!(now["authorization"]["status"], "Canceled");
+
+    // The id alone decides the amount: another sandbox makes the same payment.
+    let other = Sandbox::start_empty().await.unwrap();
+    other.synthesize_unknown(true);
+    let url = other
+        .base_url("rede")
+        .unwrap()
+        .replace("/erede/v2", "/erede/v1");
+    let (_, again) = send(
+        client
+            .get(format!("{url}/transactions/20000000000000000001"))
+            .basic_auth(
+                credentials::REDE_PV,
+                Some(credentials::REDE_INTEGRATION_KEY),
+            ),
+    )
+    .await;
+    assert_eq!(again["authorization"]["amount"], amount);
+
+    // An id the provider could not have issued stays unknown (Yapay's are numbers).
+    let yapay = format!(
+        "{}/transacao/1000000000000/not-a-number",
+        base(&sandbox, "yapay")
+    );
+    let response = client
+        .get(yapay)
+        .basic_auth(credentials::YAPAY_USER, Some(credentials::YAPAY_PASSWORD))
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(response.status().as_u16(), 200);
+}

@@ -628,6 +628,7 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
             ::estorno::spec::KeyRetention::Permanent,
         ),
         reconcile_by_key: true,
+        looks_up: true,
         windows: &[],
     }),
 };

@@ -22,6 +22,9 @@ pub mod cielo;
 pub mod efi_pix;
 
 #[rustfmt::skip]
+pub mod getnet;
+
+#[rustfmt::skip]
 pub mod liquido;
 
 #[rustfmt::skip]
@@ -67,6 +70,8 @@ mod tests {
         assert_eq!(fields::<crate::cielo::Client>().len(), crate::cielo::SPEC.credentials.len());
         assert_eq!(crate::efi_pix::SPEC.credentials, ["client_id", "client_secret"]);
         assert_eq!(fields::<crate::efi_pix::Client>().len(), crate::efi_pix::SPEC.credentials.len());
+        assert_eq!(crate::getnet::SPEC.credentials, ["client_id", "client_secret"]);
+        assert_eq!(fields::<crate::getnet::Client>().len(), crate::getnet::SPEC.credentials.len());
         assert_eq!(crate::liquido::SPEC.credentials, ["client_id", "client_secret", "api_key"]);
         assert_eq!(fields::<crate::liquido::Client>().len(), crate::liquido::SPEC.credentials.len());
         assert_eq!(crate::mercado_pago::SPEC.credentials, ["token"]);

@@ -532,6 +532,7 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
             ::estorno::spec::KeyRetention::Undocumented,
         ),
         reconcile_by_key: false,
+        looks_up: true,
         windows: &[],
     }),
 };

@@ -401,6 +401,7 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
         }),
         resend: ::estorno::spec::ResendProof::Unproven,
         reconcile_by_key: false,
+        looks_up: true,
         windows: &[],
     }),
 };

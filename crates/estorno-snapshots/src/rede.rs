@@ -515,6 +515,7 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
         key: ::core::option::Option::None,
         resend: ::estorno::spec::ResendProof::Unproven,
         reconcile_by_key: false,
+        looks_up: true,
         windows: &[],
     }),
 };

@@ -103,6 +103,13 @@ impl Cancel for AnyProvider {
         self.client.as_cancel().status(request)
     }
 
+    fn before_sending<'a>(
+        &'a self,
+        request: &'a CancelRequest,
+    ) -> BoxFuture<'a, Result<Cancellation, CancelError>> {
+        self.client.as_cancel().before_sending(request)
+    }
+
     fn reconcile<'a>(
         &'a self,
         request: &'a CancelRequest,

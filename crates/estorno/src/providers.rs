@@ -7,6 +7,9 @@ pub use estorno_cielo as cielo;
 #[cfg(feature = "efi-pix")]
 pub use estorno_efi_pix as efi_pix;
 
+#[cfg(feature = "getnet")]
+pub use estorno_getnet as getnet;
+
 #[cfg(feature = "liquido")]
 pub use estorno_liquido as liquido;
 

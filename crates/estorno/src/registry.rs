@@ -24,6 +24,8 @@ pub enum AnyClient {
     Cielo(crate::cielo::Client),
     #[cfg(feature = "efi-pix")]
     EfiPix(crate::efi_pix::Client),
+    #[cfg(feature = "getnet")]
+    Getnet(crate::getnet::Client),
     #[cfg(feature = "liquido")]
     Liquido(crate::liquido::Client),
     #[cfg(feature = "mercado-pago")]
@@ -52,6 +54,8 @@ impl AnyClient {
             AnyClient::Cielo(_) => &crate::cielo::SPEC,
             #[cfg(feature = "efi-pix")]
             AnyClient::EfiPix(_) => &crate::efi_pix::SPEC,
+            #[cfg(feature = "getnet")]
+            AnyClient::Getnet(_) => &crate::getnet::SPEC,
             #[cfg(feature = "liquido")]
             AnyClient::Liquido(_) => &crate::liquido::SPEC,
             #[cfg(feature = "mercado-pago")]
@@ -79,6 +83,8 @@ impl AnyClient {
             AnyClient::Cielo(ref client) => client,
             #[cfg(feature = "efi-pix")]
             AnyClient::EfiPix(ref client) => client,
+            #[cfg(feature = "getnet")]
+            AnyClient::Getnet(ref client) => client,
             #[cfg(feature = "liquido")]
             AnyClient::Liquido(ref client) => client,
             #[cfg(feature = "mercado-pago")]
@@ -114,6 +120,12 @@ pub const ENTRIES: &[Entry] = &[
         spec: &crate::efi_pix::SPEC,
         credential_fields: crate::efi_pix::SPEC.credentials,
         build: |config| config.build().map(AnyClient::EfiPix),
+    },
+    #[cfg(feature = "getnet")]
+    Entry {
+        spec: &crate::getnet::SPEC,
+        credential_fields: crate::getnet::SPEC.credentials,
+        build: |config| config.build().map(AnyClient::Getnet),
     },
     #[cfg(feature = "liquido")]
     Entry {

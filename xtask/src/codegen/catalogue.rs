@@ -341,7 +341,17 @@ fn cancellation_section(out: &mut String, spec: &Spec) {
             );
         }
     }
-    let _ = writeln!(out, "| status | {} |", cell(&call(&cancel.status)));
+    match &cancel.status {
+        Some(status) => {
+            let _ = writeln!(out, "| status | {} |", cell(&call(status)));
+        }
+        None => {
+            let _ = writeln!(
+                out,
+                "| status | none: the provider documents no look-up of a payment, so nothing is read before sending and an unknown outcome waits for the keyed look-up or an operator |"
+            );
+        }
+    }
     let fields = cancel_fields(&spec.provider);
     let fields = if fields.is_empty() {
         "none; the payment id is enough".to_owned()
@@ -455,8 +465,13 @@ fn amounts_text(spec: &Spec, cancel: &estorno_codegen::ast::CancelDecl) -> Strin
         }
         _ => "no amounts",
     };
-    let status = describe(response(&cancel.status));
     let total = describe(response(&cancel.total));
+    let Some(status_call) = &cancel.status else {
+        return format!(
+            "Amounts: there is no status look-up; the cancellation's answer reports {total}."
+        );
+    };
+    let status = describe(response(status_call));
     let mut text = format!(
         "Amounts: the status look-up reports {status}; the cancellation's answer reports {total}."
     );

@@ -93,6 +93,8 @@ pub(super) struct Engine {
     providers: HashMap<String, Result<Arc<AnyProvider>, SetupError>>,
     limits: HashMap<String, Arc<TokenBucket>>,
     pub(super) slots: Semaphore,
+    /// How many rows are processed at once (`--concurrency`).
+    concurrency: usize,
     pub(super) progress: ProgressBar,
     /// Set when the journal cannot be written: nothing more may be sent.
     stopped: AtomicBool,
@@ -133,6 +135,7 @@ impl Engine {
             providers: providers.into_map(),
             limits,
             slots: Semaphore::new(options.concurrency.max(1)),
+            concurrency: options.concurrency.max(1),
             progress,
             stopped: AtomicBool::new(false),
         }
@@ -209,7 +212,7 @@ impl Engine {
         let mut tries = 0;
         loop {
             self.wait_turn(slug).await;
-            match provider.status(request).await {
+            match provider.before_sending(request).await {
                 Err(error) if error.is_transient() && tries + 1 < TRANSIENT_TRIES => {
                     tries += 1;
                     tokio::time::sleep(pause(tries, &error)).await;
@@ -330,12 +333,22 @@ impl Engine {
             .filter(|chain| chain.iter().any(|item| item.state == State::Pending))
             .collect();
         chains.sort_by_key(|chain| chain.first().map_or(0, |item| item.row));
+        // Only as many chains are under way as rows may be: a task per chain of a
+        // million-row file, each holding its state while it waits, would be most of the
+        // run's memory.
         let mut tasks = JoinSet::new();
+        let mut first = None;
         for chain in chains {
+            while tasks.len() >= self.concurrency {
+                if let Some(Err(error)) = next_done(&mut tasks).await {
+                    first.get_or_insert(error);
+                }
+            }
             let engine = Arc::clone(self);
             tasks.spawn(async move { engine.run_chain(chain).await });
         }
-        join_all(&mut tasks).await
+        let rest = join_all(&mut tasks).await;
+        first.map_or(rest, Err)
     }
 
     /// The rows of one payment, in row order.
@@ -558,6 +571,14 @@ impl Engine {
     }
 }
 
+/// The next task to end, as its result; `None` when there is none.
+pub(super) async fn next_done(
+    tasks: &mut JoinSet<Result<(), BulkError>>,
+) -> Option<Result<(), BulkError>> {
+    let joined = tasks.join_next().await?;
+    Some(joined.unwrap_or_else(|error| Err(BulkError::Internal(error.to_string()))))
+}
+
 /// Why `item`, unresolved after sending `request`, may be sent again without an operator:
 /// the provider honours the idempotency key it carries (`ResendProof::Key`) and still keeps
 /// it at `now`. `None` when there is no such key, or when the provider has forgotten it.
@@ -633,6 +654,7 @@ mod tests {
                 key: None,
                 resend,
                 reconcile_by_key: false,
+                looks_up: true,
                 windows: &[],
             }),
         }

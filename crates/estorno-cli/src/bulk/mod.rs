@@ -251,11 +251,19 @@ pub async fn run(options: Options, backend: &Backend) -> Result<u8, BulkError> {
     if !in_doubt.is_empty() {
         engine.progress.set_message("reconciling");
         let mut tasks = JoinSet::new();
+        let mut first = None;
         for item in in_doubt {
+            // As many under way as rows may be, as in phase 2.
+            while tasks.len() >= options.concurrency.max(1) {
+                if let Some(Err(error)) = engine::next_done(&mut tasks).await {
+                    first.get_or_insert(error);
+                }
+            }
             let engine = Arc::clone(&engine);
             tasks.spawn(async move { engine.resolve_in_doubt(item).await });
         }
-        join_all(&mut tasks).await?;
+        let rest = join_all(&mut tasks).await;
+        first.map_or(rest, Err)?;
     }
 
     // An operator's decision: rows still unresolved after that, and for longer than the

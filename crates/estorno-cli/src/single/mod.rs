@@ -297,7 +297,7 @@ pub async fn cancel(backend: &Backend, target: &Target, json: bool) -> u8 {
         return follow_earlier(backend, target, &provider, memory, item, json).await;
     }
 
-    let before = match provider.status(&request).await {
+    let before = match provider.before_sending(&request).await {
         Ok(before) => before,
         Err(error) => return Failure::from_cancel(error).print(json),
     };

@@ -80,12 +80,6 @@ pub(super) fn cancel_decl(input: ParseStream, keyword: Span) -> syn::Result<Canc
             "`cancel(...)` needs `total = operation(...)`, the call that cancels a payment in full",
         ));
     };
-    let Some(status) = status else {
-        return Err(syn::Error::new(
-            keyword,
-            "`cancel(...)` needs `status = operation(...)`, the look-up that tells a payment's state",
-        ));
-    };
     let mut decl = CancelDecl {
         total,
         by_state,

@@ -25,6 +25,8 @@ pub(super) fn parameters(cx: &Ctxt, sig: &syn::Signature) -> (Vec<Param>, Option
 
         let mut declared: Option<(&Attribute, ParamAttr)> = None;
         let mut key: Option<KeyDecl> = None;
+        // An attribute already reported: the parameter is not reported again as going nowhere.
+        let mut broken = false;
         for attr in &typed.attrs {
             if attr.path().is_ident("idempotency_key") {
                 match key::key_decl(attr) {
@@ -41,6 +43,7 @@ pub(super) fn parameters(cx: &Ctxt, sig: &syn::Signature) -> (Vec<Param>, Option
                 Ok(parsed) => parsed,
                 Err(error) => {
                     cx.syn_error(error);
+                    broken = true;
                     continue;
                 }
             };
@@ -61,7 +64,7 @@ pub(super) fn parameters(cx: &Ctxt, sig: &syn::Signature) -> (Vec<Param>, Option
                 if let Some(key) = &key {
                     cx.error_spanned_by(
                         &key.attr,
-                        "an idempotency key is a path, query or header parameter; a key inside the body is a field of the body's type",
+                        "an idempotency key is a path, query, header or `#[json_field(\"…\")]` parameter, not the whole body: give the key its own `#[json_field]` parameter",
                     );
                 }
                 if body.is_some() {
@@ -96,6 +99,7 @@ pub(super) fn parameters(cx: &Ctxt, sig: &syn::Signature) -> (Vec<Param>, Option
             wire,
             rule,
             key,
+            reported: broken,
         });
     }
     (params, body)
@@ -130,13 +134,16 @@ fn param_attr(attr: &Attribute) -> syn::Result<ParamAttr> {
         "path" => Location::Path,
         "query" => Location::Query,
         "header" => Location::Header,
+        "json_field" => Location::JsonField,
         _ => {
             return Err(syn::Error::new_spanned(
                 path,
-                "unknown parameter attribute; expected one of `path`, `query`, `header`, `json`, `form`",
+                "unknown parameter attribute; expected one of `path`, `query`, `header`, `json_field`, `json`, `form`",
             ));
         }
     };
+    // A header and a body field are named as they go on the wire, first.
+    let named = matches!(location, Location::Header | Location::JsonField);
     if matches!(attr.meta, Meta::Path(_)) {
         if location == Location::Header {
             return Err(syn::Error::new_spanned(
@@ -144,11 +151,17 @@ fn param_attr(attr: &Attribute) -> syn::Result<ParamAttr> {
                 "`#[header]` needs the header's name: #[header(\"caller-origin\")]",
             ));
         }
+        if location == Location::JsonField {
+            return Err(syn::Error::new_spanned(
+                path,
+                "`#[json_field]` needs the field's name: #[json_field(\"cancel_custom_key\")]",
+            ));
+        }
         return Ok(ParamAttr::Located(location, None, Rule::default()));
     }
     attr.parse_args_with(|input: ParseStream| {
         let mut rename = None;
-        if location == Location::Header {
+        if named {
             rename = Some(input.parse::<LitStr>()?);
             if !input.is_empty() {
                 input.parse::<Token![,]>()?;
@@ -168,7 +181,8 @@ pub(super) fn rule(
     let mut rule = Rule::default();
     while !input.is_empty() {
         let lookahead = input.lookahead1();
-        if location != Location::Header && lookahead.peek(kw::rename) {
+        if !matches!(location, Location::Header | Location::JsonField) && lookahead.peek(kw::rename)
+        {
             *rename = Some(key_value::<kw::rename>(input)?);
         } else if lookahead.peek(kw::len) {
             input.parse::<kw::len>()?;

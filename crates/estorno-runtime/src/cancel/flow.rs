@@ -85,11 +85,37 @@ pub(super) fn nothing_left(outcome: Outcome) -> bool {
     matches!(outcome, Outcome::Refunded | Outcome::Voided)
 }
 
+/// Whether the spec declares a look-up of the payment.
+pub(super) fn looks_up(spec: &'static ProviderSpec) -> bool {
+    spec.cancel.as_ref().is_none_or(|cancel| cancel.looks_up)
+}
+
+/// What is known before sending: the status look-up, or, where the provider documents none,
+/// a state that says nothing (active, no amounts) so that the provider's answer alone
+/// decides.
+pub(super) async fn before_sending<T: CancelOps + ?Sized>(
+    ops: &T,
+    request: &CancelRequest,
+) -> Result<Cancellation, CancelError> {
+    if looks_up(ops.spec()) {
+        return look_up(ops, request).await;
+    }
+    let mut unseen = Cancellation::new(ops.spec().slug, request, Outcome::Active);
+    unseen.reason = Some(format!(
+        "{} documents no look-up of a payment: nothing was read before sending",
+        ops.spec().name
+    ));
+    Ok(unseen)
+}
+
 /// The status look-up as a cancellation; a refusal to show the payment is a rejection.
 pub(super) async fn look_up<T: CancelOps + ?Sized>(
     ops: &T,
     request: &CancelRequest,
 ) -> Result<Cancellation, CancelError> {
+    if !looks_up(ops.spec()) {
+        return Err(super::observe::no_look_up_error(ops.spec()));
+    }
     let slug = ops.spec().slug;
     match ops.status(request).await {
         Ok(observed) => Ok(snapshot(ops.spec(), request, observed)),

@@ -29,10 +29,11 @@ pub use fields::{
     AmountField, DateField, Elements, MethodField, ReasonField, ReferenceField, StatusField,
 };
 pub use observe::{
-    CancelResponse, Failure, Observed, Rejection, observe, partial_unsupported, remaining_unknown,
+    CancelResponse, Failure, Observed, Rejection, no_look_up, observe, partial_unsupported,
+    remaining_unknown,
 };
 
-use flow::{look_up, nothing_left, run_cancel, run_reconcile};
+use flow::{before_sending, look_up, nothing_left, run_cancel, run_reconcile};
 
 /// A boxed future, so that [`Cancel`] can be used as `dyn Cancel`.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -493,7 +494,17 @@ pub trait Cancel: Send + Sync {
 
     /// The payment's current state, read through the declared status operation. A payment
     /// the provider refuses to show (unknown id) is [`Outcome::Rejected`] with its reason.
+    /// A provider that documents no look-up of a payment (`SPEC.cancel.looks_up` false)
+    /// answers [`CancelError::Provider`] saying so.
     fn status<'a>(
+        &'a self,
+        request: &'a CancelRequest,
+    ) -> BoxFuture<'a, Result<Cancellation, CancelError>>;
+
+    /// What [`Cancel::cancel_from`] starts from: [`Cancel::status`], or, for a provider that
+    /// documents no look-up of a payment, a state that says nothing (active, no amounts,
+    /// its reason saying why) so that the provider's answer alone decides.
+    fn before_sending<'a>(
         &'a self,
         request: &'a CancelRequest,
     ) -> BoxFuture<'a, Result<Cancellation, CancelError>>;
@@ -563,8 +574,18 @@ impl<T: CancelOps> Cancel for T {
     ) -> BoxFuture<'a, Result<Cancellation, CancelError>> {
         Box::pin(async move {
             self.check(request)?;
-            let before = look_up(self, request).await?;
+            let before = before_sending(self, request).await?;
             run_cancel(self, request, before).await
+        })
+    }
+
+    fn before_sending<'a>(
+        &'a self,
+        request: &'a CancelRequest,
+    ) -> BoxFuture<'a, Result<Cancellation, CancelError>> {
+        Box::pin(async move {
+            self.check(request)?;
+            before_sending(self, request).await
         })
     }
 

@@ -142,6 +142,20 @@ pub fn partial_unsupported(spec: &'static ProviderSpec) -> Failure {
     })
 }
 
+/// What the status operation of a provider that documents no look-up of a payment answers.
+#[doc(hidden)]
+pub fn no_look_up(spec: &'static ProviderSpec) -> Failure {
+    Failure::Error(no_look_up_error(spec))
+}
+
+/// The error of a look-up the provider does not offer.
+pub(crate) fn no_look_up_error(spec: &'static ProviderSpec) -> CancelError {
+    CancelError::Provider {
+        provider: spec.name,
+        reason: format!("{} documents no look-up of a payment", spec.name),
+    }
+}
+
 /// A total cancellation needs the remaining amount and the status look-up did not state it.
 #[doc(hidden)]
 pub fn remaining_unknown(spec: &'static ProviderSpec) -> Failure {

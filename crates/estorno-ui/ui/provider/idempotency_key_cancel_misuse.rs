@@ -30,8 +30,8 @@ pub struct Partial {
     cancel(
         // The key parameter takes the request's key, nothing else.
         total = refund(payment, payment),
-        // The partial call carries no key while the total does, and the key cannot fill
-        // another parameter.
+        // The key cannot fill a parameter its marker does not mark (a call without a key of
+        // its own may stand beside a keyed one: it ignores the key).
         partial = void(idempotency_key, Partial { amount }),
         status = charge(payment),
     ),
