@@ -109,8 +109,8 @@ async fn a_partial_is_a_cancel_request_with_the_merchants_key_in_its_body() {
             .body(answer);
     });
 
-    let request =
-        CancelRequest::partial(PAYMENT, Amount::from_cents(1_000).unwrap()).with_idempotency_key(KEY);
+    let request = CancelRequest::partial(PAYMENT, Amount::from_cents(1_000).unwrap())
+        .with_idempotency_key(KEY);
     let result = Cancel::cancel(&client(&server), &request)
         .await
         .expect("accepted");
@@ -144,12 +144,10 @@ async fn a_key_is_made_for_a_partial_that_carries_none_and_kept_in_the_result() 
 }
 
 fn uuid_like(key: &str) -> bool {
-    key.bytes()
-        .enumerate()
-        .all(|(index, byte)| match index {
-            8 | 13 | 18 | 23 => byte == b'-',
-            _ => byte.is_ascii_hexdigit(),
-        })
+    key.bytes().enumerate().all(|(index, byte)| match index {
+        8 | 13 | 18 | 23 => byte == b'-',
+        _ => byte.is_ascii_hexdigit(),
+    })
 }
 
 #[tokio::test]
@@ -196,8 +194,8 @@ async fn a_denied_cancel_request_is_a_refusal() {
                 r#"{{"payment_id":"{PAYMENT}","cancel_request_id":"9","cancel_custom_key":"{KEY}","status":"DENIED"}}"#
             ));
     });
-    let request =
-        CancelRequest::partial(PAYMENT, Amount::from_cents(1_000).unwrap()).with_idempotency_key(KEY);
+    let request = CancelRequest::partial(PAYMENT, Amount::from_cents(1_000).unwrap())
+        .with_idempotency_key(KEY);
     let result = Cancel::cancel(&client(&server), &request).await.unwrap();
     assert_eq!(result.outcome, Outcome::Rejected);
 }
@@ -210,8 +208,8 @@ async fn an_unknown_cancel_request_is_found_again_by_its_key() {
         when.method(POST).path("/v1/payments/cancel/request");
         then.status(503);
     });
-    let request =
-        CancelRequest::partial(PAYMENT, Amount::from_cents(1_000).unwrap()).with_idempotency_key(KEY);
+    let request = CancelRequest::partial(PAYMENT, Amount::from_cents(1_000).unwrap())
+        .with_idempotency_key(KEY);
     let client = client(&server);
     let sent = Cancel::cancel(&client, &request).await.unwrap();
     assert_eq!(sent.outcome, Outcome::Ambiguous);
@@ -260,7 +258,9 @@ async fn an_unknown_void_waits_for_an_operator_and_the_payment_cannot_be_looked_
         reason: String::from("Getnet documents no look-up of a payment"),
     };
     assert_eq!(
-        Cancel::reconcile(&client, sent.request()).await.unwrap_err(),
+        Cancel::reconcile(&client, sent.request())
+            .await
+            .unwrap_err(),
         expected
     );
     assert_eq!(
@@ -318,7 +318,9 @@ async fn an_oauth_refusal_is_an_authentication_error_with_its_reason() {
         when.method(POST).path("/auth/oauth/v2/token");
         then.status(401)
             .header("content-type", "application/json")
-            .body(r#"{"error":"invalid_client","error_description":"Client authentication failed"}"#);
+            .body(
+                r#"{"error":"invalid_client","error_description":"Client authentication failed"}"#,
+            );
     });
     let void = server.mock(|when, then| {
         when.method(POST)
