@@ -274,6 +274,10 @@ pub fn sandbox_credentials(slug: &str) -> Option<&'static [(&'static str, &'stat
             ("client_id", credentials::REDE_PV),
             ("client_secret", credentials::REDE_INTEGRATION_KEY),
         ],
+        "getnet" => &[
+            ("client_id", credentials::GETNET_CLIENT_ID),
+            ("client_secret", credentials::GETNET_CLIENT_SECRET),
+        ],
         _ => return None,
     })
 }
@@ -290,6 +294,7 @@ pub fn sandbox_urls(root: &str, slug: &str) -> Option<(String, Option<String>)> 
         "liquido" => Some(format!("{root}/liquido-auth/oauth2/token")),
         "efi-pix" => Some(format!("{base}/oauth/token")),
         "rede" => Some(format!("{root}/rede/redelabs/oauth2/token")),
+        "getnet" => Some(format!("{base}/auth/oauth/v2/token")),
         _ => None,
     };
     Some((base, token))

@@ -26,7 +26,7 @@ pub const COLUMNS: [&str; 7] = [
 pub const PER_PROVIDER: usize = 48;
 
 /// The providers in the order the file lists them.
-pub const PROVIDERS: [&str; 11] = [
+pub const PROVIDERS: [&str; 12] = [
     "picpay-checkout",
     "picpay-ecommerce",
     "yapay",
@@ -38,6 +38,7 @@ pub const PROVIDERS: [&str; 11] = [
     "efi-pix",
     "cielo",
     "rede",
+    "getnet",
 ];
 
 fn fields(payment: &DemoPayment, amount: Option<i64>) -> [String; 7] {

@@ -48,3 +48,8 @@ pub const EFI_PIX_CLIENT_SECRET: &str = "Client_Secret_sandbox_efi";
 pub const REDE_PV: &str = "10000001";
 /// e.Rede integration key: the Basic password.
 pub const REDE_INTEGRATION_KEY: &str = "sandbox-rede-integration-key";
+
+/// Getnet OAuth2 `client_id` (sent with the secret in a Basic header, `scope=oob`).
+pub const GETNET_CLIENT_ID: &str = "sandbox-getnet-client-id";
+/// Getnet OAuth2 `client_secret`.
+pub const GETNET_CLIENT_SECRET: &str = "sandbox-getnet-client-secret";

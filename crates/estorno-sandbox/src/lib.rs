@@ -16,6 +16,7 @@
 //! | PagBank | `{url}/pagbank` | `POST /charges/{charge_id}/cancel`, `GET /charges/{charge_id}` |
 //! | Cielo | `{url}/cielo`, queries at `{url}/cielo-query` | `PUT /1/sales/{PaymentId}/void[?amount=]`, `GET /1/sales/{PaymentId}` (query host) |
 //! | e.Rede | `{url}/rede/erede/v2` (OAuth2, tokens at `{url}/rede/redelabs/oauth2/token`), legacy `{url}/rede/erede/v1` (Basic) | `POST /transactions/{tid}/refunds`, `GET /transactions/{tid}`, `GET /transactions/{tid}/refunds` |
+//! | Getnet | `{url}/getnet` | `POST /auth/oauth/v2/token`, `POST /v1/payments/credit/{payment_id}/cancel`, `POST /v1/payments/cancel/request`, `GET /v1/payments/cancel/request?cancel_custom_key=` |
 //! | Efí Pix | `{url}/efi-pix` | `POST /oauth/token`, `PUT /v2/pix/{e2eId}/devolucao/{id}`, `GET /v2/pix/{e2eId}/devolucao/{id}`, `GET /v2/pix/{e2eId}` |
 //!
 //! Each provider checks its own credentials ([`credentials`]), names its own states, and answers
@@ -68,6 +69,7 @@ mod control;
 pub mod credentials;
 pub mod efi_pix;
 mod fault;
+pub mod getnet;
 mod json;
 mod ledger;
 pub mod liquido;
@@ -296,6 +298,10 @@ pub(crate) fn token_url_for(root: &str, provider: Provider) -> Option<String> {
         Provider::PicPayCheckout => Some(format!("{}/oauth2/token", base_url_for(root, provider))),
         Provider::EfiPix => Some(format!("{}/oauth/token", base_url_for(root, provider))),
         Provider::Rede => Some(format!("{root}/rede/redelabs/oauth2/token")),
+        Provider::Getnet => Some(format!(
+            "{}/auth/oauth/v2/token",
+            base_url_for(root, provider)
+        )),
         Provider::Liquido => Some(format!(
             "{root}/{}/oauth2/token",
             provider::LIQUIDO_AUTH_PREFIX

@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 use crate::book::Account;
 use crate::provider::Provider;
 use crate::{
-    cielo, efi_pix, liquido, mercado_pago, pagarme, pagbank, picpay_checkout, picpay_ecommerce,
-    rede, yapay, zoop,
+    cielo, efi_pix, getnet, liquido, mercado_pago, pagarme, pagbank, picpay_checkout,
+    picpay_ecommerce, rede, yapay, zoop,
 };
 
 /// A payment to insert into the sandbox, in its provider's own terms.
@@ -41,6 +41,14 @@ pub enum Payment {
     Cielo(cielo::Sale),
     #[serde(rename = "rede")]
     Rede(rede::Transaction),
+    #[serde(rename = "getnet")]
+    Getnet(getnet::Payment),
+}
+
+impl From<getnet::Payment> for Payment {
+    fn from(payment: getnet::Payment) -> Self {
+        Payment::Getnet(payment)
+    }
 }
 
 impl From<rede::Transaction> for Payment {
@@ -156,6 +164,7 @@ impl Payment {
             Payment::EfiPix(pix) => efi_pix::account(pix, created_at),
             Payment::Cielo(sale) => cielo::account(sale, created_at),
             Payment::Rede(transaction) => rede::account(transaction, created_at),
+            Payment::Getnet(payment) => getnet::account(payment, created_at),
         }
     }
 
@@ -183,6 +192,7 @@ impl Payment {
             Provider::EfiPix => efi_pix::Pix::received(id, amount).into(),
             Provider::Cielo => cielo::Sale::confirmed(id, amount).into(),
             Provider::Rede => rede::Transaction::approved(id, amount).into(),
+            Provider::Getnet => getnet::Payment::confirmed(id, amount).into(),
         })
     }
 
@@ -200,6 +210,7 @@ impl Payment {
             Payment::EfiPix(_) => efi_pix::SLUG,
             Payment::Cielo(_) => cielo::SLUG,
             Payment::Rede(_) => rede::SLUG,
+            Payment::Getnet(_) => getnet::SLUG,
         }
     }
 
@@ -282,6 +293,12 @@ impl Payment {
                 transaction.amount_cents,
                 transaction.refundable(),
                 transaction.status.clone(),
+            ),
+            Payment::Getnet(payment) => base(
+                payment.payment_id.clone(),
+                payment.amount_cents,
+                payment.refundable(),
+                payment.status.clone(),
             ),
             Payment::EfiPix(pix) => base(
                 pix.e2e_id.clone(),

@@ -34,11 +34,13 @@ pub enum Provider {
     /// e.Rede (OAuth2 with the PV and key as Basic on `/erede/v2`, or the legacy Basic on
     /// `/erede/v1`).
     Rede,
+    /// Getnet (OAuth2 with Basic and `scope=oob`; no look-up of a payment).
+    Getnet,
 }
 
 impl Provider {
     /// Every provider, in a fixed order.
-    pub const ALL: [Provider; 11] = [
+    pub const ALL: [Provider; 12] = [
         Provider::PicPayEcommerce,
         Provider::Yapay,
         Provider::PicPayCheckout,
@@ -50,6 +52,7 @@ impl Provider {
         Provider::EfiPix,
         Provider::Cielo,
         Provider::Rede,
+        Provider::Getnet,
     ];
 
     /// The slug: the provider's name in URLs, the ledger, fault rules and the control API.
@@ -66,6 +69,7 @@ impl Provider {
             Provider::EfiPix => "efi-pix",
             Provider::Cielo => "cielo",
             Provider::Rede => "rede",
+            Provider::Getnet => "getnet",
         }
     }
 
@@ -91,6 +95,7 @@ impl Provider {
             Provider::EfiPix => "",
             Provider::Cielo => "",
             Provider::Rede => "/erede/v2",
+            Provider::Getnet => "",
         }
     }
 }

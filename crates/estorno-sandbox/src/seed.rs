@@ -14,15 +14,18 @@
 //! - PagBank: charge `CHAR_DEMO_n`;
 //! - Efí Pix: `endToEndId` `E09089356202405021300DEMO000000n` (32 characters);
 //! - Cielo: `PaymentId` `00000000-0000-4000-8000-00000000nnnn` (a GUID);
-//! - e.Rede: `tid` `1001200629140254nnnn` (20 digits).
+//! - e.Rede: `tid` `1001200629140254nnnn` (20 digits);
+//! - Getnet: `payment_id` `0e7e0000-0000-4000-8000-00000000nnnn` (a UUID; those with n mod 20
+//!   below 10 made the day the sandbox starts, which the same-day void takes, the others long
+//!   before, which only a cancel request takes).
 //!
 //! Which state a payment gets depends on n mod 20, so every block of twenty has the same mix.
 
 use crate::payment::{DemoPayment, Payment};
 use crate::wire::stable_hash;
 use crate::{
-    cielo, efi_pix, liquido, mercado_pago, pagarme, pagbank, picpay_checkout, picpay_ecommerce,
-    rede, yapay, zoop,
+    cielo, efi_pix, getnet, liquido, mercado_pago, pagarme, pagbank, picpay_checkout,
+    picpay_ecommerce, rede, yapay, zoop,
 };
 
 /// How many demo payments each provider gets.
@@ -62,7 +65,7 @@ pub(crate) fn synthetic_amount(provider: &str, id: &str) -> i64 {
 
 /// The demo payments, in the order they are seeded.
 pub(crate) fn demo() -> Vec<Payment> {
-    let mut payments = Vec::with_capacity(DEMO_PER_PROVIDER * 11);
+    let mut payments = Vec::with_capacity(DEMO_PER_PROVIDER * 12);
     for n in 1..=DEMO_PER_PROVIDER {
         payments.push(picpay_ecommerce_order(n).into());
     }
@@ -96,7 +99,29 @@ pub(crate) fn demo() -> Vec<Payment> {
     for n in 1..=DEMO_PER_PROVIDER {
         payments.push(rede_transaction(n).into());
     }
+    for n in 1..=DEMO_PER_PROVIDER {
+        payments.push(getnet_payment(n).into());
+    }
     payments
+}
+
+fn getnet_payment(n: usize) -> getnet::Payment {
+    let amount = amount(getnet::SLUG, n);
+    let payment =
+        getnet::Payment::confirmed(format!("0e7e0000-0000-4000-8000-00000000{n:04}"), amount);
+    match n % 20 {
+        0..=13 => payment,
+        14 => getnet::Payment {
+            refunded_cents: amount / 4,
+            ..payment
+        },
+        15 => getnet::Payment {
+            refunded_cents: amount,
+            ..payment.with_status("CANCELED")
+        },
+        16 | 17 => payment.with_status("APPROVED"),
+        _ => payment.with_status("AUTHORIZED"),
+    }
 }
 
 /// An e.Rede `tid`: 20 digits ending in the demo number.
@@ -354,9 +379,16 @@ pub fn demo_payments() -> Vec<DemoPayment> {
     demo().iter().map(Payment::describe).collect()
 }
 
-/// The creation time to give a seeded payment, by its position within its provider.
-pub(crate) fn seeded_created_at(index_within_provider: usize) -> i64 {
-    created_at(index_within_provider + 1)
+/// The creation time to give a seeded payment, by its position within its provider. Getnet's
+/// void takes only a payment of the same day, so half of each block of twenty of its demo
+/// payments are made when the sandbox starts, and the same-day void and the later cancel
+/// request both have payments to show.
+pub(crate) fn seeded_created_at(payment: &Payment, index_within_provider: usize) -> i64 {
+    let n = index_within_provider + 1;
+    if matches!(payment, Payment::Getnet(_)) && n % 20 < 10 {
+        return crate::clock::now_unix();
+    }
+    created_at(n)
 }
 
 #[cfg(test)]
@@ -372,7 +404,7 @@ mod tests {
     #[test]
     fn every_provider_gets_the_same_count_and_mostly_refundable_payments() {
         let demo = demo_payments();
-        assert_eq!(demo.len(), DEMO_PER_PROVIDER * 11);
+        assert_eq!(demo.len(), DEMO_PER_PROVIDER * 12);
         for slug in [
             "picpay-ecommerce",
             "yapay",
@@ -385,6 +417,7 @@ mod tests {
             "efi-pix",
             "cielo",
             "rede",
+            "getnet",
         ] {
             let mine: Vec<_> = demo
                 .iter()

@@ -205,7 +205,18 @@ async fn respond(
     let fault = {
         let mut state = shared.lock();
         state.ledger.count_request(slug, call.operation());
-        state.faults.pick(slug, call.operation(), call.payment())
+        // A payment named in the body rather than the path (Getnet's cancel request) is the
+        // one a fault rule names too.
+        let in_body = call
+            .payment()
+            .is_none()
+            .then(|| body_payment(&request))
+            .flatten();
+        state.faults.pick(
+            slug,
+            call.operation(),
+            call.payment().or(in_body.as_deref()),
+        )
     };
     // The call runs in its own task so that a client giving up (which makes hyper drop this
     // future) cannot cancel an effect the server has started, just as with a real provider.
@@ -406,4 +417,10 @@ impl AsyncWrite for Resettable {
     fn is_write_vectored(&self) -> bool {
         self.stream.is_write_vectored()
     }
+}
+
+/// The `payment_id` a JSON body names, for a request whose path names no payment.
+fn body_payment(request: &Request) -> Option<String> {
+    let body: serde_json::Value = serde_json::from_slice(&request.body).ok()?;
+    body.get("payment_id")?.as_str().map(str::to_owned)
 }

@@ -8,8 +8,8 @@ use crate::provider::{Ctx, LIQUIDO_AUTH_PREFIX, Provider};
 use crate::route::{Matched, Route};
 use crate::wire::{Reply, Request};
 use crate::{
-    cielo, efi_pix, liquido, mercado_pago, pagarme, pagbank, picpay_checkout, picpay_ecommerce,
-    rede, yapay, zoop,
+    cielo, efi_pix, getnet, liquido, mercado_pago, pagarme, pagbank, picpay_checkout,
+    picpay_ecommerce, rede, yapay, zoop,
 };
 
 /// One simulated provider, or one of its hosts (Liquido's token endpoint has its own).
@@ -145,6 +145,15 @@ pub(crate) const SIMULATED: &[Simulated] = &[
         internal_error: rede::internal_error,
         unknown_path: rede::unknown_path,
         payment: |account| rede::transaction(account).into(),
+    },
+    Simulated {
+        provider: Provider::Getnet,
+        prefix: "getnet",
+        routes: getnet::ROUTES,
+        handle: getnet::handle,
+        internal_error: getnet::internal_error,
+        unknown_path: getnet::unknown_path,
+        payment: |account| getnet::payment(account).into(),
     },
 ];
 

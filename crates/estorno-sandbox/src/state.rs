@@ -62,7 +62,7 @@ impl State {
         };
         if seeded {
             for (index, payment) in seed::demo().into_iter().enumerate() {
-                let created_at = seed::seeded_created_at(index % seed::DEMO_PER_PROVIDER);
+                let created_at = seed::seeded_created_at(&payment, index % seed::DEMO_PER_PROVIDER);
                 state.insert(payment, created_at);
             }
         }
