@@ -12,7 +12,9 @@ use serde::{Deserialize, Serialize};
 /// cancellation from the day after the payment on, is a cancel request
 /// (`/v1/payments/cancel/request`) that carries the merchant's `cancel_custom_key`, by which
 /// it is looked up again; `ACCEPTED` is the cancellation made, `DENIED` a refusal. A full
-/// cancellation after the payment's day is a partial one of the whole amount.
+/// cancellation after the payment's day is a partial one of the whole amount. Some
+/// integrations also send the merchant's `seller_id` header, which Getnet's documentation
+/// does not confirm as required: it is the optional field `seller_id`, sent where given.
 #[derive(Clone)]
 pub struct Client {
     __core: ::estorno::__private::ClientCore,
@@ -50,6 +52,7 @@ impl Client {
     pub async fn void_credit(
         &self,
         payment_id: &str,
+        seller_id: Option<&str>,
     ) -> ::core::result::Result<CanceledPayment, ::estorno::Error<ApiError>> {
         let mut __call = ::estorno::__private::Call::new(
             &self.__core,
@@ -58,6 +61,9 @@ impl Client {
         __call.path_literal("/v1/payments/credit/");
         __call.path_param(&SPEC.endpoints[0].params[0], &payment_id)?;
         __call.path_literal("/cancel");
+        if let ::core::option::Option::Some(__value) = &seller_id {
+            __call.header(&SPEC.endpoints[0].params[1], __value)?;
+        }
         let __response = __call.send().await?;
         match __response.status() {
             200 => __response.decode::<CanceledPayment, ApiError>(),
@@ -95,6 +101,7 @@ impl Client {
         &self,
         body: &CancelRequestBody,
         cancel_custom_key: &str,
+        seller_id: Option<&str>,
     ) -> ::core::result::Result<CancelRequested, ::estorno::Error<ApiError>> {
         let mut __call = ::estorno::__private::Call::new(
             &self.__core,
@@ -102,6 +109,9 @@ impl Client {
         );
         __call.path_literal("/v1/payments/cancel/request");
         __call.json_field(&SPEC.endpoints[1].params[0], &cancel_custom_key)?;
+        if let ::core::option::Option::Some(__value) = &seller_id {
+            __call.header(&SPEC.endpoints[1].params[1], __value)?;
+        }
         __call.json(&body)?;
         let __response = __call.send().await?;
         match __response.status() {
@@ -138,6 +148,7 @@ impl Client {
     pub async fn cancel_request_by_key(
         &self,
         cancel_custom_key: &str,
+        seller_id: Option<&str>,
     ) -> ::core::result::Result<CancelRequested, ::estorno::Error<ApiError>> {
         let mut __call = ::estorno::__private::Call::new(
             &self.__core,
@@ -145,6 +156,9 @@ impl Client {
         );
         __call.path_literal("/v1/payments/cancel/request");
         __call.query(&SPEC.endpoints[2].params[0], &cancel_custom_key)?;
+        if let ::core::option::Option::Some(__value) = &seller_id {
+            __call.header(&SPEC.endpoints[2].params[1], __value)?;
+        }
         let __response = __call.send().await?;
         match __response.status() {
             200 => __response.decode::<CancelRequested, ApiError>(),
@@ -192,11 +206,14 @@ impl ::estorno::__private::CancelOps for Client {
     > {
         ::std::boxed::Box::pin(async move {
             let payment: &str = __request.payment();
+            let __optional_field_0: ::core::option::Option<::std::string::String> = __request
+                .get("seller_id")
+                .map(::std::borrow::ToOwned::to_owned);
             ::estorno::__private::observe(
                 &self.__core,
                 __request,
                 ::core::option::Option::None,
-                self.void_credit(&(payment)).await,
+                self.void_credit(&(payment), __optional_field_0.as_deref()).await,
                 <ApiError as ::estorno::Rejection>::reason,
             )
         })
@@ -215,6 +232,9 @@ impl ::estorno::__private::CancelOps for Client {
         ::std::boxed::Box::pin(async move {
             let payment: &str = __request.payment();
             let amount: ::estorno::Amount = __amount;
+            let __optional_field_0: ::core::option::Option<::std::string::String> = __request
+                .get("seller_id")
+                .map(::std::borrow::ToOwned::to_owned);
             let idempotency_key: &str = __request.require_key()?;
             ::estorno::__private::observe(
                 &self.__core,
@@ -227,6 +247,7 @@ impl ::estorno::__private::CancelOps for Client {
                             cancel_amount: amount.cents(),
                         }),
                         &(idempotency_key),
+                        __optional_field_0.as_deref(),
                     )
                     .await,
                 <ApiError as ::estorno::Rejection>::reason,
@@ -268,7 +289,7 @@ impl ::estorno::__private::CancelOps for Client {
                     &self.__core,
                     __request,
                     ::core::option::Option::None,
-                    self.cancel_request_by_key(&(idempotency_key)).await,
+                    self.cancel_request_by_key(&(idempotency_key), None).await,
                     <ApiError as ::estorno::Rejection>::reason,
                 )
             }),
@@ -337,6 +358,23 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
                         max: ::core::option::Option::None,
                     },
                     ty: "&str",
+                },
+                ::estorno::spec::ParamSpec {
+                    name: "seller_id",
+                    wire: "seller_id",
+                    location: ::estorno::spec::ParamLocation::Header,
+                    required: false,
+                    rule: ::estorno::spec::ParamRule {
+                        min_len: ::core::option::Option::Some(36),
+                        max_len: ::core::option::Option::Some(36),
+                        chars: ::core::option::Option::Some(
+                            &[('0', '9'), ('a', 'f'), ('A', 'F'), ('-', '-')],
+                        ),
+                        chars_text: ::core::option::Option::Some("0-9a-fA-F-"),
+                        min: ::core::option::Option::None,
+                        max: ::core::option::Option::None,
+                    },
+                    ty: "Option<&str>",
                 },
             ],
             headers: &[],
@@ -436,6 +474,23 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
                         max: ::core::option::Option::None,
                     },
                     ty: "&str",
+                },
+                ::estorno::spec::ParamSpec {
+                    name: "seller_id",
+                    wire: "seller_id",
+                    location: ::estorno::spec::ParamLocation::Header,
+                    required: false,
+                    rule: ::estorno::spec::ParamRule {
+                        min_len: ::core::option::Option::Some(36),
+                        max_len: ::core::option::Option::Some(36),
+                        chars: ::core::option::Option::Some(
+                            &[('0', '9'), ('a', 'f'), ('A', 'F'), ('-', '-')],
+                        ),
+                        chars_text: ::core::option::Option::Some("0-9a-fA-F-"),
+                        min: ::core::option::Option::None,
+                        max: ::core::option::Option::None,
+                    },
+                    ty: "Option<&str>",
                 },
             ],
             headers: &[],
@@ -551,6 +606,23 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
                     },
                     ty: "&str",
                 },
+                ::estorno::spec::ParamSpec {
+                    name: "seller_id",
+                    wire: "seller_id",
+                    location: ::estorno::spec::ParamLocation::Header,
+                    required: false,
+                    rule: ::estorno::spec::ParamRule {
+                        min_len: ::core::option::Option::Some(36),
+                        max_len: ::core::option::Option::Some(36),
+                        chars: ::core::option::Option::Some(
+                            &[('0', '9'), ('a', 'f'), ('A', 'F'), ('-', '-')],
+                        ),
+                        chars_text: ::core::option::Option::Some("0-9a-fA-F-"),
+                        min: ::core::option::Option::None,
+                        max: ::core::option::Option::None,
+                    },
+                    ty: "Option<&str>",
+                },
             ],
             headers: &[],
             body: ::estorno::spec::BodyKind::Empty,
@@ -614,7 +686,25 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
                 param: 0,
             },
         ],
-        fields: &[],
+        fields: &[
+            ::estorno::spec::CancelFieldSpec {
+                name: "seller_id",
+                total: ::estorno::spec::FieldUse::Optional,
+                partial: ::estorno::spec::FieldUse::Optional,
+                status: ::estorno::spec::FieldUse::Unused,
+                rule: ::estorno::spec::ParamRule {
+                    min_len: ::core::option::Option::Some(36),
+                    max_len: ::core::option::Option::Some(36),
+                    chars: ::core::option::Option::Some(
+                        &[('0', '9'), ('a', 'f'), ('A', 'F'), ('-', '-')],
+                    ),
+                    chars_text: ::core::option::Option::Some("0-9a-fA-F-"),
+                    min: ::core::option::Option::None,
+                    max: ::core::option::Option::None,
+                },
+                params: &[],
+            },
+        ],
         partial: true,
         key: ::core::option::Option::Some(::estorno::spec::ParamRef {
             endpoint: 1,

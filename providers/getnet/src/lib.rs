@@ -35,7 +35,9 @@ use serde::{Deserialize, Serialize};
 /// cancellation from the day after the payment on, is a cancel request
 /// (`/v1/payments/cancel/request`) that carries the merchant's `cancel_custom_key`, by which
 /// it is looked up again; `ACCEPTED` is the cancellation made, `DENIED` a refusal. A full
-/// cancellation after the payment's day is a partial one of the whole amount.
+/// cancellation after the payment's day is a partial one of the whole amount. Some
+/// integrations also send the merchant's `seller_id` header, which Getnet's documentation
+/// does not confirm as required: it is the optional field `seller_id`, sent where given.
 #[estorno::provider(
     name = "Getnet",
     slug = "getnet",
@@ -48,12 +50,16 @@ use serde::{Deserialize, Serialize};
         scope = "oob",
     ),
     cancel(
-        total = void_credit(payment),
+        total = void_credit(
+            payment,
+            optional_field("seller_id", len = 36, chars = "0-9a-fA-F-").as_deref(),
+        ),
         partial = cancel_request(
             &CancelRequestBody { payment_id: payment.to_owned(), cancel_amount: amount.cents() },
             idempotency_key,
+            optional_field("seller_id").as_deref(),
         ),
-        reconcile = cancel_request_by_key(idempotency_key),
+        reconcile = cancel_request_by_key(idempotency_key, None),
     ),
 )]
 pub trait Getnet {
@@ -63,7 +69,10 @@ pub trait Getnet {
     #[err(400 | 402 | 404 | 409 | 422 => ApiError)]
     #[err(401 | 403 => ApiError)]
     #[err(500..=599 => ApiError)]
-    fn void_credit(#[path(len = 36, chars = "0-9a-fA-F-")] payment_id: &str) -> CanceledPayment;
+    fn void_credit(
+        #[path(len = 36, chars = "0-9a-fA-F-")] payment_id: &str,
+        #[header("seller_id", len = 36, chars = "0-9a-fA-F-")] seller_id: Option<&str>,
+    ) -> CanceledPayment;
 
     /// Asks for the cancellation of all or part of a payment, from the day after it on.
     /// `cancel_custom_key` is the merchant's: the request is looked up by it.
@@ -77,6 +86,7 @@ pub trait Getnet {
         #[json_field("cancel_custom_key", len = 1..=36, chars = "A-Za-z0-9-")]
         #[idempotency_key(unverified)]
         cancel_custom_key: &str,
+        #[header("seller_id", len = 36, chars = "0-9a-fA-F-")] seller_id: Option<&str>,
     ) -> CancelRequested;
 
     /// Looks a cancel request up by the merchant's key.
@@ -88,6 +98,7 @@ pub trait Getnet {
     #[idempotent]
     fn cancel_request_by_key(
         #[query(len = 1..=36, chars = "A-Za-z0-9-")] cancel_custom_key: &str,
+        #[header("seller_id", len = 36, chars = "0-9a-fA-F-")] seller_id: Option<&str>,
     ) -> CancelRequested;
 }
 

@@ -337,3 +337,31 @@ async fn an_oauth_refusal_is_an_authentication_error_with_its_reason() {
     );
     void.assert_calls(0);
 }
+
+#[tokio::test]
+async fn the_seller_id_header_is_sent_only_where_given() {
+    const SELLER: &str = "abcdefde-6d1c-4b6a-8c22-3f1e0a9b7c02";
+    let server = MockServer::start();
+    token(&server);
+    let answer = body("void-200.json");
+    let with_seller = server.mock(|when, then| {
+        when.method(POST)
+            .path(format!("/v1/payments/credit/{PAYMENT}/cancel"))
+            .header("seller_id", SELLER);
+        then.status(200)
+            .header("content-type", "application/json")
+            .body(answer);
+    });
+    let request = CancelRequest::total(PAYMENT).field("seller_id", SELLER);
+    let result = Cancel::cancel(&client(&server), &request).await.unwrap();
+    assert_eq!(result.outcome, Outcome::Voided);
+    with_seller.assert();
+
+    let bad = CancelRequest::total(PAYMENT).field("seller_id", "not-a-seller");
+    let error = Cancel::cancel(&client(&server), &bad).await.unwrap_err();
+    assert!(
+        matches!(&error, CancelError::InvalidRequest { field, .. } if field == "seller_id"),
+        "{error:?}"
+    );
+    with_seller.assert_calls(1);
+}
