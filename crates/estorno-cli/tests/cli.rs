@@ -360,6 +360,35 @@ fn bad_rows_name_their_line_and_column_and_nothing_is_sent_for_them() {
 }
 
 #[test]
+fn stderr_names_the_first_twenty_invalid_rows_and_counts_the_rest() {
+    let hosted = Hosted::start();
+    let dir = tempfile::tempdir().unwrap();
+    let mut rows = String::from(HEADER);
+    for n in 0..25 {
+        rows.push_str(&format!("stripe,ch_{n},100,\n"));
+    }
+    let file = write(dir.path(), "refunds.csv", &rows);
+    let output = estorno_at(&hosted.url())
+        .args(["bulk", file.to_str().unwrap(), "--quiet"])
+        .output()
+        .unwrap();
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    let named = stderr.matches("unknown provider `stripe`").count();
+    assert_eq!(named, 20, "{stderr}");
+    assert!(stderr.contains("row 21: `provider`"), "{stderr}");
+    assert!(!stderr.contains("row 22: `provider`"), "{stderr}");
+    assert!(
+        stderr.contains("and 5 more invalid row(s), each in the report with its line and reason"),
+        "{stderr}"
+    );
+    // Every one of them is in the report.
+    let report = std::fs::read_to_string(dir.path().join("refunds.csv.report.csv")).unwrap();
+    assert!(report.contains("\ninvalid,25,0\n"), "{report}");
+    assert_eq!(hosted.cancellations_sent(), 0);
+}
+
+#[test]
 fn a_bad_header_stops_the_run_before_anything_is_sent() {
     let hosted = Hosted::start();
     let dir = tempfile::tempdir().unwrap();

@@ -417,11 +417,23 @@ fn count_valid(file: &BulkFile) -> usize {
         .count()
 }
 
+/// How many invalid rows stderr names one by one; the rest are counted (every one is in the
+/// report, with its line and reason).
+const INVALID_ECHOED: usize = 20;
+
 fn print_invalid(file: &BulkFile) {
-    for row in &file.rows {
-        if let Parsed::Invalid(invalid) = row {
-            eprintln!("estorno: {invalid} (nothing is sent for this row)");
-        }
+    let mut invalid = file.rows.iter().filter_map(|row| match row {
+        Parsed::Invalid(invalid) => Some(invalid),
+        Parsed::Valid(_) => None,
+    });
+    for row in invalid.by_ref().take(INVALID_ECHOED) {
+        eprintln!("estorno: {row} (nothing is sent for this row)");
+    }
+    let more = invalid.count();
+    if more > 0 {
+        eprintln!(
+            "estorno: and {more} more invalid row(s), each in the report with its line and reason; nothing is sent for them"
+        );
     }
 }
 
