@@ -37,7 +37,7 @@ use crate::credentials;
 use crate::json::{Obj, array};
 use crate::ledger::EffectKind;
 use crate::money::{parse_reais, reais_text};
-use crate::provider::{Ctx, Provider};
+use crate::provider::{Ctx, Provider, oauth_error, token_reply};
 use crate::route::{Matched, Route};
 use crate::wire::{Reply, Request, stable_digits};
 
@@ -211,20 +211,11 @@ pub(crate) fn handle(
 }
 
 fn token(request: &Request, cx: &mut Ctx<'_>) -> Reply {
-    let invalid_client = || {
-        Reply::json(
-            401,
-            Obj::new()
-                .val("error", "invalid_client")
-                .val("error_description", "Credenciais inválidas")
-                .done(),
-        )
-    };
-    let Some((id, secret)) = request.basic_auth() else {
-        return invalid_client();
-    };
-    if id != credentials::EFI_PIX_CLIENT_ID || secret != credentials::EFI_PIX_CLIENT_SECRET {
-        return invalid_client();
+    let client = request.basic_auth().is_some_and(|(id, secret)| {
+        id == credentials::EFI_PIX_CLIENT_ID && secret == credentials::EFI_PIX_CLIENT_SECRET
+    });
+    if !client {
+        return oauth_error(401, "invalid_client", "Credenciais inválidas");
     }
     let grant = serde_json::from_slice::<Value>(&request.body)
         .ok()
@@ -234,27 +225,13 @@ fn token(request: &Request, cx: &mut Ctx<'_>) -> Reply {
                 .map(str::to_owned)
         });
     if !request.is_json() || grant.as_deref() != Some("client_credentials") {
-        return Reply::json(
+        return oauth_error(
             400,
-            Obj::new()
-                .val("error", "unsupported_grant_type")
-                .val(
-                    "error_description",
-                    "grant_type deve ser client_credentials",
-                )
-                .done(),
+            "unsupported_grant_type",
+            "grant_type deve ser client_credentials",
         );
     }
-    let token = cx.tokens.issue(Provider::EfiPix, TOKEN_TTL);
-    Reply::json(
-        200,
-        Obj::new()
-            .val("access_token", &token)
-            .val("token_type", "Bearer")
-            .val("expires_in", &TOKEN_TTL.as_secs())
-            .val("scope", "pix.write pix.read")
-            .done(),
-    )
+    token_reply(cx, Provider::EfiPix, TOKEN_TTL, "pix.write pix.read")
 }
 
 fn devolver(account: &mut Account, id: &str, request: &Request, cx: &mut Ctx<'_>) -> Reply {

@@ -34,7 +34,7 @@ use crate::clock;
 use crate::credentials;
 use crate::json::Obj;
 use crate::ledger::EffectKind;
-use crate::provider::{Ctx, Provider};
+use crate::provider::{Ctx, Provider, oauth_error, token_reply};
 use crate::route::{Matched, Route};
 use crate::wire::{Reply, Request, stable_digits, stable_uuid};
 
@@ -235,15 +235,6 @@ pub(crate) fn handle(
 }
 
 fn token(request: &Request, cx: &mut Ctx<'_>) -> Reply {
-    let oauth_error = |status: u16, error: &str, description: &str| {
-        Reply::json(
-            status,
-            Obj::new()
-                .val("error", error)
-                .val("error_description", description)
-                .done(),
-        )
-    };
     let client = request.basic_auth().is_some_and(|(id, secret)| {
         id == credentials::GETNET_CLIENT_ID && secret == credentials::GETNET_CLIENT_SECRET
     });
@@ -265,16 +256,7 @@ fn token(request: &Request, cx: &mut Ctx<'_>) -> Reply {
             "grant_type and scope=oob are required",
         );
     }
-    let token = cx.tokens.issue(Provider::Getnet, TOKEN_TTL);
-    Reply::json(
-        200,
-        Obj::new()
-            .val("access_token", &token)
-            .val("token_type", "Bearer")
-            .val("expires_in", &TOKEN_TTL.as_secs())
-            .val("scope", "oob")
-            .done(),
-    )
+    token_reply(cx, Provider::Getnet, TOKEN_TTL, "oob")
 }
 
 /// Whether `now` is still the payment's own (UTC) day.

@@ -4,8 +4,9 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
+use crate::json::Obj;
 use crate::ledger::Ledger;
-use crate::wire::stable_hash;
+use crate::wire::{Reply, stable_hash};
 
 /// One of the simulated providers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -164,4 +165,35 @@ impl Tokens {
     pub(crate) fn expire_all(&mut self) {
         self.issued.clear();
     }
+}
+
+/// OAuth2's error body, `{"error","error_description"}`, as the token endpoints answer it.
+pub(crate) fn oauth_error(status: u16, error: &str, description: &str) -> Reply {
+    Reply::json(
+        status,
+        Obj::new()
+            .val("error", error)
+            .val("error_description", description)
+            .done(),
+    )
+}
+
+/// A client-credentials token endpoint's answer: a Bearer token issued for `provider` that
+/// lives `ttl`, `{access_token, token_type: "Bearer", expires_in, scope}`.
+pub(crate) fn token_reply(
+    cx: &mut Ctx<'_>,
+    provider: Provider,
+    ttl: Duration,
+    scope: &str,
+) -> Reply {
+    let token = cx.tokens.issue(provider, ttl);
+    Reply::json(
+        200,
+        Obj::new()
+            .val("access_token", &token)
+            .val("token_type", "Bearer")
+            .val("expires_in", &ttl.as_secs())
+            .val("scope", scope)
+            .done(),
+    )
 }

@@ -30,7 +30,7 @@ use crate::clock;
 use crate::credentials;
 use crate::json::{Obj, array};
 use crate::ledger::EffectKind;
-use crate::provider::{Ctx, Provider};
+use crate::provider::{Ctx, Provider, oauth_error, token_reply};
 use crate::route::{Matched, Route};
 use crate::wire::{Reply, Request, stable_digits, stable_uuid};
 
@@ -220,15 +220,6 @@ fn authorised(request: &Request, cx: &Ctx<'_>) -> bool {
 }
 
 fn token(request: &Request, cx: &mut Ctx<'_>) -> Reply {
-    let oauth_error = |status: u16, error: &str, description: &str| {
-        Reply::json(
-            status,
-            Obj::new()
-                .val("error", error)
-                .val("error_description", description)
-                .done(),
-        )
-    };
     if !pv_key(request) {
         return oauth_error(401, "invalid_client", "Client authentication failed");
     }
@@ -242,16 +233,7 @@ fn token(request: &Request, cx: &mut Ctx<'_>) -> Reply {
             "grant_type must be client_credentials",
         );
     }
-    let token = cx.tokens.issue(Provider::Rede, TOKEN_TTL);
-    Reply::json(
-        200,
-        Obj::new()
-            .val("access_token", &token)
-            .val("token_type", "Bearer")
-            .val("expires_in", &TOKEN_TTL.as_secs())
-            .val("scope", "erede")
-            .done(),
-    )
+    token_reply(cx, Provider::Rede, TOKEN_TTL, "erede")
 }
 
 fn refund(account: &mut Account, request: &Request, cx: &mut Ctx<'_>) -> Reply {
