@@ -322,7 +322,9 @@ impl Engine {
     /// Phase 2: every chain of rows (one per payment) that has pending rows.
     pub(super) async fn run_chains(self: &Arc<Self>, items: Vec<Item>) -> Result<(), BulkError> {
         let mut chains: BTreeMap<(String, String), Vec<Item>> = BTreeMap::new();
-        for item in items {
+        // A finished row changes nothing in its chain (only a row in doubt holds the later
+        // ones back), so finished rows are not grouped at all: a finished journal holds none.
+        for item in items.into_iter().filter(|item| !item.state.is_final()) {
             chains
                 .entry((item.provider.clone(), item.payment.clone()))
                 .or_default()

@@ -233,21 +233,24 @@ pub async fn run(options: Options, backend: &Backend) -> Result<u8, BulkError> {
         }
     }
 
-    let items = journal.items()?;
-    let open = items.iter().filter(|item| !item.state.is_final()).count();
-    // A resumed run parsed nothing: set up every provider that still has work.
-    for item in items.iter().filter(|item| !item.state.is_final()) {
-        let _ = providers.get(&item.provider);
-    }
-    let lookups_before: u64 = items.iter().map(|item| item.lookups).sum();
+    // What the run starts from; only the rows in doubt are kept past this point.
+    let (open, lookups_before, in_doubt) = {
+        let items = journal.items()?;
+        let open = items.iter().filter(|item| !item.state.is_final()).count();
+        // A resumed run parsed nothing: set up every provider that still has work.
+        for item in items.iter().filter(|item| !item.state.is_final()) {
+            let _ = providers.get(&item.provider);
+        }
+        let lookups_before: u64 = items.iter().map(|item| item.lookups).sum();
+        let in_doubt: Vec<Item> = items
+            .into_iter()
+            .filter(|item| item.state.in_doubt())
+            .collect();
+        (open, lookups_before, in_doubt)
+    };
     let engine = Arc::new(Engine::new(&options, providers, open, Some(journal)));
 
     // Phase 1: every item that may have been sent is followed before anything is sent.
-    let in_doubt: Vec<Item> = items
-        .iter()
-        .filter(|item| item.state.in_doubt())
-        .cloned()
-        .collect();
     if !in_doubt.is_empty() {
         engine.progress.set_message("reconciling");
         let mut tasks = JoinSet::new();
