@@ -23,7 +23,7 @@ fn pending(reason: Option<String>) -> Resolution {
 impl Engine {
     /// `--dry-run`: every valid row is checked against a look-up (the first of its payment;
     /// later rows against the earlier ones applied), and nothing is sent.
-    pub(super) async fn dry_run(self: Arc<Self>, file: &BulkFile) -> Result<Vec<Item>, BulkError> {
+    pub(super) async fn dry_run(self: Arc<Self>, file: BulkFile) -> Result<Vec<Item>, BulkError> {
         let mut items: Vec<Item> = initial_items(file);
         let mut chains: BTreeMap<(String, String), Vec<usize>> = BTreeMap::new();
         for (index, item) in items.iter().enumerate() {

@@ -171,7 +171,7 @@ pub async fn run(options: Options, backend: &Backend) -> Result<u8, BulkError> {
         let file = parse(&options.file, &bytes, &providers, options.allow_duplicates)?;
         print_invalid(&file);
         let engine = Arc::new(Engine::new(&options, providers, count_valid(&file), None));
-        let items = Arc::clone(&engine).dry_run(&file).await?;
+        let items = Arc::clone(&engine).dry_run(file).await?;
         engine.progress.finish_and_clear();
         return finish(&options, &items, report_to.as_ref());
     }
@@ -221,9 +221,12 @@ pub async fn run(options: Options, backend: &Backend) -> Result<u8, BulkError> {
                 None => parse(&options.file, &bytes, &providers, options.allow_duplicates)?,
             };
             print_invalid(&file);
-            journal.start(&run_info, &initial_items(&file))?;
+            journal.start(&run_info, &initial_items(file))?;
         }
     }
+    // Everything the run needs of the file is in the journal now.
+    drop(parsed);
+    drop(bytes);
     if options.retry_failed {
         let count = journal.requeue_failed()?;
         if count > 0 {
@@ -440,29 +443,30 @@ fn print_invalid(file: &BulkFile) {
     }
 }
 
-/// The journal's first content: valid rows pending, invalid ones with their error.
-fn initial_items(file: &BulkFile) -> Vec<Item> {
+/// The journal's first content: valid rows pending, invalid ones with their error. The rows
+/// move into the items, so the file and its items are not both held.
+fn initial_items(file: BulkFile) -> Vec<Item> {
     file.rows
-        .iter()
+        .into_iter()
         .map(|parsed| match parsed {
             Parsed::Valid(row) => Item {
                 row: row.line,
-                provider: row.provider.clone(),
-                payment: row.payment.clone(),
+                provider: row.provider,
+                payment: row.payment,
                 amount: row.amount,
-                fields: row.fields.clone(),
+                fields: row.fields,
                 state: State::Pending,
                 ..Item::default()
             },
             Parsed::Invalid(row) => Item {
                 row: row.line,
-                provider: row.provider.clone(),
-                payment: row.payment.clone(),
+                provider: row.provider,
+                payment: row.payment,
                 amount: row.amount,
-                fields: row.fields.clone(),
+                fields: row.fields,
                 state: State::Invalid,
-                field: Some(row.field.clone()),
-                reason: Some(row.reason.clone()),
+                field: Some(row.field),
+                reason: Some(row.reason),
                 ..Item::default()
             },
         })
