@@ -1,6 +1,7 @@
 //! The e.Rede simulation: a token for the PV and key as Basic, then Bearer on `/erede/v2`; the
 //! legacy Basic on `/erede/v1`; refunds answered `359` in cents until nothing is left (`355`),
-//! and the transaction look-up listing each refund.
+//! and the transaction look-up listing each refund. Also the synthetic sandbox, shown on
+//! e.Rede: any well-formed id made a payment on first use.
 
 mod common;
 
@@ -239,5 +240,11 @@ async fn a_synthetic_sandbox_makes_any_well_formed_id_a_payment_once_and_for_goo
         .send()
         .await
         .unwrap();
-    assert_ne!(response.status().as_u16(), 200);
+    assert_eq!(response.status().as_u16(), 404);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(
+        body["erro"]["mensagem"],
+        json!("Transação não encontrada."),
+        "{body}"
+    );
 }

@@ -254,7 +254,11 @@ mod tests {
                 outcome: None,
             })
             .await;
-        assert!(refused.is_err());
+        assert!(
+            matches!(&refused, Err(JournalError::Unusable { reason, .. })
+                if reason == "row 999 cannot go back to pending"),
+            "{refused:?}"
+        );
 
         let states = journal.store().items().unwrap();
         assert!(states.iter().all(|item| item.state == State::Done));
