@@ -401,6 +401,15 @@ fn cancellation_section(out: &mut String, spec: &Spec) {
     }
     let name = spec.provider.name.value();
     let proof = match cancel.resend_proof(&spec.provider) {
+        // A look-up by the key that declares no "not found" finds a cancellation that landed,
+        // but never proves one did not (Getnet's cancel request, beside its unkeyed void).
+        Proof::Unproven if cancel.reconcile.is_some() => format!(
+            "no proof. {name} confirms no idempotency key on every cancelling call, and its \
+             look-up by the cancellation's key finds one that landed but documents no answer \
+             proving one did not: such a cancellation stays unresolved until a look-up shows \
+             its effect, and is sent again only by an operator's decision (`estorno bulk \
+             --resend-unresolved --older-than`)"
+        ),
         Proof::Unproven => format!(
             "no proof. {name} confirms no idempotency key on cancellations and offers no look-up \
              by the cancellation's own key, so such a cancellation stays unresolved until a \
