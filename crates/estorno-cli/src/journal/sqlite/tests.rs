@@ -414,3 +414,50 @@ fn a_group_of_writes_is_one_commit_and_a_refused_write_leaves_the_others_in() {
         .collect();
     assert_eq!(states, [(2, State::Done, 1), (3, State::Sending, 1)]);
 }
+
+#[test]
+fn what_is_kept_of_an_invalid_row_and_of_a_providers_words_is_capped() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.sqlite");
+    let mut journal = SqliteJournal::open(&path).unwrap();
+    let huge = "x".repeat(10_000);
+    let mut invalid = item(3, State::Invalid);
+    invalid.payment = huge.clone();
+    invalid.reason = Some(huge.clone());
+    invalid.fields = (0..100)
+        .map(|n| (format!("field{n:03}"), huge.clone()))
+        .collect();
+    journal
+        .start(&run(), &[item(2, State::Pending), invalid])
+        .unwrap();
+    journal
+        .resolve(
+            2,
+            &Resolution {
+                state: State::Failed,
+                reason: Some(format!("ção{huge}")),
+                ..Resolution::default()
+            },
+        )
+        .unwrap();
+    let items = journal.items().unwrap();
+    let (rejected, invalid) = (&items[0], &items[1]);
+    let reason = rejected.reason.as_deref().unwrap();
+    assert_eq!(reason.chars().count(), 512);
+    assert!(
+        reason.starts_with("ção") && reason.ends_with('…'),
+        "{reason}"
+    );
+    assert_eq!(invalid.payment.chars().count(), 256);
+    assert!(invalid.payment.ends_with('…'));
+    assert_eq!(invalid.reason.as_deref().unwrap().chars().count(), 512);
+    assert_eq!(invalid.fields.len(), 16);
+    assert!(
+        invalid
+            .fields
+            .values()
+            .all(|value| value.chars().count() == 256)
+    );
+    // A valid row's values are kept as they are (they met the provider's rules).
+    assert_eq!(items.len(), 2);
+}
