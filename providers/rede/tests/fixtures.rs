@@ -125,6 +125,10 @@ async fn a_total_asks_for_a_token_then_refunds_what_remains_in_cents() {
         Some("4a6fd1b3-8e57-4a6b-9e0b-9f9e2d1f2c11")
     );
     assert_eq!(result.requested, Some(Cents::new(2099)));
+    // The answer states no amounts and the look-up has not caught up: the amounts are what
+    // the answer implies.
+    assert_eq!(result.refunded, Some(Cents::new(2099)));
+    assert_eq!(result.remaining, Some(Cents::new(0)));
 }
 
 #[tokio::test]
@@ -155,6 +159,8 @@ async fn a_partial_on_the_legacy_scheme_sends_basic_and_reads_359_as_partial() {
     token.assert_calls(0);
     assert_eq!(result.outcome, Outcome::PartiallyRefunded);
     assert_eq!(result.requested, Some(Cents::new(1000)));
+    assert_eq!(result.refunded, Some(Cents::new(1000)));
+    assert_eq!(result.remaining, Some(Cents::new(1099)));
 }
 
 #[tokio::test]

@@ -264,8 +264,11 @@ pub(super) async fn run_cancel<T: CancelOps + ?Sized>(
                 after.outcome,
                 Outcome::Refunded | Outcome::PartiallyRefunded | Outcome::Voided
             );
-        if completes && let Ok(now) = follow_up(ops, &sent, requested).await {
-            return Ok(completed(after, now, &before, partial));
+        if completes {
+            return Ok(match follow_up(ops, &sent, requested).await {
+                Ok(now) => completed(after, now, &before, partial),
+                Err(_) => as_answered(after, &before),
+            });
         }
         return Ok(after);
     }
@@ -305,13 +308,33 @@ fn completed(
     partial: Option<Cents>,
 ) -> Cancellation {
     if now.review.is_some() || now.outcome != after.outcome {
-        // Not shown yet, or shown otherwise: the answer stands as it is.
-        return after;
+        // Not shown yet, or shown otherwise: the answer stands, with the amounts it implies.
+        return as_answered(after, before);
     }
     after.refunded = now.refunded;
     after.remaining = now.remaining;
     after.amount = now.amount.or(after.amount);
     check_amount(&mut after, before, partial);
+    after
+}
+
+/// An answer that states the part asked went back, but no amounts, with the amounts it
+/// implies from the look-up before sending: what was refunded then plus what was asked, and
+/// what was left less that. The same figures a later look-up shows when nothing else moved,
+/// so a result does not depend on whether the look-up that followed had caught up.
+fn as_answered(mut after: Cancellation, before: &Cancellation) -> Cancellation {
+    if after.refunded.is_some() || after.remaining.is_some() || after.review.is_some() {
+        return after;
+    }
+    let (Some(refunded), Some(left), Some(asked)) =
+        (before.refunded, before.left(), after.requested)
+    else {
+        return after;
+    };
+    if let (Some(now), Some(rest)) = (refunded.checked_add(asked), left.checked_sub(asked)) {
+        after.refunded = Some(now);
+        after.remaining = Some(rest);
+    }
     after
 }
 
