@@ -91,9 +91,20 @@ pub struct BulkArgs {
     /// The CSV file: a header row, then `provider,payment,amount` and provider fields.
     pub file: PathBuf,
 
-    /// The journal (SQLite). Default: FILE.journal.sqlite beside the file.
-    #[arg(long, value_name = "PATH")]
-    pub journal: Option<PathBuf>,
+    /// The journal: a SQLite file (default: FILE.journal.sqlite beside the file), or
+    /// postgres://USER@HOST:PORT/DATABASE for a run shared by several workers (the password
+    /// in PGPASSWORD, never in the URL).
+    #[arg(long, value_name = "PATH|URL")]
+    pub journal: Option<String>,
+
+    /// With a postgres journal: the shared run to start or join. Default: the file's name.
+    #[arg(long, value_name = "NAME")]
+    pub run: Option<String>,
+
+    /// With a postgres journal: how long a worker's claim on a payment lasts unless it
+    /// renews it (it does, three times a lease, while it lives), e.g. 30s.
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = crate::bulk::parse_duration)]
+    pub lease: std::time::Duration,
 
     /// Write the report here, as CSV or JSON by its extension. Default: FILE.report.csv.
     #[arg(long, value_name = "PATH")]

@@ -88,9 +88,30 @@ async fn run(cli: Cli) -> u8 {
             single::status(&backend, &target, json).await
         }
         Command::Bulk(args) => {
+            let shared_url = args
+                .journal
+                .as_deref()
+                .is_some_and(estorno_cli::journal::postgres::is_url);
+            if !shared_url && args.run.is_some() {
+                eprintln!("estorno: --run names a shared run: give --journal postgres://…");
+                return exit::INVALID;
+            }
+            let (journal, shared) = match args.journal {
+                Some(url) if shared_url => (
+                    None,
+                    Some(bulk::SharedJournal {
+                        url,
+                        run: args.run,
+                        lease: args.lease,
+                    }),
+                ),
+                Some(path) => (Some(std::path::PathBuf::from(path)), None),
+                None => (None, None),
+            };
             let options = bulk::Options {
                 file: args.file,
-                journal: args.journal,
+                journal,
+                shared,
                 report: args.report,
                 concurrency: usize::from(args.concurrency),
                 rates: args.rates,

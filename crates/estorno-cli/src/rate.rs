@@ -6,8 +6,10 @@
 //! full rate without a burst above it.
 
 use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
 use std::str::FromStr;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// `--rate PROVIDER=N/s`: at most `per_second` calls a second to `provider`.
@@ -53,12 +55,26 @@ impl fmt::Display for RateSpec {
     }
 }
 
-/// A token bucket: `per_second` tokens a second, at most `capacity` saved up.
+/// A token bucket: `per_second` tokens a second, at most `capacity` saved up. In a shared
+/// run the tokens come from a bucket every worker takes from ([`SharedTokens`]), a few at a
+/// time, and this one only holds what this worker took and has not spent.
 #[derive(Debug)]
 pub struct TokenBucket {
     per_second: f64,
     capacity: f64,
     state: Mutex<Bucket>,
+    shared: Option<(Arc<dyn SharedTokens>, String)>,
+}
+
+/// What [`SharedTokens::take`] answers: how many tokens were taken, or how long until one is
+/// due.
+pub type Taken = Result<u32, Duration>;
+
+/// A rate shared by several processes: a bucket they all take tokens from.
+pub trait SharedTokens: Send + Sync + fmt::Debug {
+    /// Takes up to `want` of `provider`'s tokens.
+    fn take(&self, provider: String, want: u32)
+    -> Pin<Box<dyn Future<Output = Taken> + Send + '_>>;
 }
 
 #[derive(Debug)]
@@ -82,6 +98,44 @@ impl TokenBucket {
                 tokens: capacity,
                 refilled_at: now,
             }),
+            shared: None,
+        }
+    }
+
+    /// A bucket for `provider` that takes its tokens from `source`, shared with other
+    /// workers, at most a tenth of a second's worth at a time (so no worker sits on tokens
+    /// the others could use).
+    pub fn shared(per_second: f64, source: Arc<dyn SharedTokens>, provider: &str) -> Self {
+        let mut bucket = TokenBucket::starting_at(per_second, Instant::now());
+        bucket
+            .state
+            .get_mut()
+            .unwrap_or_else(|poison| poison.into_inner())
+            .tokens = 0.0;
+        bucket.shared = Some((source, provider.to_owned()));
+        bucket
+    }
+
+    /// The rate, calls a second.
+    pub fn per_second(&self) -> f64 {
+        self.per_second
+    }
+
+    fn batch(&self) -> u32 {
+        (self.per_second / 10.0).floor().clamp(1.0, 100.0) as u32
+    }
+
+    /// Spends a token this worker holds, if it holds one.
+    fn spend_held(&self) -> bool {
+        let mut bucket = self
+            .state
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner());
+        if bucket.tokens >= 1.0 {
+            bucket.tokens -= 1.0;
+            true
+        } else {
+            false
         }
     }
 
@@ -108,6 +162,21 @@ impl TokenBucket {
 
     /// Waits until a token is available and takes it.
     pub async fn acquire(&self) {
+        if let Some((source, provider)) = &self.shared {
+            while !self.spend_held() {
+                match source.take(provider.clone(), self.batch()).await {
+                    Ok(taken) => {
+                        let mut bucket = self
+                            .state
+                            .lock()
+                            .unwrap_or_else(|poison| poison.into_inner());
+                        bucket.tokens += f64::from(taken.min(self.batch()));
+                    }
+                    Err(wait) => tokio::time::sleep(wait).await,
+                }
+            }
+            return;
+        }
         loop {
             match self.try_take(Instant::now()) {
                 Ok(()) => return,

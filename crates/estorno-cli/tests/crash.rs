@@ -13,6 +13,10 @@
 //! (1 000 rows, at least 20 kills) with `cargo test -p estorno-cli --test crash -- --ignored`.
 
 mod common;
+#[path = "crash/postgres.rs"]
+mod postgres;
+#[path = "crash/shared.rs"]
+mod shared;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -271,7 +275,17 @@ fn sandbox_for(planned: &[Planned]) -> Hosted {
     hosted
 }
 
-fn bulk(url: &str, file: &Path, report: &Path) -> std::process::Command {
+/// Where a run's journal is.
+#[derive(Debug, Clone)]
+enum Journal {
+    /// The SQLite file beside the bulk file.
+    Local,
+    /// A run shared in PostgreSQL, its leases short so that a killed worker's rows are taken
+    /// over within the test.
+    Shared { url: String, password: String },
+}
+
+fn bulk(url: &str, file: &Path, report: &Path, journal: &Journal) -> std::process::Command {
     let mut command = spawn_command(url);
     command
         .args(["bulk", "--quiet", "--report"])
@@ -279,6 +293,11 @@ fn bulk(url: &str, file: &Path, report: &Path) -> std::process::Command {
         .arg(file)
         .stdout(Stdio::null())
         .stderr(Stdio::piped());
+    if let Journal::Shared { url, password } = journal {
+        command
+            .args(["--journal", url, "--lease", "2s", "--concurrency", "4"])
+            .env("PGPASSWORD", password);
+    }
     for entry in registry::ENTRIES {
         let prefix = estorno::ProviderConfig::env_prefix(entry.spec.slug);
         command.env(format!("{prefix}TIMEOUT_SECS"), TIMEOUT_SECS);
@@ -287,10 +306,10 @@ fn bulk(url: &str, file: &Path, report: &Path) -> std::process::Command {
 }
 
 /// Reruns while rows are in doubt (at most three runs); returns the last exit status.
-fn rerun_while_in_doubt(url: &str, file: &Path, report: &Path) -> ExitStatus {
+fn rerun_while_in_doubt(url: &str, file: &Path, report: &Path, journal: &Journal) -> ExitStatus {
     let mut status = None;
     for _ in 0..3 {
-        let output = bulk(url, file, report).output().unwrap();
+        let output = bulk(url, file, report, journal).output().unwrap();
         assert!(
             output.status.code().is_some_and(|code| code <= 3),
             "{}",
@@ -329,22 +348,23 @@ fn run_to_completion(
     planned: &[Planned],
     file: &Path,
     report: &Path,
+    journal: &Journal,
     label: &str,
 ) -> (ExitStatus, usize) {
     let url = hosted.url();
     let mut resent = 0;
     for _ in 0..3 {
-        rerun_while_in_doubt(&url, file, report);
+        rerun_while_in_doubt(&url, file, report, journal);
         // An operator waits out the provider's queue before deciding anything: once every
         // delayed effect has landed, a rerun finds what it shows.
         wait_for_delayed_effects(hosted);
-        let status = rerun_while_in_doubt(&url, file, report);
+        let status = rerun_while_in_doubt(&url, file, report, journal);
         let unresolved = audit_in_doubt(hosted, planned, report, label);
         if unresolved == 0 {
             return (status, resent);
         }
         resent += unresolved;
-        let output = bulk(&url, file, report)
+        let output = bulk(&url, file, report, journal)
             .args(["--resend-unresolved", "--older-than", "0s"])
             .output()
             .unwrap();
@@ -482,6 +502,66 @@ fn audit(hosted: &Hosted, planned: &[Planned], label: &str) {
     );
 }
 
+/// What the uninterrupted run of a plan gives.
+struct Reference {
+    report: Vec<u8>,
+    status: ExitStatus,
+    /// The requests its first run made: the work a run does, for choosing kill points.
+    first_run_requests: u64,
+    time: Duration,
+    resent: usize,
+}
+
+/// The uninterrupted run, on its own fresh sandbox and SQLite journal, audited.
+fn uninterrupted(planned: &[Planned], rows: &str) -> Reference {
+    let clean = sandbox_for(planned);
+    let clean_dir = tempfile::tempdir().unwrap();
+    let clean_file = common::write(clean_dir.path(), "refunds.csv", rows);
+    let clean_report = clean_dir.path().join("report.csv");
+    let started = Instant::now();
+    // Its first run alone measures the work a run does, for the kill points; the reruns
+    // that follow it only look rows in doubt up again.
+    let first = bulk(&clean.url(), &clean_file, &clean_report, &Journal::Local)
+        .output()
+        .unwrap();
+    assert!(first.status.code().is_some_and(|code| code <= 3));
+    let first_run_requests = clean.all_requests();
+    let (status, resent) = run_to_completion(
+        &clean,
+        planned,
+        &clean_file,
+        &clean_report,
+        &Journal::Local,
+        "uninterrupted run",
+    );
+    let time = started.elapsed();
+    audit(&clean, planned, "uninterrupted run");
+    Reference {
+        report: std::fs::read(&clean_report).unwrap(),
+        status,
+        first_run_requests,
+        time,
+        resent,
+    }
+}
+
+/// The report of a run that was interrupted is the uninterrupted run's, but for which rows
+/// an operator resent.
+fn assert_same_report(reference: &Reference, status: ExitStatus, report: &Path) {
+    assert_eq!(status.code(), reference.status.code());
+    let got = std::fs::read(report).unwrap();
+    let (got, expected) = (without_resent(&got), without_resent(&reference.report));
+    let differing: Vec<(&Vec<String>, &Vec<String>)> = expected
+        .iter()
+        .zip(&got)
+        .filter(|(expected, got)| expected != got)
+        .collect();
+    assert!(
+        differing.is_empty() && got.len() == expected.len(),
+        "reports differ (beyond `resent`), uninterrupted then resumed: {differing:#?}"
+    );
+}
+
 fn crash_safety(target_rows: usize, kills: usize, seed: u64) {
     let planned = plan(target_rows, seed);
     let rows = csv(&planned);
@@ -489,30 +569,7 @@ fn crash_safety(target_rows: usize, kills: usize, seed: u64) {
     let dir = tempfile::tempdir().unwrap();
     let file = common::write(dir.path(), "refunds.csv", &rows);
 
-    // The uninterrupted run, on its own fresh sandbox and journal.
-    let clean = sandbox_for(&planned);
-    let clean_dir = tempfile::tempdir().unwrap();
-    let clean_file = common::write(clean_dir.path(), "refunds.csv", &rows);
-    let clean_report = clean_dir.path().join("report.csv");
-    let started = Instant::now();
-    // Its first run alone measures the work a run does, for the kill points below; the
-    // reruns that follow it only look rows in doubt up again.
-    let first = bulk(&clean.url(), &clean_file, &clean_report)
-        .output()
-        .unwrap();
-    assert!(first.status.code().is_some_and(|code| code <= 3));
-    let first_run_requests = clean.all_requests();
-    let (clean_status, clean_resent) = run_to_completion(
-        &clean,
-        &planned,
-        &clean_file,
-        &clean_report,
-        "uninterrupted run",
-    );
-    let clean_time = started.elapsed();
-    audit(&clean, &planned, "uninterrupted run");
-    let expected_report = std::fs::read(&clean_report).unwrap();
-
+    let reference = uninterrupted(&planned, &rows);
     // The same file, killed at random points and resumed each time.
     let crashed = sandbox_for(&planned);
     let report: PathBuf = dir.path().join("report.csv");
@@ -522,11 +579,13 @@ fn crash_safety(target_rows: usize, kills: usize, seed: u64) {
     // (i+1)/(kills+1) of them, so every stretch of the run is hit), some a few milliseconds
     // after the start (opening the journal, reconciling). A local sandbox is so fast that a
     // clock alone would mostly kill finished runs.
-    let total_requests = first_run_requests;
+    let total_requests = reference.first_run_requests;
     let mut killed = 0;
     let mut kill_points = Vec::new();
     while killed < kills {
-        let mut child = bulk(&crashed.url(), &file, &report).spawn().unwrap();
+        let mut child = bulk(&crashed.url(), &file, &report, &Journal::Local)
+            .spawn()
+            .unwrap();
         let started = Instant::now();
         let point = if rng.u8(0..4) == 0 {
             let delay = Duration::from_millis(rng.u64(5..80));
@@ -559,31 +618,28 @@ fn crash_safety(target_rows: usize, kills: usize, seed: u64) {
         killed += 1;
         kill_points.push(point);
     }
-    let (status, resent) =
-        run_to_completion(&crashed, &planned, &file, &report, "killed and resumed run");
+    let (status, resent) = run_to_completion(
+        &crashed,
+        &planned,
+        &file,
+        &report,
+        &Journal::Local,
+        "killed and resumed run",
+    );
     let rows = report_rows(&report);
     audit(
         &crashed,
         &planned,
         &format!("killed and resumed run, at {kill_points:?}, report {rows:?}"),
     );
-    assert_eq!(status.code(), clean_status.code());
-    let got = std::fs::read(&report).unwrap();
-    let (got, expected) = (without_resent(&got), without_resent(&expected_report));
-    let differing: Vec<(&Vec<String>, &Vec<String>)> = expected
-        .iter()
-        .zip(&got)
-        .filter(|(expected, got)| expected != got)
-        .collect();
-    assert!(
-        differing.is_empty() && got.len() == expected.len(),
-        "reports differ (beyond `resent`), uninterrupted then resumed: {differing:#?}"
-    );
+    assert_same_report(&reference, status, &report);
     eprintln!(
-        "{row_count} rows, {} payments; uninterrupted run {clean_time:?} and {total_requests} \
-         requests, {clean_resent} rows resent by the operator; killed {killed} times, at \
+        "{row_count} rows, {} payments; uninterrupted run {:?} and {total_requests} \
+         requests, {} rows resent by the operator; killed {killed} times, at \
          {kill_points:?}, {resent} rows resent by the operator",
-        planned.len()
+        planned.len(),
+        reference.time,
+        reference.resent,
     );
 }
 

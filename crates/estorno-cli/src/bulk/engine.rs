@@ -22,7 +22,7 @@ use crate::backend::{Backend, SetupError};
 use crate::follow::{self, Followed, Policy};
 use crate::journal::group::GroupCommit;
 use crate::journal::{Intent, Item, ResentBy, Resolution, State, Store, Write};
-use crate::rate::TokenBucket;
+use crate::rate::{SharedTokens, TokenBucket};
 use crate::rows;
 
 /// Tries of a look-up or a send that failed without anything being processed (network down,
@@ -141,6 +141,23 @@ impl Engine {
         }
     }
 
+    /// In a shared run: every `--rate` bucket takes its tokens from `source`, shared by every
+    /// worker of the run.
+    pub(super) fn share_limits(&mut self, source: &Arc<dyn SharedTokens>) {
+        for (provider, bucket) in &mut self.limits {
+            *bucket = Arc::new(TokenBucket::shared(
+                bucket.per_second(),
+                Arc::clone(source),
+                provider,
+            ));
+        }
+    }
+
+    /// Whether the journal could not be written: nothing more may be sent.
+    pub(super) fn stopped(&self) -> bool {
+        self.stopped.load(Ordering::SeqCst)
+    }
+
     /// The journal, for reads and for the writes made between the phases of a run.
     pub(super) fn journal(&self) -> Result<std::sync::MutexGuard<'_, Box<dyn Store>>, BulkError> {
         self.journal
@@ -151,7 +168,7 @@ impl Engine {
 
     /// Writes `write` durably, in a group with the other rows' writes of the moment; a
     /// failure stops every further send.
-    async fn commit(&self, write: Write) -> Result<(), BulkError> {
+    pub(super) async fn commit(&self, write: Write) -> Result<(), BulkError> {
         let journal = self
             .journal
             .as_ref()
@@ -354,7 +371,7 @@ impl Engine {
     }
 
     /// The rows of one payment, in row order.
-    async fn run_chain(&self, chain: Vec<Item>) -> Result<(), BulkError> {
+    pub(super) async fn run_chain(&self, chain: Vec<Item>) -> Result<(), BulkError> {
         let mut blocker: Option<(u64, State)> = None;
         for item in chain {
             match item.state {

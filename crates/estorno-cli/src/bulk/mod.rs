@@ -41,6 +41,7 @@
 mod dry;
 mod engine;
 pub(crate) mod resolution;
+mod shared;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -58,6 +59,7 @@ use crate::report::Report;
 use crate::rows::{self, BulkFile, FileError, Parsed};
 
 pub use resolution::outcome_name;
+pub use shared::{PASSWORD_VAR, SharedJournal};
 
 use engine::{Engine, Providers};
 
@@ -66,6 +68,8 @@ use engine::{Engine, Providers};
 pub struct Options {
     pub file: PathBuf,
     pub journal: Option<PathBuf>,
+    /// `--journal postgres://…`: a run shared by any number of workers.
+    pub shared: Option<SharedJournal>,
     pub report: Option<PathBuf>,
     pub concurrency: usize,
     pub rates: Vec<RateSpec>,
@@ -165,6 +169,11 @@ pub async fn run(options: Options, backend: &Backend) -> Result<u8, BulkError> {
         path: options.file.clone(),
         source,
     })?;
+    let shared = options
+        .shared
+        .as_ref()
+        .map(|shared| shared::target(&options, shared))
+        .transpose()?;
     let providers = Providers::new(backend);
 
     if options.dry_run {
@@ -174,6 +183,10 @@ pub async fn run(options: Options, backend: &Backend) -> Result<u8, BulkError> {
         let items = Arc::clone(&engine).dry_run(file).await?;
         engine.progress.finish_and_clear();
         return finish(&options, &items, report_to.as_ref());
+    }
+    if let Some(target) = shared {
+        drop(providers);
+        return shared::run(&options, backend, target, bytes, report_to.as_ref()).await;
     }
 
     let journal_path = options
@@ -278,17 +291,10 @@ pub async fn run(options: Options, backend: &Backend) -> Result<u8, BulkError> {
         let now = SystemTime::now();
         let items = engine.journal()?.items()?;
         let mut resent = 0;
-        for item in items.iter().filter(|item| item.state == State::Unresolved) {
-            let sent_at = resolution::from_unix_ms(item.sent_at_ms.unwrap_or(0));
-            let unresolved_for = now.duration_since(sent_at).unwrap_or(Duration::ZERO);
-            if unresolved_for < older_than {
+        for item in &items {
+            let Some(decision) = operator_decision(item, older_than, now) else {
                 continue;
-            }
-            let decision = format!(
-                "resent by operator decision (--resend-unresolved --older-than {}) after {} unresolved",
-                humanize(older_than),
-                humanize(unresolved_for)
-            );
+            };
             engine
                 .journal()?
                 .decide_resend(item.row, ResentBy::Operator, &decision)?;
@@ -316,6 +322,23 @@ pub async fn run(options: Options, backend: &Backend) -> Result<u8, BulkError> {
         );
     }
     finish(&options, &items, report_to.as_ref())
+}
+
+/// The operator's decision to send `item` again (`--resend-unresolved --older-than`), as
+/// recorded: for an unresolved row that has been so for longer than `older_than` at `now`.
+fn operator_decision(item: &Item, older_than: Duration, now: SystemTime) -> Option<String> {
+    if item.state != State::Unresolved {
+        return None;
+    }
+    let sent_at = resolution::from_unix_ms(item.sent_at_ms.unwrap_or(0));
+    let unresolved_for = now.duration_since(sent_at).unwrap_or(Duration::ZERO);
+    (unresolved_for >= older_than).then(|| {
+        format!(
+            "resent by operator decision (--resend-unresolved --older-than {}) after {} unresolved",
+            humanize(older_than),
+            humanize(unresolved_for)
+        )
+    })
 }
 
 /// A duration as an operator writes it: `90s`, `15m`, `24h`, `2d`.

@@ -28,8 +28,10 @@
 //! makes the same request safe to send again. A waiting period proves nothing.
 
 pub mod group;
+pub mod postgres;
 pub mod sqlite;
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::PathBuf;
@@ -289,6 +291,11 @@ pub enum JournalError {
     InUse { path: PathBuf },
     #[error("journal {path}: {reason}")]
     Unusable { path: PathBuf, reason: String },
+    #[error(
+        "journal {location}: row {row}: this worker's lease on its payment has ended or was \
+         taken over by another worker; it writes and sends nothing more for it"
+    )]
+    Fenced { location: String, row: u64 },
     #[error("journal {path}: {source}")]
     Sqlite {
         path: PathBuf,
@@ -349,5 +356,70 @@ pub trait Store: Send + fmt::Debug {
     /// in. The default applies them one by one, each durable on its own.
     fn apply(&mut self, writes: &[Write]) -> Vec<Result<(), JournalError>> {
         writes.iter().map(|write| write.apply_to(self)).collect()
+    }
+}
+
+/// What a journal keeps of a row when the run starts: an invalid row's values capped (it
+/// holds what could be read of it, which may be anything), a valid row's as they are (they
+/// already met the provider's rules).
+pub(crate) struct Stored<'a> {
+    pub provider: Cow<'a, str>,
+    pub payment: Cow<'a, str>,
+    /// The provider fields as a JSON object.
+    pub fields: String,
+    pub reason: Option<Cow<'a, str>>,
+    pub field: Option<Cow<'a, str>>,
+}
+
+impl<'a> Stored<'a> {
+    pub(crate) fn of(item: &'a Item) -> Stored<'a> {
+        let invalid = item.state == State::Invalid;
+        let fields: BTreeMap<&str, Cow<'_, str>> = item
+            .fields
+            .iter()
+            .take(if invalid { STORED_FIELDS } else { usize::MAX })
+            .map(|(name, value)| (name.as_str(), kept(invalid, value)))
+            .collect();
+        Stored {
+            provider: kept(invalid, &item.provider),
+            payment: kept(invalid, &item.payment),
+            fields: serde_json::to_string(&fields).unwrap_or_else(|_| "{}".into()),
+            reason: item
+                .reason
+                .as_deref()
+                .map(|reason| capped(reason, STORED_REASON)),
+            field: item.field.as_deref().map(|field| kept(invalid, field)),
+        }
+    }
+}
+
+/// The longest value kept of an invalid row's cell, in characters.
+const STORED_VALUE: usize = 256;
+/// The most provider fields kept of an invalid row.
+const STORED_FIELDS: usize = 16;
+/// The longest reason or review note kept, in characters: a provider's words, which an
+/// answer of any size could otherwise fill.
+pub(crate) const STORED_REASON: usize = 512;
+
+/// What the journal keeps of a cell: an invalid row's capped, a valid row's as it is.
+fn kept(invalid: bool, text: &str) -> Cow<'_, str> {
+    if invalid {
+        capped(text, STORED_VALUE)
+    } else {
+        text.into()
+    }
+}
+
+/// `text`, or its first `limit - 1` characters and `…`.
+pub(crate) fn capped(text: &str, limit: usize) -> Cow<'_, str> {
+    match text.char_indices().nth(limit) {
+        None => text.into(),
+        Some(_) => {
+            let end = text
+                .char_indices()
+                .nth(limit - 1)
+                .map_or(text.len(), |(at, _)| at);
+            format!("{}…", &text[..end]).into()
+        }
     }
 }

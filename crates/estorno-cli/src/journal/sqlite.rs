@@ -39,13 +39,15 @@
 //! (pending, with sends made) become `unresolved`, never sent again without an operator's
 //! decision. Format 2 had no idempotency keys, and every resend decision was an operator's.
 
-use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, ErrorCode, OptionalExtension, Row, TransactionBehavior, params};
 
-use super::{Intent, Item, JournalError, ResentBy, Resolution, RunInfo, State, Store, Write};
+use super::{
+    Intent, Item, JournalError, ResentBy, Resolution, RunInfo, STORED_REASON, Store, Stored, Write,
+    capped,
+};
 use crate::files;
 
 /// The schema version in `PRAGMA user_version`.
@@ -317,28 +319,17 @@ impl Store for SqliteJournal {
                 )
                 .map_err(sqlite)?;
             for item in items {
-                // An invalid row holds what could be read of it, which may be anything: what is
-                // kept of it is capped. A valid row's values already met the provider's rules.
-                let invalid = item.state == State::Invalid;
-                let fields: BTreeMap<&str, std::borrow::Cow<'_, str>> = item
-                    .fields
-                    .iter()
-                    .take(if invalid { STORED_FIELDS } else { usize::MAX })
-                    .map(|(name, value)| (name.as_str(), kept(invalid, value)))
-                    .collect();
-                let fields = serde_json::to_string(&fields).unwrap_or_else(|_| "{}".into());
+                let stored = Stored::of(item);
                 insert
                     .execute(params![
                         to_sql(item.row),
-                        kept(invalid, &item.provider),
-                        kept(invalid, &item.payment),
+                        stored.provider,
+                        stored.payment,
                         item.amount.map(to_sql),
-                        fields,
+                        stored.fields,
                         item.state.as_str(),
-                        item.reason
-                            .as_deref()
-                            .map(|reason| capped(reason, STORED_REASON)),
-                        item.field.as_deref().map(|field| kept(invalid, field)),
+                        stored.reason,
+                        stored.field,
                     ])
                     .map_err(sqlite)?;
             }
@@ -542,37 +533,6 @@ impl Store for SqliteJournal {
                     .map(|_| Err(self.unusable(format!("a group of writes failed: {reason}"))))
                     .collect()
             }
-        }
-    }
-}
-
-/// The longest value kept of an invalid row's cell, in characters.
-const STORED_VALUE: usize = 256;
-/// The most provider fields kept of an invalid row.
-const STORED_FIELDS: usize = 16;
-/// The longest reason or review note kept, in characters: a provider's words, which an
-/// answer of any size could otherwise fill.
-const STORED_REASON: usize = 512;
-
-/// What the journal keeps of a cell: an invalid row's capped, a valid row's as it is.
-fn kept(invalid: bool, text: &str) -> std::borrow::Cow<'_, str> {
-    if invalid {
-        capped(text, STORED_VALUE)
-    } else {
-        text.into()
-    }
-}
-
-/// `text`, or its first `limit - 1` characters and `…`.
-fn capped(text: &str, limit: usize) -> std::borrow::Cow<'_, str> {
-    match text.char_indices().nth(limit) {
-        None => text.into(),
-        Some(_) => {
-            let end = text
-                .char_indices()
-                .nth(limit - 1)
-                .map_or(text.len(), |(at, _)| at);
-            format!("{}…", &text[..end]).into()
         }
     }
 }
