@@ -112,6 +112,12 @@ fn four_workers_share_a_run_and_refund_every_row_once() {
     shared_run(120, 6, 20_261_202);
 }
 
+#[test]
+#[ignore = "the full version: 1 000 rows, 20 workers killed; run with --ignored"]
+fn four_workers_share_a_large_run_and_refund_every_row_once() {
+    shared_run(1_000, 20, 7_700_202);
+}
+
 mod journal {
     //! The shared journal's guarantees, one at a time, on the library's own types.
 

@@ -741,5 +741,3 @@ fn apply_fenced(
     Ok(results)
 }
 
-#[cfg(test)]
-mod tests;
