@@ -740,4 +740,3 @@ fn apply_fenced(
     tx.commit()?;
     Ok(results)
 }
-
