@@ -45,28 +45,64 @@ pub fn restrict(path: &Path) -> io::Result<()> {
 /// Writes `contents` to `path` through a private temporary file beside it, synced and then
 /// renamed over the old file.
 pub fn write_private(path: &Path, contents: &[u8]) -> io::Result<()> {
-    let temporary = sibling(path, ".tmp");
-    // A temporary file left by a crash is ours to replace.
-    let _ = fs::remove_file(&temporary);
-    create_private(&temporary)?;
-    let mut file = OpenOptions::new()
-        .write(true)
-        .truncate(true)
-        .open(&temporary)?;
+    let mut file = PrivateFile::create(path)?;
     file.write_all(contents)?;
-    file.sync_all()?;
-    drop(file);
-    fs::rename(&temporary, path)?;
-    restrict(path)?;
-    // The rename itself must survive a crash too.
-    if let Some(parent) = path
-        .parent()
-        .filter(|parent| !parent.as_os_str().is_empty())
-        && let Ok(directory) = File::open(parent)
-    {
-        let _ = directory.sync_all();
+    file.commit()
+}
+
+/// A file written in full before it replaces `path`: private to the user, written to a
+/// temporary file beside it, which [`PrivateFile::commit`] syncs and renames over `path`.
+/// Dropped without a commit, it leaves `path` as it was.
+pub struct PrivateFile {
+    file: File,
+    temporary: PathBuf,
+    path: PathBuf,
+}
+
+impl PrivateFile {
+    pub fn create(path: &Path) -> io::Result<PrivateFile> {
+        let temporary = sibling(path, ".tmp");
+        // A temporary file left by a crash is ours to replace.
+        let _ = fs::remove_file(&temporary);
+        create_private(&temporary)?;
+        let file = OpenOptions::new()
+            .write(true)
+            .truncate(true)
+            .open(&temporary)?;
+        Ok(PrivateFile {
+            file,
+            temporary,
+            path: path.to_owned(),
+        })
     }
-    Ok(())
+
+    /// Makes the file's contents durable and puts them at the path.
+    pub fn commit(self) -> io::Result<()> {
+        self.file.sync_all()?;
+        drop(self.file);
+        fs::rename(&self.temporary, &self.path)?;
+        restrict(&self.path)?;
+        // The rename itself must survive a crash too.
+        if let Some(parent) = self
+            .path
+            .parent()
+            .filter(|parent| !parent.as_os_str().is_empty())
+            && let Ok(directory) = File::open(parent)
+        {
+            let _ = directory.sync_all();
+        }
+        Ok(())
+    }
+}
+
+impl Write for PrivateFile {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        self.file.write(bytes)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.file.flush()
+    }
 }
 
 /// `path` with `suffix` appended to its file name: `refunds.csv` → `refunds.csv.report.csv`.

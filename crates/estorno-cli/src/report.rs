@@ -24,6 +24,7 @@
 //! the provider could not be set up).
 
 use std::fmt::Write as _;
+use std::io;
 
 use estorno::Cents;
 use serde::Serialize;
@@ -131,59 +132,90 @@ pub fn label(item: &Item) -> &'static str {
     }
 }
 
-impl Report {
-    /// The report of these items (any order).
-    pub fn from_items(items: &[Item]) -> Report {
-        let mut items: Vec<&Item> = items.iter().collect();
-        items.sort_by_key(|item| item.row);
-        let rows: Vec<ReportRow> = items
-            .iter()
-            .map(|item| {
-                let reason = match item.state {
-                    State::Invalid => Some(format!(
-                        "`{}`: {}",
-                        item.field.as_deref().unwrap_or("row"),
-                        item.reason.as_deref().unwrap_or("invalid")
-                    )),
-                    State::Review => item.review.clone().or_else(|| item.reason.clone()),
-                    _ => item.reason.clone(),
-                };
-                ReportRow {
-                    row: item.row,
-                    provider: item.provider.clone(),
-                    payment: item.payment.clone(),
-                    requested: item.requested.or(item.amount),
-                    outcome: label(item).to_owned(),
-                    refunded: item.refunded,
-                    remaining: item.remaining,
-                    reference: item.reference.clone(),
-                    reason,
-                    resent: item.resent_by.map(|by| by.as_str().to_owned()),
-                }
-            })
-            .collect();
-        let counts = OUTCOMES
-            .iter()
-            .filter_map(|outcome| {
-                let mine = rows.iter().filter(|row| row.outcome == *outcome);
-                let count = mine.clone().count() as u64;
-                let amount = if MOVES_MONEY.contains(outcome) {
-                    mine.filter_map(|row| row.requested).sum()
-                } else {
-                    0
-                };
-                (count > 0).then_some(Count {
-                    outcome,
-                    rows: count,
-                    amount,
-                })
-            })
-            .collect();
-        Report {
-            total: rows.len() as u64,
-            rows,
-            counts,
+impl ReportRow {
+    /// The report's line for a journal item.
+    pub fn of(item: &Item) -> ReportRow {
+        let reason = match item.state {
+            State::Invalid => Some(format!(
+                "`{}`: {}",
+                item.field.as_deref().unwrap_or("row"),
+                item.reason.as_deref().unwrap_or("invalid")
+            )),
+            State::Review => item.review.clone().or_else(|| item.reason.clone()),
+            _ => item.reason.clone(),
+        };
+        ReportRow {
+            row: item.row,
+            provider: item.provider.clone(),
+            payment: item.payment.clone(),
+            requested: item.requested.or(item.amount),
+            outcome: label(item).to_owned(),
+            refunded: item.refunded,
+            remaining: item.remaining,
+            reference: item.reference.clone(),
+            reason,
+            resent: item.resent_by.map(|by| by.as_str().to_owned()),
         }
+    }
+
+    fn needs_attention(&self) -> bool {
+        [
+            "rejected",
+            "pending",
+            "failed",
+            "invalid",
+            "review",
+            "acknowledged",
+            "unresolved",
+            "throttled",
+            "unavailable",
+            "not_sent",
+        ]
+        .contains(&self.outcome.as_str())
+    }
+}
+
+/// What the summary and the exit code need of a report: its counts and the first rows to
+/// look at. Built row by row, so a report of any size is summarised in a few kilobytes.
+#[derive(Debug, Clone, Default)]
+pub struct Tally {
+    /// Rows and amount per outcome, in [`OUTCOMES`] order.
+    per_outcome: [(u64, u64); OUTCOMES.len()],
+    total: u64,
+    attention: Vec<ReportRow>,
+    attention_total: u64,
+}
+
+impl Tally {
+    pub fn add(&mut self, row: &ReportRow) {
+        self.total += 1;
+        if let Some(index) = OUTCOMES.iter().position(|outcome| *outcome == row.outcome) {
+            let (rows, amount) = &mut self.per_outcome[index];
+            *rows += 1;
+            if MOVES_MONEY.contains(&OUTCOMES[index]) {
+                *amount += row.requested.unwrap_or(0);
+            }
+        }
+        if row.needs_attention() {
+            self.attention_total += 1;
+            if self.attention.len() < ATTENTION_LIMIT {
+                self.attention.push(row.clone());
+            }
+        }
+    }
+
+    /// The outcomes seen, with their rows and amounts.
+    pub fn counts(&self) -> Vec<Count> {
+        OUTCOMES
+            .iter()
+            .zip(self.per_outcome)
+            .filter(|(_, (rows, _))| *rows > 0)
+            .map(|(outcome, (rows, amount))| Count {
+                outcome,
+                rows,
+                amount,
+            })
+            .collect()
     }
 
     /// The exit code the run ends with: 3 if anything is in doubt or waits for a person
@@ -192,9 +224,10 @@ impl Report {
     /// else 1 if anything was rejected or failed, else 2 if any row was invalid, else 0.
     pub fn exit_code(&self) -> u8 {
         let any = |wanted: &[&str]| {
-            self.rows
+            OUTCOMES
                 .iter()
-                .any(|row| wanted.contains(&row.outcome.as_str()))
+                .zip(self.per_outcome)
+                .any(|(outcome, (rows, _))| rows > 0 && wanted.contains(outcome))
         };
         if any(&IN_DOUBT) {
             exit::UNRESOLVED
@@ -209,65 +242,12 @@ impl Report {
         }
     }
 
-    /// The report as CSV: one line per row, then a blank line and the counts.
-    pub fn to_csv(&self) -> Vec<u8> {
-        let mut writer = csv::Writer::from_writer(Vec::new());
-        let text = |value: Option<u64>| value.map(|value| value.to_string()).unwrap_or_default();
-        // Writing to memory cannot fail; a failure would only drop a line, never panic.
-        let _ = writer.write_record([
-            "row",
-            "provider",
-            "payment",
-            "requested",
-            "outcome",
-            "refunded",
-            "remaining",
-            "reference",
-            "reason",
-            "resent",
-        ]);
-        for row in &self.rows {
-            let _ = writer.write_record([
-                row.row.to_string(),
-                row.provider.clone(),
-                row.payment.clone(),
-                text(row.requested),
-                row.outcome.clone(),
-                text(row.refunded),
-                text(row.remaining),
-                row.reference.clone().unwrap_or_default(),
-                row.reason.clone().unwrap_or_default(),
-                row.resent.clone().unwrap_or_default(),
-            ]);
-        }
-        let mut bytes = writer.into_inner().unwrap_or_default();
-        bytes.push(b'\n');
-        let mut counts = csv::Writer::from_writer(bytes);
-        let _ = counts.write_record(["outcome", "rows", "amount"]);
-        for count in &self.counts {
-            let _ = counts.write_record([
-                count.outcome.to_owned(),
-                count.rows.to_string(),
-                count.amount.to_string(),
-            ]);
-        }
-        let _ = counts.write_record(["total".to_owned(), self.total.to_string(), String::new()]);
-        counts.into_inner().unwrap_or_default()
-    }
-
-    /// The report as pretty JSON, with a final newline.
-    pub fn to_json(&self) -> String {
-        let mut json = serde_json::to_string_pretty(self).unwrap_or_else(|_| String::from("{}"));
-        json.push('\n');
-        json
-    }
-
     /// The table people read: counts per outcome, then the rows that need attention.
     pub fn summary(&self) -> String {
         let mut out = String::new();
         let _ = writeln!(out, "{:<20} {:>6} {:>18}", "outcome", "rows", "amount");
         let mut moved = 0;
-        for count in &self.counts {
+        for count in self.counts() {
             let amount = if MOVES_MONEY.contains(&count.outcome) {
                 moved += count.amount;
                 Cents::new(count.amount).to_string()
@@ -287,28 +267,9 @@ impl Report {
             self.total,
             Cents::new(moved).to_string()
         );
-        let attention: Vec<&ReportRow> = self
-            .rows
-            .iter()
-            .filter(|row| {
-                [
-                    "rejected",
-                    "pending",
-                    "failed",
-                    "invalid",
-                    "review",
-                    "acknowledged",
-                    "unresolved",
-                    "throttled",
-                    "unavailable",
-                    "not_sent",
-                ]
-                .contains(&row.outcome.as_str())
-            })
-            .collect();
-        if !attention.is_empty() {
+        if !self.attention.is_empty() {
             let _ = writeln!(out, "\nrows to look at:");
-            for row in attention.iter().take(ATTENTION_LIMIT) {
+            for row in &self.attention {
                 let _ = writeln!(
                     out,
                     "  row {:<5} {:<17} {:<24} {:<11} {}",
@@ -319,15 +280,200 @@ impl Report {
                     row.reason.as_deref().unwrap_or("")
                 );
             }
-            if attention.len() > ATTENTION_LIMIT {
-                let _ = writeln!(
-                    out,
-                    "  ... and {} more in the report",
-                    attention.len() - ATTENTION_LIMIT
-                );
+            let more = self.attention_total - self.attention.len() as u64;
+            if more > 0 {
+                let _ = writeln!(out, "  ... and {more} more in the report");
             }
         }
         out
+    }
+}
+
+/// The form a report is written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Csv,
+    Json,
+}
+
+/// Writes a report as its rows arrive, in row order, holding none of them: CSV (a line per
+/// row, a blank line, the counts) or JSON (`{"rows": [...], "counts": [...], "total": N}`,
+/// pretty-printed, exactly as `serde_json` prints a [`Report`]).
+pub struct ReportWriter<W: io::Write> {
+    format: Format,
+    out: W,
+    rows: u64,
+}
+
+const CSV_HEADER: [&str; 10] = [
+    "row",
+    "provider",
+    "payment",
+    "requested",
+    "outcome",
+    "refunded",
+    "remaining",
+    "reference",
+    "reason",
+    "resent",
+];
+
+fn csv_error(error: csv::Error) -> io::Error {
+    io::Error::other(error.to_string())
+}
+
+impl<W: io::Write> ReportWriter<W> {
+    pub fn new(format: Format, mut out: W) -> io::Result<Self> {
+        match format {
+            Format::Csv => {
+                let mut header = csv::Writer::from_writer(&mut out);
+                header.write_record(CSV_HEADER).map_err(csv_error)?;
+                header.flush()?;
+            }
+            Format::Json => out.write_all(b"{\n  \"rows\": [")?,
+        }
+        Ok(ReportWriter {
+            format,
+            out,
+            rows: 0,
+        })
+    }
+
+    pub fn add(&mut self, row: &ReportRow) -> io::Result<()> {
+        match self.format {
+            Format::Csv => {
+                let text =
+                    |value: Option<u64>| value.map(|value| value.to_string()).unwrap_or_default();
+                let mut line = csv::Writer::from_writer(&mut self.out);
+                line.write_record([
+                    row.row.to_string().as_str(),
+                    &row.provider,
+                    &row.payment,
+                    &text(row.requested),
+                    &row.outcome,
+                    &text(row.refunded),
+                    &text(row.remaining),
+                    row.reference.as_deref().unwrap_or(""),
+                    row.reason.as_deref().unwrap_or(""),
+                    row.resent.as_deref().unwrap_or(""),
+                ])
+                .map_err(csv_error)?;
+                line.flush()?;
+            }
+            Format::Json => {
+                self.out
+                    .write_all(if self.rows == 0 { b"\n" } else { b",\n" })?;
+                let pretty = serde_json::to_string_pretty(row).map_err(io::Error::other)?;
+                indented(&mut self.out, &pretty, "    ", true)?;
+            }
+        }
+        self.rows += 1;
+        Ok(())
+    }
+
+    /// Writes the counts and closes the report; returns where it went.
+    pub fn finish(mut self, tally: &Tally) -> io::Result<W> {
+        let counts = tally.counts();
+        match self.format {
+            Format::Csv => {
+                self.out.write_all(b"\n")?;
+                let mut writer = csv::Writer::from_writer(&mut self.out);
+                writer
+                    .write_record(["outcome", "rows", "amount"])
+                    .map_err(csv_error)?;
+                for count in &counts {
+                    writer
+                        .write_record([
+                            count.outcome,
+                            &count.rows.to_string(),
+                            &count.amount.to_string(),
+                        ])
+                        .map_err(csv_error)?;
+                }
+                writer
+                    .write_record(["total", &tally.total.to_string(), ""])
+                    .map_err(csv_error)?;
+                writer.flush()?;
+            }
+            Format::Json => {
+                self.out
+                    .write_all(if self.rows == 0 { b"],\n" } else { b"\n  ],\n" })?;
+                self.out.write_all(b"  \"counts\": ")?;
+                let pretty = serde_json::to_string_pretty(&counts).map_err(io::Error::other)?;
+                indented(&mut self.out, &pretty, "  ", false)?;
+                write!(self.out, ",\n  \"total\": {}\n}}\n", tally.total)?;
+            }
+        }
+        self.out.flush()?;
+        Ok(self.out)
+    }
+}
+
+/// `text`'s lines, each after `indent` (the first only if `first` says so).
+fn indented(out: &mut impl io::Write, text: &str, indent: &str, first: bool) -> io::Result<()> {
+    for (index, line) in text.split('\n').enumerate() {
+        if index > 0 {
+            out.write_all(b"\n")?;
+        }
+        if index > 0 || first {
+            out.write_all(indent.as_bytes())?;
+        }
+        out.write_all(line.as_bytes())?;
+    }
+    Ok(())
+}
+
+impl Report {
+    /// The report of these items (any order).
+    pub fn from_items(items: &[Item]) -> Report {
+        let mut items: Vec<&Item> = items.iter().collect();
+        items.sort_by_key(|item| item.row);
+        let rows: Vec<ReportRow> = items.iter().map(|item| ReportRow::of(item)).collect();
+        let tally = Report::tally_of(&rows);
+        Report {
+            total: rows.len() as u64,
+            rows,
+            counts: tally.counts(),
+        }
+    }
+
+    fn tally_of(rows: &[ReportRow]) -> Tally {
+        let mut tally = Tally::default();
+        for row in rows {
+            tally.add(row);
+        }
+        tally
+    }
+
+    /// See [`Tally::exit_code`].
+    pub fn exit_code(&self) -> u8 {
+        Report::tally_of(&self.rows).exit_code()
+    }
+
+    fn write(&self, format: Format) -> Vec<u8> {
+        // Writing to memory cannot fail.
+        let written = ReportWriter::new(format, Vec::new()).and_then(|mut writer| {
+            for row in &self.rows {
+                writer.add(row)?;
+            }
+            writer.finish(&Report::tally_of(&self.rows))
+        });
+        written.unwrap_or_default()
+    }
+
+    /// The report as CSV: one line per row, then a blank line and the counts.
+    pub fn to_csv(&self) -> Vec<u8> {
+        self.write(Format::Csv)
+    }
+
+    /// The report as pretty JSON, with a final newline.
+    pub fn to_json(&self) -> String {
+        String::from_utf8(self.write(Format::Json)).unwrap_or_default()
+    }
+
+    /// See [`Tally::summary`].
+    pub fn summary(&self) -> String {
+        Report::tally_of(&self.rows).summary()
     }
 }
 
@@ -420,5 +566,22 @@ mod tests {
         assert_eq!(json["total"], 5);
         assert_eq!(json["rows"][0]["outcome"], "already_refunded");
         assert!(report.summary().contains("R$ 1,00"));
+    }
+
+    #[test]
+    fn a_streamed_json_report_is_what_serde_prints_of_the_whole_report() {
+        let items = [
+            item(2, State::Done, Some("refunded"), false),
+            Item {
+                reason: Some("the provider said \"no\"\nat all".into()),
+                ..item(3, State::Failed, Some("rejected"), false)
+            },
+        ];
+        for items in [&items[..], &items[..1], &[]] {
+            let report = Report::from_items(items);
+            let mut whole = serde_json::to_string_pretty(&report).unwrap();
+            whole.push('\n');
+            assert_eq!(report.to_json(), whole);
+        }
     }
 }

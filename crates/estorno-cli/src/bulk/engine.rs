@@ -1,7 +1,7 @@
 //! The bulk engine: the shared state of a run, and the protocol each item goes through (see
 //! the module documentation of [`super`]).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::io::IsTerminal;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -21,7 +21,7 @@ use super::{BulkError, Options, join_all};
 use crate::backend::{Backend, SetupError};
 use crate::follow::{self, Followed, Policy};
 use crate::journal::group::GroupCommit;
-use crate::journal::{Intent, Item, ResentBy, Resolution, State, Store, Write};
+use crate::journal::{ChainKey, Intent, Item, PAGE, ResentBy, Resolution, State, Store, Write};
 use crate::rate::{SharedTokens, TokenBucket};
 use crate::rows;
 
@@ -336,38 +336,54 @@ impl Engine {
         Ok((flow, resolution.state))
     }
 
-    /// Phase 2: every chain of rows (one per payment) that has pending rows.
-    pub(super) async fn run_chains(self: &Arc<Self>, items: Vec<Item>) -> Result<(), BulkError> {
-        let mut chains: BTreeMap<(String, String), Vec<Item>> = BTreeMap::new();
-        // A finished row changes nothing in its chain (only a row in doubt holds the later
-        // ones back), so finished rows are not grouped at all: a finished journal holds none.
-        for item in items.into_iter().filter(|item| !item.state.is_final()) {
-            chains
-                .entry((item.provider.clone(), item.payment.clone()))
-                .or_default()
-                .push(item);
-        }
-        let mut chains: Vec<Vec<Item>> = chains
-            .into_values()
-            .filter(|chain| chain.iter().any(|item| item.state == State::Pending))
-            .collect();
-        chains.sort_by_key(|chain| chain.first().map_or(0, |item| item.row));
-        // Only as many chains are under way as rows may be: a task per chain of a
-        // million-row file, each holding its state while it waits, would be most of the
-        // run's memory.
+    /// Phase 2: every chain of rows (one per payment) that has pending rows, read from the
+    /// journal a page at a time by payment: only the chains under way are in memory.
+    pub(super) async fn run_chains(self: &Arc<Self>) -> Result<(), BulkError> {
         let mut tasks = JoinSet::new();
         let mut first = None;
-        for chain in chains {
-            while tasks.len() >= self.concurrency {
-                if let Some(Err(error)) = next_done(&mut tasks).await {
-                    first.get_or_insert(error);
+        let mut after: Option<ChainKey> = None;
+        let mut chain: Vec<Item> = Vec::new();
+        loop {
+            let page = self.journal()?.unfinished_after(after.as_ref(), PAGE)?;
+            let Some(last) = page.last() else {
+                break;
+            };
+            after = Some(ChainKey::of(last));
+            for item in page {
+                let same = chain
+                    .first()
+                    .is_some_and(|first| ChainKey::of(first).same_payment(&item));
+                if !same {
+                    let whole = std::mem::take(&mut chain);
+                    self.dispatch(whole, &mut tasks, &mut first).await;
                 }
+                chain.push(item);
             }
-            let engine = Arc::clone(self);
-            tasks.spawn(async move { engine.run_chain(chain).await });
         }
+        self.dispatch(chain, &mut tasks, &mut first).await;
         let rest = join_all(&mut tasks).await;
         first.map_or(rest, Err)
+    }
+
+    /// Starts a chain that has a pending row, once fewer than `--concurrency` are under way:
+    /// a task per chain of a million-row file, each holding its state while it waits, would
+    /// be most of the run's memory.
+    async fn dispatch(
+        self: &Arc<Self>,
+        chain: Vec<Item>,
+        tasks: &mut JoinSet<Result<(), BulkError>>,
+        first: &mut Option<BulkError>,
+    ) {
+        if !chain.iter().any(|item| item.state == State::Pending) {
+            return;
+        }
+        while tasks.len() >= self.concurrency {
+            if let Some(Err(error)) = next_done(tasks).await {
+                first.get_or_insert(error);
+            }
+        }
+        let engine = Arc::clone(self);
+        tasks.spawn(async move { engine.run_chain(chain).await });
     }
 
     /// The rows of one payment, in row order.

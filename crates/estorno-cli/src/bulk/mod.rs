@@ -44,6 +44,7 @@ pub(crate) mod resolution;
 mod shared;
 
 use std::fs;
+use std::io::{self, BufWriter};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -52,10 +53,10 @@ use tokio::task::JoinSet;
 
 use crate::backend::Backend;
 use crate::exit;
-use crate::files;
-use crate::journal::{Item, JournalError, ResentBy, RunInfo, SqliteJournal, State, Store};
+use crate::files::{self, PrivateFile};
+use crate::journal::{Item, JournalError, PAGE, ResentBy, RunInfo, SqliteJournal, State, Store};
 use crate::rate::RateSpec;
-use crate::report::Report;
+use crate::report::{Format, ReportRow, ReportWriter, Tally};
 use crate::rows::{self, BulkFile, FileError, Parsed};
 
 pub use resolution::outcome_name;
@@ -180,9 +181,15 @@ pub async fn run(options: Options, backend: &Backend) -> Result<u8, BulkError> {
         let file = parse(&options.file, &bytes, &providers, options.allow_duplicates)?;
         print_invalid(&file);
         let engine = Arc::new(Engine::new(&options, providers, count_valid(&file), None));
-        let items = Arc::clone(&engine).dry_run(file).await?;
+        let mut items = Arc::clone(&engine).dry_run(file).await?;
         engine.progress.finish_and_clear();
-        return finish(&options, &items, report_to.as_ref());
+        items.sort_by_key(|item| item.row);
+        let mut rest = items.into_iter().peekable();
+        return finish(
+            &options,
+            |_| Ok(rest.by_ref().take(PAGE).collect()),
+            report_to.as_ref(),
+        );
     }
     if let Some(target) = shared {
         drop(providers);
@@ -249,21 +256,15 @@ pub async fn run(options: Options, backend: &Backend) -> Result<u8, BulkError> {
         }
     }
 
-    // What the run starts from; only the rows in doubt are kept past this point.
-    let (open, lookups_before, in_doubt) = {
-        let items = journal.items()?;
-        let open = items.iter().filter(|item| !item.state.is_final()).count();
-        // A resumed run parsed nothing: set up every provider that still has work.
-        for item in items.iter().filter(|item| !item.state.is_final()) {
-            let _ = providers.get(&item.provider);
-        }
-        let lookups_before: u64 = items.iter().map(|item| item.lookups).sum();
-        let in_doubt: Vec<Item> = items
-            .into_iter()
-            .filter(|item| item.state.in_doubt())
-            .collect();
-        (open, lookups_before, in_doubt)
-    };
+    // What the run starts from; only the rows in doubt are read in full.
+    let work = journal.open_work()?;
+    // A resumed run parsed nothing: set up every provider that still has work.
+    for provider in &work.providers {
+        let _ = providers.get(provider);
+    }
+    let in_doubt = journal.in_doubt()?;
+    let open = usize::try_from(work.rows).unwrap_or(usize::MAX);
+    let lookups_before = work.lookups;
     let engine = Arc::new(Engine::new(&options, providers, open, Some(journal)));
 
     // Phase 1: every item that may have been sent is followed before anything is sent.
@@ -289,7 +290,7 @@ pub async fn run(options: Options, backend: &Backend) -> Result<u8, BulkError> {
     // threshold, are sent again (looked up first, like any pending row).
     if let Some(older_than) = options.resend_unresolved {
         let now = SystemTime::now();
-        let items = engine.journal()?.items()?;
+        let items = engine.journal()?.in_doubt()?;
         let mut resent = 0;
         for item in &items {
             let Some(decision) = operator_decision(item, older_than, now) else {
@@ -308,20 +309,24 @@ pub async fn run(options: Options, backend: &Backend) -> Result<u8, BulkError> {
 
     // Phase 2: the pending items, one chain per payment.
     engine.progress.set_message("refunding");
-    let items = engine.journal()?.items()?;
-    engine.run_chains(items).await?;
+    engine.run_chains().await?;
     engine.progress.finish_and_clear();
 
-    let items = engine.journal()?.items()?;
-    let lookups: u64 = items.iter().map(|item| item.lookups).sum::<u64>() - lookups_before;
-    let followed = items.iter().filter(|item| item.lookups > 0).count();
+    let work = engine.journal()?.open_work()?;
+    let lookups = work.lookups - lookups_before;
     if lookups > 0 {
         eprintln!(
             "estorno: {lookups} look-up(s) made this run to follow sent cancellations; \
-             {followed} row(s) have been followed so far (the journal keeps each row's count)"
+             {} row(s) have been followed so far (the journal keeps each row's count)",
+            work.followed
         );
     }
-    finish(&options, &items, report_to.as_ref())
+    let journal = engine.journal()?;
+    finish(
+        &options,
+        |after| Ok(journal.items_after(after, PAGE)?),
+        report_to.as_ref(),
+    )
 }
 
 /// The operator's decision to send `item` again (`--resend-unresolved --older-than`), as
@@ -496,35 +501,78 @@ fn initial_items(file: BulkFile) -> Vec<Item> {
         .collect()
 }
 
-/// Writes the report and prints the summary (or the JSON report); returns the exit code.
+/// Writes the report and prints the summary (or the JSON report) as the rows come, a page
+/// at a time from `next_page` (the rows after the row it is given, by row, none at the end);
+/// returns the exit code.
 fn finish(
     options: &Options,
-    items: &[Item],
+    mut next_page: impl FnMut(u64) -> Result<Vec<Item>, BulkError>,
     report_to: Option<&(PathBuf, ReportFormat)>,
 ) -> Result<u8, BulkError> {
-    let report = Report::from_items(items);
-    if let Some((path, format)) = report_to {
-        let contents = match format {
-            ReportFormat::Csv => report.to_csv(),
-            ReportFormat::Json => report.to_json().into_bytes(),
+    let failed = |path: &Path| {
+        let path = path.to_owned();
+        move |source| BulkError::Report { path, source }
+    };
+    let mut file = match report_to {
+        Some((path, format)) => {
+            let format = match format {
+                ReportFormat::Csv => Format::Csv,
+                ReportFormat::Json => Format::Json,
+            };
+            let out = BufWriter::new(PrivateFile::create(path).map_err(failed(path))?);
+            Some((path, ReportWriter::new(format, out).map_err(failed(path))?))
+        }
+        None => None,
+    };
+    let stdout = Path::new("standard output");
+    let mut printed = match options.json {
+        true => Some(
+            ReportWriter::new(Format::Json, BufWriter::new(io::stdout().lock()))
+                .map_err(failed(stdout))?,
+        ),
+        false => None,
+    };
+    let mut tally = Tally::default();
+    let mut after = 0;
+    loop {
+        let page = next_page(after)?;
+        let Some(last) = page.last() else {
+            break;
         };
-        files::write_private(path, &contents).map_err(|source| BulkError::Report {
-            path: path.clone(),
-            source,
-        })?;
-    }
-    if options.json {
-        print!("{}", report.to_json());
-    } else {
-        print!("{}", report.summary());
-        if let Some((path, _)) = report_to {
-            println!("\nreport: {}", path.display());
-        }
-        if options.dry_run {
-            println!("dry run: nothing was sent");
+        after = last.row;
+        for item in &page {
+            let row = ReportRow::of(item);
+            tally.add(&row);
+            if let Some((path, writer)) = &mut file {
+                writer.add(&row).map_err(failed(path))?;
+            }
+            if let Some(writer) = &mut printed {
+                writer.add(&row).map_err(failed(stdout))?;
+            }
         }
     }
-    Ok(report.exit_code())
+    if let Some((path, writer)) = file {
+        writer
+            .finish(&tally)
+            .and_then(|out| out.into_inner().map_err(io::IntoInnerError::into_error))
+            .and_then(PrivateFile::commit)
+            .map_err(failed(path))?;
+    }
+    match printed {
+        Some(writer) => {
+            writer.finish(&tally).map_err(failed(stdout))?;
+        }
+        None => {
+            print!("{}", tally.summary());
+            if let Some((path, _)) = report_to {
+                println!("\nreport: {}", path.display());
+            }
+            if options.dry_run {
+                println!("dry run: nothing was sent");
+            }
+        }
+    }
+    Ok(tally.exit_code())
 }
 
 #[cfg(test)]

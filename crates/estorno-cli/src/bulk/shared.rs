@@ -20,7 +20,7 @@ use super::{
 };
 use crate::backend::Backend;
 use crate::journal::postgres::{Claimed, Leases, PgJournal, Target, rates_text};
-use crate::journal::{ResentBy, RunInfo, Store, Write};
+use crate::journal::{PAGE, ResentBy, RunInfo, Store, Write};
 use crate::rate::SharedTokens;
 use crate::rows;
 
@@ -172,8 +172,12 @@ pub(super) async fn run(
             super::humanize(older_than)
         );
     }
-    let items = engine.journal()?.items()?;
-    finish(&options, &items, report_to)
+    let journal = engine.journal()?;
+    finish(
+        &options,
+        |after| Ok(journal.items_after(after, PAGE)?),
+        report_to,
+    )
 }
 
 /// Claims chains and works through them until the round has none left, neither to claim

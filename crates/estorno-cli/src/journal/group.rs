@@ -149,8 +149,8 @@ mod tests {
         fn start(&mut self, run: &RunInfo, items: &[Item]) -> Result<(), JournalError> {
             self.inner.start(run, items)
         }
-        fn items(&self) -> Result<Vec<Item>, JournalError> {
-            self.inner.items()
+        fn items_after(&self, after: u64, limit: usize) -> Result<Vec<Item>, JournalError> {
+            self.inner.items_after(after, limit)
         }
         fn mark_sending(&mut self, row: u64, intent: &Intent) -> Result<(), JournalError> {
             self.inner.mark_sending(row, intent)

@@ -304,6 +304,45 @@ pub enum JournalError {
     },
 }
 
+/// How many items a page of the journal holds.
+pub const PAGE: usize = 1_024;
+
+/// Where an item stands in the order of chains: its payment, then its row.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ChainKey {
+    pub provider: String,
+    pub payment: String,
+    pub row: u64,
+}
+
+impl ChainKey {
+    pub fn of(item: &Item) -> ChainKey {
+        ChainKey {
+            provider: item.provider.clone(),
+            payment: item.payment.clone(),
+            row: item.row,
+        }
+    }
+
+    /// Whether `item` is of the same payment.
+    pub fn same_payment(&self, item: &Item) -> bool {
+        self.provider == item.provider && self.payment == item.payment
+    }
+}
+
+/// What is left of a run when it starts ([`Store::open_work`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OpenWork {
+    /// Rows not final.
+    pub rows: u64,
+    /// Look-ups made to follow sent cancellations, over every run.
+    pub lookups: u64,
+    /// Rows followed with at least one look-up.
+    pub followed: u64,
+    /// The providers of the rows not final, sorted.
+    pub providers: Vec<String>,
+}
+
 /// Where a run's journal lives. Every write is durable when it returns.
 pub trait Store: Send + fmt::Debug {
     /// Where the journal is, for messages.
@@ -319,8 +358,66 @@ pub trait Store: Send + fmt::Debug {
     /// once: a crash leaves either all of them or none.
     fn start(&mut self, run: &RunInfo, items: &[Item]) -> Result<(), JournalError>;
 
+    /// At most `limit` items after row `after`, by row: the journal a page at a time, so
+    /// that a run of any size is read in flat memory.
+    fn items_after(&self, after: u64, limit: usize) -> Result<Vec<Item>, JournalError>;
+
     /// Every item, by row.
-    fn items(&self) -> Result<Vec<Item>, JournalError>;
+    fn items(&self) -> Result<Vec<Item>, JournalError> {
+        let mut items = Vec::new();
+        loop {
+            let page = self.items_after(items.last().map_or(0, |item: &Item| item.row), PAGE)?;
+            if page.is_empty() {
+                return Ok(items);
+            }
+            items.extend(page);
+        }
+    }
+
+    /// The items that may have been sent (`sending`, `unresolved`, `acknowledged`), by row.
+    fn in_doubt(&self) -> Result<Vec<Item>, JournalError> {
+        Ok(self
+            .items()?
+            .into_iter()
+            .filter(|item| item.state.in_doubt())
+            .collect())
+    }
+
+    /// At most `limit` items not final, by payment (provider, payment) and then by row, from
+    /// the first after `after`: the chains of a run, a page at a time.
+    fn unfinished_after(
+        &self,
+        after: Option<&ChainKey>,
+        limit: usize,
+    ) -> Result<Vec<Item>, JournalError> {
+        let mut items: Vec<Item> = self
+            .items()?
+            .into_iter()
+            .filter(|item| !item.state.is_final())
+            .filter(|item| after.is_none_or(|after| &ChainKey::of(item) > after))
+            .collect();
+        items.sort_by_key(ChainKey::of);
+        items.truncate(limit);
+        Ok(items)
+    }
+
+    /// What is left of the run: rows not final, look-ups made so far, and the providers of
+    /// the rows not final.
+    fn open_work(&self) -> Result<OpenWork, JournalError> {
+        let mut work = OpenWork::default();
+        for item in self.items()? {
+            work.lookups += item.lookups;
+            work.followed += u64::from(item.lookups > 0);
+            if !item.state.is_final() {
+                work.rows += 1;
+                if !work.providers.contains(&item.provider) {
+                    work.providers.push(item.provider);
+                }
+            }
+        }
+        work.providers.sort();
+        Ok(work)
+    }
 
     /// Durably records that `row`'s cancellation is about to be sent, with the baseline that
     /// reconciliation compares against. Only a `pending` item can be sent.

@@ -45,8 +45,8 @@ use std::path::{Path, PathBuf};
 use rusqlite::{Connection, ErrorCode, OptionalExtension, Row, TransactionBehavior, params};
 
 use super::{
-    Intent, Item, JournalError, ResentBy, Resolution, RunInfo, STORED_REASON, Store, Stored, Write,
-    capped,
+    ChainKey, Intent, Item, JournalError, OpenWork, ResentBy, Resolution, RunInfo, STORED_REASON,
+    Store, Stored, Write, capped,
 };
 use crate::files;
 
@@ -93,6 +93,13 @@ CREATE TABLE IF NOT EXISTS items (
     key_sent_at_ms INTEGER
 );
 ";
+
+/// The final states, as SQL.
+const FINAL: &str = "('done', 'invalid', 'failed', 'review')";
+
+/// Chains are read a page at a time by payment and row (any format).
+const CHAIN_INDEX: &str =
+    "CREATE INDEX IF NOT EXISTS items_by_payment ON items (provider, payment, row);";
 
 /// The columns formats 1 to 3 share, in order.
 const SHARED_COLUMNS: &str = "row, provider, payment, amount, fields, state, baseline_refunded, \
@@ -244,6 +251,7 @@ impl SqliteJournal {
                 });
             }
         }
+        tx.execute_batch(CHAIN_INDEX).map_err(sqlite)?;
         tx.execute_batch(&format!("PRAGMA user_version = {FORMAT};"))
             .and_then(|()| tx.commit())
             .map_err(sqlite)?;
@@ -260,6 +268,48 @@ impl SqliteJournal {
         tx.execute_batch("DELETE FROM items; DELETE FROM run;")
             .map_err(sqlite)?;
         tx.commit().map_err(sqlite)
+    }
+
+    /// The items `filter` (a `WHERE … ORDER BY …` clause) picks.
+    fn select(
+        &self,
+        filter: &str,
+        params: impl rusqlite::Params,
+    ) -> Result<Vec<Item>, JournalError> {
+        let mut select = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT row, provider, payment, amount, fields, state, baseline_refunded,
+                        requested, outcome, already_done, refunded, remaining, reference,
+                        cancel_reference, reason, review, field, sends, sent_at_ms,
+                        baseline_outcome, lookups, resend_decision, resent_by,
+                        idempotency_key, key_sent_at_ms
+                 FROM items {filter}"
+            ))
+            .map_err(|error| self.sqlite(error))?;
+        let rows = select
+            .query_map(params, read_item)
+            .map_err(|error| self.sqlite(error))?;
+        let mut items = Vec::new();
+        for row in rows {
+            let (mut item, state, fields, resent_by) = row.map_err(|error| self.sqlite(error))?;
+            let state = state
+                .parse()
+                .map_err(|reason: String| self.unusable(reason))?;
+            item.resent_by = resent_by
+                .as_deref()
+                .map(str::parse)
+                .transpose()
+                .map_err(|reason: String| self.unusable(reason))?;
+            let fields = serde_json::from_str(&fields)
+                .map_err(|_| self.unusable(format!("row {}: fields are not JSON", item.row)))?;
+            items.push(Item {
+                state,
+                fields,
+                ..item
+            });
+        }
+        Ok(items)
     }
 
     fn changed_one(
@@ -337,41 +387,76 @@ impl Store for SqliteJournal {
         tx.commit().map_err(sqlite)
     }
 
-    fn items(&self) -> Result<Vec<Item>, JournalError> {
-        let mut select = self
+    fn items_after(&self, after: u64, limit: usize) -> Result<Vec<Item>, JournalError> {
+        self.select(
+            "WHERE row > ?1 ORDER BY row LIMIT ?2",
+            params![to_sql(after), to_sql(limit as u64)],
+        )
+    }
+
+    fn in_doubt(&self) -> Result<Vec<Item>, JournalError> {
+        self.select(
+            "WHERE state IN ('sending', 'unresolved', 'acknowledged') ORDER BY row",
+            params![],
+        )
+    }
+
+    fn unfinished_after(
+        &self,
+        after: Option<&ChainKey>,
+        limit: usize,
+    ) -> Result<Vec<Item>, JournalError> {
+        let limit = to_sql(limit as u64);
+        match after {
+            None => self.select(
+                &format!("WHERE state NOT IN {FINAL} ORDER BY provider, payment, row LIMIT ?1"),
+                params![limit],
+            ),
+            Some(after) => self.select(
+                &format!(
+                    "WHERE state NOT IN {FINAL} AND (provider, payment, row) > (?1, ?2, ?3)
+                     ORDER BY provider, payment, row LIMIT ?4"
+                ),
+                params![after.provider, after.payment, to_sql(after.row), limit],
+            ),
+        }
+    }
+
+    fn open_work(&self) -> Result<OpenWork, JournalError> {
+        let (rows, lookups, followed) = self
             .conn
-            .prepare(
-                "SELECT row, provider, payment, amount, fields, state, baseline_refunded,
-                        requested, outcome, already_done, refunded, remaining, reference,
-                        cancel_reference, reason, review, field, sends, sent_at_ms,
-                        baseline_outcome, lookups, resend_decision, resent_by,
-                        idempotency_key, key_sent_at_ms
-                 FROM items ORDER BY row",
+            .query_row(
+                &format!(
+                    "SELECT count(*) FILTER (WHERE state NOT IN {FINAL}),
+                            coalesce(sum(lookups), 0), count(*) FILTER (WHERE lookups > 0)
+                     FROM items"
+                ),
+                [],
+                |row| {
+                    Ok((
+                        row.get::<_, i64>(0)?,
+                        row.get::<_, i64>(1)?,
+                        row.get::<_, i64>(2)?,
+                    ))
+                },
             )
             .map_err(|error| self.sqlite(error))?;
-        let rows = select
-            .query_map([], read_item)
+        let mut select = self
+            .conn
+            .prepare(&format!(
+                "SELECT DISTINCT provider FROM items WHERE state NOT IN {FINAL} ORDER BY provider"
+            ))
             .map_err(|error| self.sqlite(error))?;
-        let mut items = Vec::new();
-        for row in rows {
-            let (mut item, state, fields, resent_by) = row.map_err(|error| self.sqlite(error))?;
-            let state = state
-                .parse()
-                .map_err(|reason: String| self.unusable(reason))?;
-            item.resent_by = resent_by
-                .as_deref()
-                .map(str::parse)
-                .transpose()
-                .map_err(|reason: String| self.unusable(reason))?;
-            let fields = serde_json::from_str(&fields)
-                .map_err(|_| self.unusable(format!("row {}: fields are not JSON", item.row)))?;
-            items.push(Item {
-                state,
-                fields,
-                ..item
-            });
-        }
-        Ok(items)
+        let providers = select
+            .query_map([], |row| row.get(0))
+            .and_then(|rows| rows.collect::<Result<Vec<String>, _>>())
+            .map_err(|error| self.sqlite(error))?;
+        Ok(OpenWork {
+            rows: from_sql(Some(rows)).unwrap_or(0),
+            lookups: from_sql(Some(lookups)).unwrap_or(0),
+            followed: from_sql(Some(followed)).unwrap_or(0),
+            providers,
+        })
     }
 
     fn mark_sending(&mut self, row: u64, intent: &Intent) -> Result<(), JournalError> {

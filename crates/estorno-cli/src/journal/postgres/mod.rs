@@ -464,12 +464,16 @@ impl Store for PgJournal {
         Ok(())
     }
 
-    fn items(&self) -> Result<Vec<Item>, JournalError> {
+    fn items_after(&self, after: u64, limit: usize) -> Result<Vec<Item>, JournalError> {
         let run = self.run_id()?;
+        let (after, limit) = (to_sql(after), to_sql(limit as u64));
         let rows = self.query(move |session| {
             session.client.query(
-                &format!("SELECT {ITEM_COLUMNS} FROM estorno_items WHERE run = $1 ORDER BY line"),
-                &[&run],
+                &format!(
+                    "SELECT {ITEM_COLUMNS} FROM estorno_items WHERE run = $1 AND line > $2
+                     ORDER BY line LIMIT $3"
+                ),
+                &[&run, &after, &limit],
             )
         })?;
         rows.iter()
