@@ -17,6 +17,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
+use std::io;
 
 use sha2::{Digest, Sha256};
 
@@ -96,6 +97,31 @@ pub enum FileError {
     Csv { line: u64, reason: String },
 }
 
+/// The hex SHA-256 of the file at `path`, read as a stream, and its size.
+pub fn fingerprint_file(path: &std::path::Path) -> io::Result<(String, u64)> {
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut buffer = vec![0; 64 * 1024];
+    let mut bytes = 0;
+    loop {
+        let read = match io::Read::read(&mut file, &mut buffer) {
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
+            read => read?,
+        };
+        if read == 0 {
+            break;
+        }
+        hasher.update(&buffer[..read]);
+        bytes += read as u64;
+    }
+    let sha256 = hasher
+        .finalize()
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect();
+    Ok((sha256, bytes))
+}
+
 /// The hex SHA-256 of a file's bytes.
 pub fn fingerprint(bytes: &[u8]) -> String {
     Sha256::digest(bytes)
@@ -122,48 +148,90 @@ pub fn known_columns() -> Vec<&'static str> {
     known
 }
 
-/// Reads and checks a bulk file.
+/// Reads and checks a bulk file held in memory (a dry run, the tests): every row, with the
+/// provider's checks and, unless `allow_duplicates`, exact duplicates refused. A journaled
+/// run reads the file as a stream instead ([`Reader`]), and its journal refuses duplicates.
 pub fn parse(
     bytes: &[u8],
     check_provider: &ProviderCheck<'_>,
     allow_duplicates: bool,
 ) -> Result<BulkFile, FileError> {
-    let sha256 = fingerprint(bytes);
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(bytes);
-
-    let mut record = csv::ByteRecord::new();
-    let mut lines = Lines::new(bytes);
-    let header_line = match reader.read_byte_record(&mut record) {
-        Ok(true) => lines.of(&record),
-        Ok(false) => return Err(FileError::Empty),
-        Err(error) => return Err(csv_error(&error, &mut lines)),
-    };
-    let columns = header(&record, header_line)?;
-
+    let mut reader = Reader::new(bytes, bytes)?;
     let mut rows = Vec::new();
     // Exact duplicates: the first row of each (provider, payment, amount, fields).
     let mut seen: HashMap<RowKey, u64> = HashMap::new();
-    loop {
-        match reader.read_byte_record(&mut record) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(error) => return Err(csv_error(&error, &mut lines)),
-        }
-        let line = lines.of(&record);
-        let parsed = match row(&record, line, &columns) {
-            Err(invalid) => Parsed::Invalid(*invalid),
-            Ok(row) => check(row, check_provider, allow_duplicates, &mut seen),
+    while let Some(parsed) = reader.next_row(check_provider) {
+        let parsed = match parsed? {
+            Parsed::Valid(row) if !allow_duplicates => unique(row, &mut seen),
+            parsed => parsed,
         };
         rows.push(parsed);
     }
     Ok(BulkFile {
-        sha256,
+        sha256: fingerprint(bytes),
         bytes: bytes.len() as u64,
         rows,
     })
+}
+
+/// The rows of a bulk file, read one at a time: only the row being read is in memory.
+pub struct Reader<R: io::Read, B: io::BufRead> {
+    csv: csv::Reader<R>,
+    record: csv::ByteRecord,
+    lines: Lines<B>,
+    columns: Columns,
+}
+
+impl Reader<std::fs::File, io::BufReader<std::fs::File>> {
+    /// Opens the file at `path` and reads its header; the second handle counts its lines.
+    pub fn open(path: &std::path::Path) -> io::Result<Result<Self, FileError>> {
+        let data = std::fs::File::open(path)?;
+        let copy = io::BufReader::new(std::fs::File::open(path)?);
+        Ok(Reader::new(data, copy))
+    }
+}
+
+impl<R: io::Read, B: io::BufRead> Reader<R, B> {
+    /// Reads the header from `data`; `copy` is the same bytes again, read alongside to name
+    /// each row's line.
+    pub fn new(data: R, copy: B) -> Result<Self, FileError> {
+        let mut csv = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(data);
+        let mut record = csv::ByteRecord::new();
+        let mut lines = Lines::new(copy);
+        let header_line = match csv.read_byte_record(&mut record) {
+            Ok(true) => lines.of(&record),
+            Ok(false) => return Err(FileError::Empty),
+            Err(error) => return Err(lines.error(&error)),
+        };
+        let columns = header(&record, header_line)?;
+        Ok(Reader {
+            csv,
+            record,
+            lines,
+            columns,
+        })
+    }
+
+    /// The next row, checked by itself and against its provider (`check_provider`); `None`
+    /// at the end of the file.
+    pub fn next_row(
+        &mut self,
+        check_provider: &ProviderCheck<'_>,
+    ) -> Option<Result<Parsed, FileError>> {
+        match self.csv.read_byte_record(&mut self.record) {
+            Ok(true) => {}
+            Ok(false) => return None,
+            Err(error) => return Some(Err(self.lines.error(&error))),
+        }
+        let line = self.lines.of(&self.record);
+        Some(Ok(match row(&self.record, line, &self.columns) {
+            Err(invalid) => Parsed::Invalid(*invalid),
+            Ok(row) => checked(row, check_provider),
+        }))
+    }
 }
 
 /// The columns, by position.
@@ -317,45 +385,55 @@ fn row(record: &csv::ByteRecord, line: u64, columns: &Columns) -> Result<Row, Bo
 /// What makes two rows exact duplicates: provider, payment, amount and fields.
 type RowKey = (String, String, Option<u64>, BTreeMap<String, String>);
 
-/// The checks that need more than the row itself.
-fn check(
-    row: Row,
-    check_provider: &ProviderCheck<'_>,
-    allow_duplicates: bool,
-    seen: &mut HashMap<RowKey, u64>,
-) -> Parsed {
-    let refuse = |row: Row, field: &str, reason: String| {
-        Parsed::Invalid(InvalidRow {
-            line: row.line,
-            provider: row.provider,
-            payment: row.payment,
-            amount: row.amount,
-            fields: row.fields,
-            field: field.to_owned(),
-            reason,
-        })
-    };
-    if let Err((field, reason)) = check_provider(&row) {
-        return refuse(row, &field, reason);
+fn refused(row: Row, field: &str, reason: String) -> Parsed {
+    Parsed::Invalid(InvalidRow {
+        line: row.line,
+        provider: row.provider,
+        payment: row.payment,
+        amount: row.amount,
+        fields: row.fields,
+        field: field.to_owned(),
+        reason,
+    })
+}
+
+/// The checks of a row against its provider.
+fn checked(row: Row, check_provider: &ProviderCheck<'_>) -> Parsed {
+    match check_provider(&row) {
+        Err((field, reason)) => refused(row, &field, reason),
+        Ok(()) => Parsed::Valid(row),
     }
+}
+
+/// Why a row that repeats row `first` exactly is refused: this, the row, and
+/// [`DUPLICATE_AFTER`] (journals compose it in SQL).
+pub const DUPLICATE_BEFORE: &str = "repeats row ";
+pub const DUPLICATE_AFTER: &str = " exactly; a second refund of the same payment and amount \
+     is refused unless --allow-duplicates";
+
+/// Why a row that repeats row `first` exactly is refused.
+pub fn duplicate_reason(first: u64) -> String {
+    format!("{DUPLICATE_BEFORE}{first}{DUPLICATE_AFTER}")
+}
+
+/// A valid row, refused if it repeats an earlier one exactly.
+fn unique(row: Row, seen: &mut HashMap<RowKey, u64>) -> Parsed {
     let key = (
         row.provider.clone(),
         row.payment.clone(),
         row.amount,
         row.fields.clone(),
     );
-    if let Some(first) = seen.get(&key) {
-        if !allow_duplicates {
-            let reason = format!(
-                "repeats row {first} exactly; a second refund of the same payment and amount is \
-                 refused unless --allow-duplicates"
-            );
-            return refuse(row, "row", reason);
+    match seen.get(&key) {
+        Some(first) => {
+            let reason = duplicate_reason(*first);
+            refused(row, "row", reason)
         }
-    } else {
-        seen.insert(key, row.line);
+        None => {
+            seen.insert(key, row.line);
+            Parsed::Valid(row)
+        }
     }
-    Parsed::Valid(row)
 }
 
 /// An amount column: empty is a total cancel; otherwise a positive whole number of cents,
@@ -414,19 +492,38 @@ pub fn parse_amount(text: &str) -> Result<Option<u64>, String> {
 /// Line numbers as an editor shows them. The csv crate's own count skips blank lines and
 /// counts CRLF oddly, so lines are counted here from the record's byte offset — which points
 /// at the line break or blank lines before the record, skipped first (a record cannot start
-/// with a line break unless it is quoted).
-struct Lines<'a> {
-    bytes: &'a [u8],
-    offset: usize,
+/// with a line break unless it is quoted). The bytes are a second reading of the file, alongside
+/// the CSV reader's, so nothing of it is held.
+struct Lines<B: io::BufRead> {
+    bytes: B,
+    offset: u64,
     line: u64,
 }
 
-impl<'a> Lines<'a> {
-    fn new(bytes: &'a [u8]) -> Self {
+impl<B: io::BufRead> Lines<B> {
+    fn new(bytes: B) -> Self {
         Lines {
             bytes,
             offset: 0,
             line: 1,
+        }
+    }
+
+    /// Reads on to byte `end`, counting the lines on the way.
+    fn advance(&mut self, end: u64) {
+        while self.offset < end {
+            let Ok(buffer) = self.bytes.fill_buf() else {
+                return;
+            };
+            if buffer.is_empty() {
+                return;
+            }
+            let take = buffer
+                .len()
+                .min(usize::try_from(end - self.offset).unwrap_or(usize::MAX));
+            self.line += buffer[..take].iter().filter(|byte| **byte == b'\n').count() as u64;
+            self.bytes.consume(take);
+            self.offset += take as u64;
         }
     }
 
@@ -435,42 +532,36 @@ impl<'a> Lines<'a> {
         let Some(position) = record.position() else {
             return self.line;
         };
-        let mut start = usize::try_from(position.byte())
-            .unwrap_or(usize::MAX)
-            .min(self.bytes.len());
-        while start < self.bytes.len() && matches!(self.bytes[start], b'\r' | b'\n') {
-            start += 1;
+        self.advance(position.byte());
+        // The position may point at the line break (or blank lines) before the record.
+        loop {
+            let next = match self.bytes.fill_buf() {
+                Ok(buffer) => buffer.first().copied(),
+                Err(_) => None,
+            };
+            match next {
+                Some(byte @ (b'\r' | b'\n')) => {
+                    self.bytes.consume(1);
+                    self.offset += 1;
+                    self.line += u64::from(byte == b'\n');
+                }
+                _ => return self.line,
+            }
         }
-        if start > self.offset {
-            self.line += self.bytes[self.offset..start]
-                .iter()
-                .filter(|byte| **byte == b'\n')
-                .count() as u64;
-            self.offset = start;
-        }
-        self.line
     }
-}
 
-fn csv_error(error: &csv::Error, lines: &mut Lines<'_>) -> FileError {
-    let line = match error.position() {
-        Some(position) => {
-            let end = usize::try_from(position.byte())
-                .unwrap_or(usize::MAX)
-                .min(lines.bytes.len());
-            1 + lines.bytes[..end]
-                .iter()
-                .filter(|byte| **byte == b'\n')
-                .count() as u64
+    /// A CSV error, with the line it is on.
+    fn error(&mut self, error: &csv::Error) -> FileError {
+        if let Some(position) = error.position() {
+            self.advance(position.byte());
         }
-        None => lines.line,
-    };
-    FileError::Csv {
-        line,
-        reason: match error.kind() {
-            csv::ErrorKind::Io(error) => error.to_string(),
-            _ => String::from("malformed CSV"),
-        },
+        FileError::Csv {
+            line: self.line,
+            reason: match error.kind() {
+                csv::ErrorKind::Io(error) => error.to_string(),
+                _ => String::from("malformed CSV"),
+            },
+        }
     }
 }
 

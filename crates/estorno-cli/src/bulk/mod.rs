@@ -166,10 +166,10 @@ pub async fn run(options: Options, backend: &Backend) -> Result<u8, BulkError> {
             )));
         }
     }
-    let bytes = fs::read(&options.file).map_err(|source| BulkError::Read {
+    let read_failed = |source| BulkError::Read {
         path: options.file.clone(),
         source,
-    })?;
+    };
     let shared = options
         .shared
         .as_ref()
@@ -178,22 +178,47 @@ pub async fn run(options: Options, backend: &Backend) -> Result<u8, BulkError> {
     let providers = Providers::new(backend);
 
     if options.dry_run {
+        // A dry run journals nothing: it holds the file, its rows and the report's.
+        let bytes = fs::read(&options.file).map_err(read_failed)?;
         let file = parse(&options.file, &bytes, &providers, options.allow_duplicates)?;
-        print_invalid(&file);
+        drop(bytes);
+        let invalid = file.rows.iter().filter_map(|row| match row {
+            Parsed::Invalid(invalid) => Some(invalid),
+            Parsed::Valid(_) => None,
+        });
+        let named: Vec<String> = invalid
+            .clone()
+            .take(INVALID_ECHOED)
+            .map(ToString::to_string)
+            .collect();
+        print_invalid(&named, invalid.count() as u64);
         let engine = Arc::new(Engine::new(&options, providers, count_valid(&file), None));
         let mut items = Arc::clone(&engine).dry_run(file).await?;
         engine.progress.finish_and_clear();
         items.sort_by_key(|item| item.row);
-        let mut rest = items.into_iter().peekable();
+        let mut rest = items.into_iter();
         return finish(
             &options,
             |_| Ok(rest.by_ref().take(PAGE).collect()),
             report_to.as_ref(),
         );
     }
+    let (csv_sha256, csv_bytes) = rows::fingerprint_file(&options.file).map_err(read_failed)?;
+    let run_info = RunInfo {
+        csv_sha256,
+        csv_bytes,
+        backend: backend.plan().journal_key(),
+    };
     if let Some(target) = shared {
-        drop(providers);
-        return shared::run(&options, backend, target, bytes, report_to.as_ref()).await;
+        return shared::run(
+            &options,
+            providers,
+            backend,
+            target,
+            run_info,
+            report_to.as_ref(),
+        )
+        .await;
     }
 
     let journal_path = options
@@ -206,27 +231,17 @@ pub async fn run(options: Options, backend: &Backend) -> Result<u8, BulkError> {
             journal_path.display()
         )));
     }
-    // A first run checks the file before creating its journal, so a file with a bad header
-    // leaves nothing behind.
-    let mut parsed = if journal_path.exists() {
+    // A first run checks the file's header before creating its journal, so a file with a bad
+    // header leaves nothing behind; one unreadable further down leaves an empty journal.
+    let mut reader = if journal_path.exists() {
         None
     } else {
-        Some(parse(
-            &options.file,
-            &bytes,
-            &providers,
-            options.allow_duplicates,
-        )?)
+        Some(open_rows(&options.file)?)
     };
     let mut journal: Box<dyn Store> = Box::new(SqliteJournal::open(&journal_path)?);
     if let Some(note) = journal.migration_note() {
         eprintln!("estorno: {note}");
     }
-    let run_info = RunInfo {
-        csv_sha256: rows::fingerprint(&bytes),
-        csv_bytes: bytes.len() as u64,
-        backend: backend.plan().journal_key(),
-    };
     match journal.run()? {
         Some(recorded) => check_run(&recorded, &run_info, journal.as_ref(), backend)?,
         None if options.resume => {
@@ -236,17 +251,13 @@ pub async fn run(options: Options, backend: &Backend) -> Result<u8, BulkError> {
             )));
         }
         None => {
-            let file = match parsed.take() {
-                Some(file) => file,
-                None => parse(&options.file, &bytes, &providers, options.allow_duplicates)?,
+            let reader = match reader.take() {
+                Some(reader) => reader,
+                None => open_rows(&options.file)?,
             };
-            print_invalid(&file);
-            journal.start(&run_info, &initial_items(file))?;
+            load(journal.as_mut(), &run_info, reader, &providers, &options)?;
         }
     }
-    // Everything the run needs of the file is in the journal now.
-    drop(parsed);
-    drop(bytes);
     if options.retry_failed {
         let count = journal.requeue_failed()?;
         if count > 0 {
@@ -455,15 +466,13 @@ fn count_valid(file: &BulkFile) -> usize {
 /// report, with its line and reason).
 const INVALID_ECHOED: usize = 20;
 
-fn print_invalid(file: &BulkFile) {
-    let mut invalid = file.rows.iter().filter_map(|row| match row {
-        Parsed::Invalid(invalid) => Some(invalid),
-        Parsed::Valid(_) => None,
-    });
-    for row in invalid.by_ref().take(INVALID_ECHOED) {
+/// Names the first invalid rows on stderr (`first`), one by one, and counts the rest of
+/// the `count`.
+fn print_invalid(first: &[String], count: u64) {
+    for row in first.iter().take(INVALID_ECHOED) {
         eprintln!("estorno: {row} (nothing is sent for this row)");
     }
-    let more = invalid.count();
+    let more = count.saturating_sub(first.len().min(INVALID_ECHOED) as u64);
     if more > 0 {
         eprintln!(
             "estorno: and {more} more invalid row(s), each in the report with its line and reason; nothing is sent for them"
@@ -471,34 +480,92 @@ fn print_invalid(file: &BulkFile) {
     }
 }
 
-/// The journal's first content: valid rows pending, invalid ones with their error. The rows
-/// move into the items, so the file and its items are not both held.
-fn initial_items(file: BulkFile) -> Vec<Item> {
-    file.rows
-        .into_iter()
-        .map(|parsed| match parsed {
-            Parsed::Valid(row) => Item {
-                row: row.line,
-                provider: row.provider,
-                payment: row.payment,
-                amount: row.amount,
-                fields: row.fields,
-                state: State::Pending,
-                ..Item::default()
-            },
-            Parsed::Invalid(row) => Item {
-                row: row.line,
-                provider: row.provider,
-                payment: row.payment,
-                amount: row.amount,
-                fields: row.fields,
-                state: State::Invalid,
-                field: Some(row.field),
-                reason: Some(row.reason),
-                ..Item::default()
-            },
+/// Opens the bulk file and checks its header.
+fn open_rows(path: &Path) -> Result<rows::Reader<fs::File, io::BufReader<fs::File>>, BulkError> {
+    rows::Reader::open(path)
+        .map_err(|source| BulkError::Read {
+            path: path.to_owned(),
+            source,
+        })?
+        .map_err(|source| BulkError::File {
+            path: path.to_owned(),
+            source,
         })
-        .collect()
+}
+
+/// Loads the file into the journal as it is read, each row checked against its provider,
+/// and names the invalid rows on stderr. A file unreadable halfway loads nothing.
+fn load<R: io::Read, B: io::BufRead>(
+    journal: &mut dyn Store,
+    run: &RunInfo,
+    mut reader: rows::Reader<R, B>,
+    providers: &Providers<'_>,
+    options: &Options,
+) -> Result<(), BulkError> {
+    let check = |row: &rows::Row| providers.check(row);
+    let mut unreadable = None;
+    let mut items = std::iter::from_fn(|| match reader.next_row(&check)? {
+        Ok(parsed) => Some(Ok(item_of(parsed))),
+        Err(error) => {
+            let reason = error.to_string();
+            unreadable = Some(error);
+            Some(Err(reason))
+        }
+    });
+    let loaded = journal.load(run, &mut items, options.allow_duplicates);
+    if let Some(source) = unreadable {
+        return Err(BulkError::File {
+            path: options.file.clone(),
+            source,
+        });
+    }
+    loaded?;
+    let (first, count) = journal.invalid(INVALID_ECHOED)?;
+    let named: Vec<String> = first
+        .iter()
+        .map(|item| {
+            format!(
+                "row {}: `{}`: {}",
+                item.row,
+                item.field.as_deref().unwrap_or("row"),
+                item.reason.as_deref().unwrap_or("invalid")
+            )
+        })
+        .collect();
+    print_invalid(&named, count);
+    Ok(())
+}
+
+/// A row of the file as the journal's first record of it: valid rows pending, invalid ones
+/// with their error. The row moves into the item.
+fn item_of(parsed: Parsed) -> Item {
+    match parsed {
+        Parsed::Valid(row) => Item {
+            row: row.line,
+            provider: row.provider,
+            payment: row.payment,
+            amount: row.amount,
+            fields: row.fields,
+            state: State::Pending,
+            ..Item::default()
+        },
+        Parsed::Invalid(row) => Item {
+            row: row.line,
+            provider: row.provider,
+            payment: row.payment,
+            amount: row.amount,
+            fields: row.fields,
+            state: State::Invalid,
+            field: Some(row.field),
+            reason: Some(row.reason),
+            ..Item::default()
+        },
+    }
+}
+
+/// The journal's first content, for a file read whole (a dry run).
+fn initial_items(file: BulkFile) -> Vec<Item> {
+    file.rows.into_iter().map(item_of).collect()
 }
 
 /// Writes the report and prints the summary (or the JSON report) as the rows come, a page

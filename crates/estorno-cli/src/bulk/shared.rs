@@ -15,14 +15,13 @@ use tokio::task::JoinSet;
 
 use super::engine::{self, Engine, Providers};
 use super::{
-    BulkError, Options, ReportFormat, check_run, finish, initial_items, join_all,
-    operator_decision, parse, print_invalid,
+    BulkError, Options, ReportFormat, check_run, finish, join_all, load, open_rows,
+    operator_decision,
 };
 use crate::backend::Backend;
 use crate::journal::postgres::{Claimed, Leases, PgJournal, Target, rates_text};
 use crate::journal::{PAGE, ResentBy, RunInfo, Store, Write};
 use crate::rate::SharedTokens;
-use crate::rows;
 
 /// `--journal postgres://…` and what goes with it.
 #[derive(Debug, Clone)]
@@ -77,17 +76,12 @@ fn worker_name() -> String {
 /// round is over, with the report written from the journal.
 pub(super) async fn run(
     options: &Options,
+    providers: Providers<'_>,
     backend: &Backend,
     target: Target,
-    bytes: Vec<u8>,
+    run_info: RunInfo,
     report_to: Option<&(PathBuf, ReportFormat)>,
 ) -> Result<u8, BulkError> {
-    let providers = Providers::new(backend);
-    let run_info = RunInfo {
-        csv_sha256: rows::fingerprint(&bytes),
-        csv_bytes: bytes.len() as u64,
-        backend: backend.plan().journal_key(),
-    };
     // Waits here while another worker loads the run.
     let mut journal = PgJournal::open(&target, options.rates.clone())?;
     if let Some(note) = journal.migration_note() {
@@ -103,12 +97,10 @@ pub(super) async fn run(
             )));
         }
         None => {
-            let file = parse(&options.file, &bytes, &providers, options.allow_duplicates)?;
-            print_invalid(&file);
-            journal.start(&run_info, &initial_items(file))?;
+            let reader = open_rows(&options.file)?;
+            load(&mut journal, &run_info, reader, &providers, options)?;
         }
     }
-    drop(bytes);
     // The run's rates are the ones it was started with: every worker must agree.
     let recorded = journal.recorded_rates()?;
     if !options.rates.is_empty() && rates_text(&options.rates) != rates_text(&recorded) {

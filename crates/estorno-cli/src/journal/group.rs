@@ -146,8 +146,13 @@ mod tests {
         fn run(&self) -> Result<Option<RunInfo>, JournalError> {
             self.inner.run()
         }
-        fn start(&mut self, run: &RunInfo, items: &[Item]) -> Result<(), JournalError> {
-            self.inner.start(run, items)
+        fn load(
+            &mut self,
+            run: &RunInfo,
+            items: &mut dyn Iterator<Item = Result<Item, String>>,
+            allow_duplicates: bool,
+        ) -> Result<(), JournalError> {
+            self.inner.load(run, items, allow_duplicates)
         }
         fn items_after(&self, after: u64, limit: usize) -> Result<Vec<Item>, JournalError> {
             self.inner.items_after(after, limit)

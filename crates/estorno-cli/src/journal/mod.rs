@@ -355,8 +355,33 @@ pub trait Store: Send + fmt::Debug {
     fn run(&self) -> Result<Option<RunInfo>, JournalError>;
 
     /// Records the run and every item — valid ones `pending`, invalid ones `invalid` — at
-    /// once: a crash leaves either all of them or none.
-    fn start(&mut self, run: &RunInfo, items: &[Item]) -> Result<(), JournalError>;
+    /// once, as `items` yields them, so that a file of any size is loaded in flat memory: a
+    /// crash, or an item that is an error (the file turned out unreadable halfway), leaves
+    /// none of them. Unless `allow_duplicates`, a valid row that repeats an earlier valid row
+    /// exactly (provider, payment, amount and fields) is recorded invalid, naming the first
+    /// ([`crate::rows::duplicate_reason`]).
+    fn load(
+        &mut self,
+        run: &RunInfo,
+        items: &mut dyn Iterator<Item = Result<Item, String>>,
+        allow_duplicates: bool,
+    ) -> Result<(), JournalError>;
+
+    /// [`Store::load`] of items already checked against each other.
+    fn start(&mut self, run: &RunInfo, items: &[Item]) -> Result<(), JournalError> {
+        self.load(run, &mut items.iter().cloned().map(Ok), true)
+    }
+
+    /// The first `limit` invalid items, by row, and how many there are in all.
+    fn invalid(&self, limit: usize) -> Result<(Vec<Item>, u64), JournalError> {
+        let invalid: Vec<Item> = self
+            .items()?
+            .into_iter()
+            .filter(|item| item.state == State::Invalid)
+            .collect();
+        let count = invalid.len() as u64;
+        Ok((invalid.into_iter().take(limit).collect(), count))
+    }
 
     /// At most `limit` items after row `after`, by row: the journal a page at a time, so
     /// that a run of any size is read in flat memory.

@@ -48,7 +48,7 @@ use super::{
     ChainKey, Intent, Item, JournalError, OpenWork, ResentBy, Resolution, RunInfo, STORED_REASON,
     Store, Stored, Write, capped,
 };
-use crate::files;
+use crate::{files, rows};
 
 /// The schema version in `PRAGMA user_version`.
 const FORMAT: i64 = 3;
@@ -351,9 +351,15 @@ impl Store for SqliteJournal {
             .map_err(|error| self.sqlite(error))
     }
 
-    fn start(&mut self, run: &RunInfo, items: &[Item]) -> Result<(), JournalError> {
+    fn load(
+        &mut self,
+        run: &RunInfo,
+        items: &mut dyn Iterator<Item = Result<Item, String>>,
+        allow_duplicates: bool,
+    ) -> Result<(), JournalError> {
         let path = self.path.clone();
         let sqlite = |source| classify(&path, source);
+        // Dropped without a commit (an unreadable file, a failed insert), it rolls back.
         let tx = self.conn.transaction().map_err(sqlite)?;
         tx.execute(
             "INSERT INTO run (id, csv_sha256, csv_bytes, backend) VALUES (1, ?1, ?2, ?3)",
@@ -369,7 +375,11 @@ impl Store for SqliteJournal {
                 )
                 .map_err(sqlite)?;
             for item in items {
-                let stored = Stored::of(item);
+                let item = item.map_err(|reason| JournalError::Unusable {
+                    path: path.clone(),
+                    reason,
+                })?;
+                let stored = Stored::of(&item);
                 insert
                     .execute(params![
                         to_sql(item.row),
@@ -384,7 +394,35 @@ impl Store for SqliteJournal {
                     .map_err(sqlite)?;
             }
         }
+        if !allow_duplicates {
+            tx.execute(
+                "UPDATE items SET state = 'invalid', field = 'row',
+                        reason = ?1 || repeated.first || ?2
+                 FROM (SELECT row, min(row) OVER (PARTITION BY provider, payment, amount, fields)
+                              AS first
+                       FROM items WHERE state = 'pending') AS repeated
+                 WHERE items.row = repeated.row AND repeated.first < repeated.row",
+                params![rows::DUPLICATE_BEFORE, rows::DUPLICATE_AFTER],
+            )
+            .map_err(sqlite)?;
+        }
         tx.commit().map_err(sqlite)
+    }
+
+    fn invalid(&self, limit: usize) -> Result<(Vec<Item>, u64), JournalError> {
+        let count: i64 = self
+            .conn
+            .query_row(
+                "SELECT count(*) FROM items WHERE state = 'invalid'",
+                [],
+                |row| row.get(0),
+            )
+            .map_err(|error| self.sqlite(error))?;
+        let first = self.select(
+            "WHERE state = 'invalid' ORDER BY row LIMIT ?1",
+            params![to_sql(limit as u64)],
+        )?;
+        Ok((first, from_sql(Some(count)).unwrap_or(0)))
     }
 
     fn items_after(&self, after: u64, limit: usize) -> Result<Vec<Item>, JournalError> {

@@ -315,6 +315,62 @@ mod journal {
         );
     }
 
+    #[tokio::test]
+    async fn a_load_refuses_duplicates_and_one_that_fails_halfway_leaves_no_run() {
+        let Some(server) = postgres::server() else {
+            return;
+        };
+        let target = target(&server, Duration::from_secs(30));
+        let mut first = PgJournal::open(&target, vec![]).unwrap();
+        let mut unreadable = items()
+            .into_iter()
+            .map(Ok)
+            .chain([Err(String::from("line 6: the file cannot be read as CSV"))]);
+        assert!(matches!(
+            first.load(&run_info(), &mut unreadable, false),
+            Err(JournalError::Unusable { reason, .. }) if reason == "line 6: the file cannot be read as CSV"
+        ));
+        drop(first);
+        // The next worker finds no run, and loads it; row 3 repeating row 2 is refused.
+        let mut second = PgJournal::open(&target, vec![]).unwrap();
+        assert_eq!(second.run().unwrap(), None);
+        let mut repeated = items();
+        repeated[1].amount = repeated[0].amount;
+        second
+            .load(&run_info(), &mut repeated.into_iter().map(Ok), false)
+            .unwrap();
+        let states: Vec<(u64, State, Option<String>)> = second
+            .items()
+            .unwrap()
+            .into_iter()
+            .map(|item| (item.row, item.state, item.reason))
+            .collect();
+        assert_eq!(
+            states,
+            [
+                (2, State::Pending, None),
+                (
+                    3,
+                    State::Invalid,
+                    Some(estorno_cli::rows::duplicate_reason(2))
+                ),
+                (4, State::Pending, None),
+                (5, State::Invalid, Some(String::from("bad amount"))),
+            ]
+        );
+        // Its chains: payment 1 is row 2 alone now, payment 2 is row 4.
+        let leases = second.leases(String::from("a")).unwrap();
+        let round = leases.join_round().await.unwrap();
+        let claimed = leases.claim(8, 0, round).await.unwrap();
+        assert_eq!(
+            claimed
+                .iter()
+                .map(|claim| (claim.chain, claim.items.len()))
+                .collect::<Vec<_>>(),
+            [(2, 1), (4, 1)]
+        );
+    }
+
     #[test]
     fn a_password_in_the_url_is_refused_without_echoing_it() {
         let error = Target::parse(

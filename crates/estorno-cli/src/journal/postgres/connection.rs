@@ -86,18 +86,26 @@ impl Connection {
             .is_ok()
     }
 
-    /// Runs `work` on the connection and waits for it, blocking this thread.
-    pub fn call<T: Send + 'static>(
+    /// Starts `work` on the connection; its answer comes on the returned channel.
+    pub fn spawn<T: Send + 'static>(
         &self,
         work: impl FnOnce(&mut Session) -> T + Send + 'static,
-    ) -> Result<T, String> {
+    ) -> Result<mpsc::Receiver<T>, String> {
         let (answer, answered) = mpsc::sync_channel(1);
         if !self.submit(work, move |result| {
             let _ = answer.send(result);
         }) {
             return Err(STOPPED.to_owned());
         }
-        answered.recv().map_err(|_| STOPPED.to_owned())
+        Ok(answered)
+    }
+
+    /// Runs `work` on the connection and waits for it, blocking this thread.
+    pub fn call<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&mut Session) -> T + Send + 'static,
+    ) -> Result<T, String> {
+        self.spawn(work)?.recv().map_err(|_| STOPPED.to_owned())
     }
 
     /// Runs `work` on the connection; the returned future waits for it without blocking.

@@ -40,10 +40,11 @@ pub use leases::{Claimed, Leases, RoundState};
 
 use self::connection::{Connection, Session, describe};
 use super::{
-    Intent, Item, JournalError, ResentBy, Resolution, RunInfo, STORED_REASON, State, Store, Stored,
-    Write, capped,
+    Intent, Item, JournalError, ResentBy, Resolution, RunInfo, STORED_REASON, Store, Stored, Write,
+    capped,
 };
 use crate::rate::RateSpec;
+use crate::rows;
 
 /// Where a shared run lives: the database and the run's name.
 #[derive(Clone)]
@@ -322,42 +323,107 @@ pub(crate) fn read_item(row: &postgres::Row) -> Result<Item, String> {
     })
 }
 
-/// The items as the lines of a `COPY … (FORMAT csv)`, each valid row with its chain: the
-/// first row of its payment.
-fn copy_lines(run: i64, items: &[Item]) -> String {
+/// How many rows go to the server in one chunk of a load.
+const COPY_CHUNK: usize = 1_024;
+
+/// An item as a line of a `COPY … (FORMAT csv)`.
+fn copy_line(copy: &mut String, run: i64, item: &Item) {
     use std::fmt::Write as _;
-    let mut chains: HashMap<(&str, &str), u64> = HashMap::new();
-    let mut copy = String::with_capacity(items.len() * 96);
-    for item in items {
-        let chain = (item.state != State::Invalid).then(|| {
-            *chains
-                .entry((item.provider.as_str(), item.payment.as_str()))
-                .or_insert(item.row)
-        });
-        let stored = Stored::of(item);
-        let _ = write!(copy, "{run},{},", item.row);
-        if let Some(chain) = chain {
-            let _ = write!(copy, "{chain}");
-        }
-        copy.push(',');
-        csv_field(&mut copy, Some(&stored.provider));
-        copy.push(',');
-        csv_field(&mut copy, Some(&stored.payment));
-        copy.push(',');
-        if let Some(amount) = item.amount {
-            let _ = write!(copy, "{amount}");
-        }
-        copy.push(',');
-        csv_field(&mut copy, Some(&stored.fields));
-        copy.push(',');
-        csv_field(&mut copy, Some(item.state.as_str()));
-        copy.push(',');
-        csv_field(&mut copy, stored.reason.as_deref());
-        copy.push(',');
-        csv_field(&mut copy, stored.field.as_deref());
-        copy.push('\n');
+    let stored = Stored::of(item);
+    let _ = write!(copy, "{run},{},", item.row);
+    csv_field(copy, Some(&stored.provider));
+    copy.push(',');
+    csv_field(copy, Some(&stored.payment));
+    copy.push(',');
+    if let Some(amount) = item.amount {
+        let _ = write!(copy, "{amount}");
     }
-    copy
+    copy.push(',');
+    csv_field(copy, Some(&stored.fields));
+    copy.push(',');
+    csv_field(copy, Some(item.state.as_str()));
+    copy.push(',');
+    csv_field(copy, stored.reason.as_deref());
+    copy.push(',');
+    csv_field(copy, stored.field.as_deref());
+    copy.push('\n');
+}
+
+/// On the connection's thread: the run, its rows as `chunks` brings them (`None` aborts),
+/// duplicates refused, the chains and the rate buckets, in one transaction; then the run's
+/// lock is let go.
+fn load_run(
+    session: &mut Session,
+    id: i64,
+    (name, run, rates_text, rates): (&str, &RunInfo, &str, &[(String, f64)]),
+    chunks: &std::sync::mpsc::Receiver<Option<String>>,
+    allow_duplicates: bool,
+) -> Result<(), postgres::Error> {
+    use std::io::Write as _;
+    let mut tx = session.client.transaction()?;
+    tx.execute(
+        "INSERT INTO estorno_runs (id, name, csv_sha256, csv_bytes, backend, rates)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+        &[
+            &id,
+            &name,
+            &run.csv_sha256,
+            &to_sql(run.csv_bytes),
+            &run.backend,
+            &rates_text,
+        ],
+    )?;
+    let mut writer = tx.copy_in(
+        "COPY estorno_items (run, line, provider, payment, amount, fields, state, reason, \
+         field) FROM STDIN (FORMAT csv)",
+    )?;
+    while let Ok(chunk) = chunks.recv() {
+        let Some(chunk) = chunk else {
+            // Dropped unfinished, the copy is aborted, and the transaction rolls back.
+            return Ok(());
+        };
+        // A write into the copy only fails once the server has refused it; `finish` says why.
+        if writer.write_all(chunk.as_bytes()).is_err() {
+            break;
+        }
+    }
+    writer.finish()?;
+    if !allow_duplicates {
+        tx.execute(
+            "UPDATE estorno_items i SET state = 'invalid', field = 'row',
+                    reason = $2 || repeated.first || $3
+             FROM (SELECT line, min(line) OVER (PARTITION BY provider, payment, amount, fields)
+                          AS first
+                   FROM estorno_items WHERE run = $1 AND state = 'pending') AS repeated
+             WHERE i.run = $1 AND i.line = repeated.line AND repeated.first < repeated.line",
+            &[&id, &rows::DUPLICATE_BEFORE, &rows::DUPLICATE_AFTER],
+        )?;
+    }
+    // Each valid row belongs to its payment's chain, named by the chain's first row.
+    tx.execute(
+        "UPDATE estorno_items i SET chain = chains.first
+         FROM (SELECT provider, payment, min(line) AS first FROM estorno_items
+               WHERE run = $1 AND state = 'pending' GROUP BY provider, payment) AS chains
+         WHERE i.run = $1 AND i.state = 'pending' AND i.provider = chains.provider
+           AND i.payment = chains.payment",
+        &[&id],
+    )?;
+    tx.execute(
+        "INSERT INTO estorno_chains (run, id, provider, payment, first_row)
+         SELECT run, chain, min(provider), min(payment), chain FROM estorno_items
+         WHERE run = $1 AND chain IS NOT NULL GROUP BY run, chain",
+        &[&id],
+    )?;
+    for (provider, per_second) in rates {
+        tx.execute(
+            "INSERT INTO estorno_rates (run, provider, per_second, tokens)
+             VALUES ($1, $2, $3, $3)",
+            &[&id, provider, per_second],
+        )?;
+    }
+    tx.commit()?;
+    session.client.execute(RUN_UNLOCK, &[&name])?;
+    Ok(())
 }
 
 /// One value of a `COPY … (FORMAT csv)` line: quoted text, or nothing for NULL.
@@ -397,7 +463,12 @@ impl Store for PgJournal {
         })
     }
 
-    fn start(&mut self, run: &RunInfo, items: &[Item]) -> Result<(), JournalError> {
+    fn load(
+        &mut self,
+        run: &RunInfo,
+        items: &mut dyn Iterator<Item = Result<Item, String>>,
+        allow_duplicates: bool,
+    ) -> Result<(), JournalError> {
         if self.run_id.is_some() {
             return Err(self.target.unusable("the run is already loaded"));
         }
@@ -411,7 +482,6 @@ impl Store for PgJournal {
                 )
                 .map(|row| row.get(0))
         })?;
-        let copy = copy_lines(id, items);
         let name = self.target.run.clone();
         let run = run.clone();
         let rates: Vec<(String, f64)> = self
@@ -420,46 +490,52 @@ impl Store for PgJournal {
             .map(|rate| (rate.provider.clone(), rate.per_second))
             .collect();
         let rates_text = rates_text(&self.rates);
-        self.query(move |session| {
-            use std::io::Write as _;
-            let mut tx = session.client.transaction()?;
-            tx.execute(
-                "INSERT INTO estorno_runs (id, name, csv_sha256, csv_bytes, backend, rates)
-                 VALUES ($1, $2, $3, $4, $5, $6)",
-                &[
-                    &id,
-                    &name,
-                    &run.csv_sha256,
-                    &to_sql(run.csv_bytes),
-                    &run.backend,
-                    &rates_text,
-                ],
-            )?;
-            let mut writer = tx.copy_in(
-                "COPY estorno_items (run, line, chain, provider, payment, amount, fields, \
-                 state, reason, field) FROM STDIN (FORMAT csv)",
-            )?;
-            // A write into the copy only fails once the server has refused it, and then
-            // `finish` says why.
-            let _ = writer.write_all(copy.as_bytes());
-            writer.finish()?;
-            tx.execute(
-                "INSERT INTO estorno_chains (run, id, provider, payment, first_row)
-                 SELECT run, chain, min(provider), min(payment), chain FROM estorno_items
-                 WHERE run = $1 AND chain IS NOT NULL GROUP BY run, chain",
-                &[&id],
-            )?;
-            for (provider, per_second) in &rates {
-                tx.execute(
-                    "INSERT INTO estorno_rates (run, provider, per_second, tokens)
-                     VALUES ($1, $2, $3, $3)",
-                    &[&id, provider, per_second],
-                )?;
+        // The rows go to the connection's thread in chunks, as they are read, into one COPY;
+        // an unreadable file aborts it, and the transaction with it.
+        let (feed, chunks) = std::sync::mpsc::sync_channel::<Option<String>>(4);
+        let loaded = self
+            .conn
+            .spawn(move |session| {
+                load_run(
+                    session,
+                    id,
+                    (&name, &run, &rates_text, &rates),
+                    &chunks,
+                    allow_duplicates,
+                )
+            })
+            .map_err(|reason| self.target.unusable(reason))?;
+        let mut chunk = String::with_capacity(COPY_CHUNK * 128);
+        let mut unreadable = None;
+        let mut count = 0;
+        for item in items {
+            match item {
+                Ok(item) => copy_line(&mut chunk, id, &item),
+                Err(reason) => {
+                    unreadable = Some(reason);
+                    break;
+                }
             }
-            tx.commit()?;
-            session.client.execute(RUN_UNLOCK, &[&name])?;
-            Ok(())
-        })?;
+            count += 1;
+            if count % COPY_CHUNK == 0 {
+                // A closed feed means the load failed; its answer says why.
+                if feed.send(Some(std::mem::take(&mut chunk))).is_err() {
+                    break;
+                }
+            }
+        }
+        let _ = match &unreadable {
+            None => feed.send(Some(chunk)),
+            Some(_) => feed.send(None),
+        };
+        drop(feed);
+        let answer = loaded
+            .recv()
+            .map_err(|_| self.target.unusable(connection::STOPPED))?;
+        if let Some(reason) = unreadable {
+            return Err(self.target.unusable(reason));
+        }
+        answer.map_err(|error| self.target.unusable(describe(&error)))?;
         self.run_id = Some(id);
         Ok(())
     }

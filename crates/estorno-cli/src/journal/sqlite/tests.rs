@@ -461,3 +461,63 @@ fn what_is_kept_of_an_invalid_row_and_of_a_providers_words_is_capped() {
     // A valid row's values are kept as they are (they met the provider's rules).
     assert_eq!(items.len(), 2);
 }
+
+#[test]
+fn a_load_refuses_exact_duplicates_and_a_file_unreadable_halfway_loads_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut journal = SqliteJournal::open(&dir.path().join("journal.sqlite")).unwrap();
+    let again = |row: u64, of: u64| Item {
+        payment: format!("txn-{of}"),
+        ..item(row, State::Pending)
+    };
+    // The third row fails to read: nothing of the first two stays.
+    let mut unreadable = [Ok(item(2, State::Pending)), Ok(again(3, 2))]
+        .into_iter()
+        .chain([Err(String::from("line 4: the file cannot be read as CSV"))]);
+    assert!(matches!(
+        journal.load(&run(), &mut unreadable, false),
+        Err(JournalError::Unusable { reason, .. }) if reason == "line 4: the file cannot be read as CSV"
+    ));
+    assert_eq!(journal.run().unwrap(), None);
+    assert!(journal.items().unwrap().is_empty());
+
+    // Rows 3 and 5 repeat row 2; row 4 is another amount, row 6 an invalid row (never the
+    // first of a group), row 7 repeats the invalid one's payment.
+    let items = [
+        item(2, State::Pending),
+        again(3, 2),
+        Item {
+            amount: Some(200),
+            ..again(4, 2)
+        },
+        again(5, 2),
+        item(6, State::Invalid),
+        again(7, 6),
+    ];
+    journal
+        .load(&run(), &mut items.into_iter().map(Ok), false)
+        .unwrap();
+    let states: Vec<(u64, State, Option<String>)> = journal
+        .items()
+        .unwrap()
+        .into_iter()
+        .map(|item| (item.row, item.state, item.reason))
+        .collect();
+    let repeats = Some(crate::rows::duplicate_reason(2));
+    assert_eq!(
+        states,
+        [
+            (2, State::Pending, None),
+            (3, State::Invalid, repeats.clone()),
+            (4, State::Pending, None),
+            (5, State::Invalid, repeats),
+            (6, State::Invalid, Some(String::from("bad"))),
+            (7, State::Pending, None),
+        ]
+    );
+    let (first, count) = journal.invalid(2).unwrap();
+    assert_eq!(
+        (first.iter().map(|item| item.row).collect::<Vec<_>>(), count),
+        (vec![3, 5], 3)
+    );
+}
