@@ -52,6 +52,9 @@ pub const OUTCOMES: [&str; 16] = [
     "not_sent",
 ];
 
+/// Where the outcomes a person should look at start in [`OUTCOMES`] (`rejected`).
+const ATTENTION_FROM: usize = 6;
+
 /// Outcomes that are not finished and must not be sent again as they stand: exit 3.
 const IN_DOUBT: [&str; 5] = [
     "acknowledged",
@@ -158,20 +161,9 @@ impl ReportRow {
         }
     }
 
+    /// Every outcome from `rejected` on: nothing moved as asked, or not yet.
     fn needs_attention(&self) -> bool {
-        [
-            "rejected",
-            "pending",
-            "failed",
-            "invalid",
-            "review",
-            "acknowledged",
-            "unresolved",
-            "throttled",
-            "unavailable",
-            "not_sent",
-        ]
-        .contains(&self.outcome.as_str())
+        OUTCOMES[ATTENTION_FROM..].contains(&self.outcome.as_str())
     }
 }
 

@@ -304,6 +304,17 @@ pub enum JournalError {
     },
 }
 
+/// A count or an amount as a database integer: cents and line numbers are far below
+/// `i64::MAX`.
+pub(crate) fn to_sql(value: u64) -> i64 {
+    i64::try_from(value).unwrap_or(i64::MAX)
+}
+
+/// A database integer as a count or an amount; a negative one is none.
+pub(crate) fn from_sql(value: Option<i64>) -> Option<u64> {
+    value.and_then(|value| u64::try_from(value).ok())
+}
+
 /// How many items a page of the journal holds.
 pub const PAGE: usize = 1_024;
 

@@ -46,7 +46,7 @@ use rusqlite::{Connection, ErrorCode, OptionalExtension, Row, TransactionBehavio
 
 use super::{
     ChainKey, Intent, Item, JournalError, OpenWork, ResentBy, Resolution, RunInfo, STORED_REASON,
-    Store, Stored, Write, capped,
+    Store, Stored, Write, capped, from_sql, to_sql,
 };
 use crate::{files, rows};
 
@@ -124,15 +124,6 @@ impl fmt::Debug for SqliteJournal {
             .field("path", &self.path)
             .finish()
     }
-}
-
-fn to_sql(value: u64) -> i64 {
-    // Amounts are cents and rows are line numbers: far below i64::MAX.
-    i64::try_from(value).unwrap_or(i64::MAX)
-}
-
-fn from_sql(value: Option<i64>) -> Option<u64> {
-    value.and_then(|value| u64::try_from(value).ok())
 }
 
 impl SqliteJournal {

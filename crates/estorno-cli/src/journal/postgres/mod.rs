@@ -41,7 +41,7 @@ pub use leases::{Claimed, Leases, RoundState};
 use self::connection::{Connection, Session, describe};
 use super::{
     Intent, Item, JournalError, ResentBy, Resolution, RunInfo, STORED_REASON, Store, Stored, Write,
-    capped,
+    capped, from_sql, to_sql,
 };
 use crate::rate::RateSpec;
 use crate::rows;
@@ -271,15 +271,6 @@ pub fn rates_text(rates: &[RateSpec]) -> String {
     let mut texts: Vec<String> = rates.iter().map(ToString::to_string).collect();
     texts.sort();
     texts.join(" ")
-}
-
-fn to_sql(value: u64) -> i64 {
-    // Amounts are cents and rows are line numbers: far below i64::MAX.
-    i64::try_from(value).unwrap_or(i64::MAX)
-}
-
-fn from_sql(value: Option<i64>) -> Option<u64> {
-    value.and_then(|value| u64::try_from(value).ok())
 }
 
 /// The columns an item is read from, in [`read_item`]'s order.
