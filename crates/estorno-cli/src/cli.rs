@@ -130,6 +130,12 @@ pub struct BulkArgs {
     #[arg(long)]
     pub allow_duplicates: bool,
 
+    /// Refuse the whole file, loading and sending nothing, when more than N of its rows fail
+    /// their checks: a file that wrong is the wrong file. Below that, each invalid row is
+    /// journaled and reported, and the valid rows go ahead.
+    #[arg(long, value_name = "N", default_value_t = crate::bulk::MAX_INVALID)]
+    pub max_invalid: u64,
+
     /// Put rows that failed without moving money (refused, or never sent) back in the queue;
     /// each goes out as a new request. Acknowledged and unresolved rows are never among them.
     #[arg(long)]

@@ -118,6 +118,7 @@ async fn run(cli: Cli) -> u8 {
                 dry_run: args.dry_run,
                 resume: args.resume,
                 allow_duplicates: args.allow_duplicates,
+                max_invalid: args.max_invalid,
                 retry_failed: args.retry_failed,
                 quiet: args.quiet,
                 json: args.json,

@@ -389,6 +389,56 @@ fn stderr_names_the_first_twenty_invalid_rows_and_counts_the_rest() {
 }
 
 #[test]
+fn more_invalid_rows_than_max_invalid_refuse_the_whole_file_and_send_nothing() {
+    let hosted = Hosted::start();
+    let dir = tempfile::tempdir().unwrap();
+    let valid = refundable("picpay-checkout");
+    let mut rows = format!("{HEADER}picpay-checkout,{},100,\n", valid.payment_id);
+    for n in 0..4 {
+        rows.push_str(&format!("stripe,ch_{n},100,\n"));
+    }
+    let file = write(dir.path(), "refunds.csv", &rows);
+    let bulk = |max_invalid: &str| {
+        estorno_at(&hosted.url())
+            .args(["bulk", file.to_str().unwrap(), "--quiet", "--max-invalid"])
+            .arg(max_invalid)
+            .output()
+            .unwrap()
+    };
+
+    let refused = bulk("3");
+    let stderr = text(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(
+            "refunds.csv: more than 3 rows are invalid (the first are named above), so nothing was loaded or sent; fix the file, or raise --max-invalid"
+        ),
+        "{stderr}"
+    );
+    // The three under the cap are named; the one past it stopped the load.
+    for line in 3..=5 {
+        assert!(
+            stderr.contains(&format!(
+                "row {line}: `provider`: unknown provider `stripe`"
+            )),
+            "{stderr}"
+        );
+    }
+    assert!(!stderr.contains("row 6:"), "{stderr}");
+    assert_eq!(hosted.cancellations_sent(), 0);
+    assert!(!dir.path().join("refunds.csv.report.csv").exists());
+
+    // At the cap the file is taken: the valid row goes, the four invalid ones are reported.
+    let taken = bulk("4");
+    let stderr = text(&taken.stderr);
+    assert_eq!(taken.status.code(), Some(2), "{stderr}");
+    assert!(!stderr.contains("more than"), "{stderr}");
+    let report = std::fs::read_to_string(dir.path().join("refunds.csv.report.csv")).unwrap();
+    assert!(report.contains("\ninvalid,4,0\n"), "{report}");
+    assert_eq!(hosted.cancellations_sent(), 1);
+}
+
+#[test]
 fn a_bad_header_stops_the_run_before_anything_is_sent() {
     let hosted = Hosted::start();
     let dir = tempfile::tempdir().unwrap();

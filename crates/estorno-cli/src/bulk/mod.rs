@@ -77,6 +77,8 @@ pub struct Options {
     pub dry_run: bool,
     pub resume: bool,
     pub allow_duplicates: bool,
+    /// `--max-invalid N`: more invalid rows than this refuse the file.
+    pub max_invalid: u64,
     pub retry_failed: bool,
     /// `--resend-unresolved --older-than D`: send again the rows unresolved for longer than
     /// `D`, recording the decision per row.
@@ -104,6 +106,10 @@ pub enum BulkError {
     Journal(#[from] JournalError),
     #[error("{0}")]
     Refused(String),
+    #[error(
+        "{path}: more than {limit} rows are invalid (the first are named above), so nothing was loaded or sent; fix the file, or raise --max-invalid"
+    )]
+    TooManyInvalid { path: PathBuf, limit: u64 },
     #[error("cannot write the report {path}: {source}")]
     Report {
         path: PathBuf,
@@ -118,9 +124,10 @@ impl BulkError {
     /// Bad input is 2; anything else that stops a run is 1.
     pub fn exit_code(&self) -> u8 {
         match self {
-            BulkError::Read { .. } | BulkError::File { .. } | BulkError::Refused(_) => {
-                exit::INVALID
-            }
+            BulkError::Read { .. }
+            | BulkError::File { .. }
+            | BulkError::Refused(_)
+            | BulkError::TooManyInvalid { .. } => exit::INVALID,
             BulkError::Journal(JournalError::InUse { .. }) => exit::INVALID,
             _ => exit::FAILED,
         }
@@ -191,7 +198,15 @@ pub async fn run(options: Options, backend: &Backend) -> Result<u8, BulkError> {
             .take(INVALID_ECHOED)
             .map(ToString::to_string)
             .collect();
-        print_invalid(&named, invalid.count() as u64);
+        let count = invalid.count() as u64;
+        if count > options.max_invalid {
+            print_invalid(&named, 0);
+            return Err(BulkError::TooManyInvalid {
+                path: options.file.clone(),
+                limit: options.max_invalid,
+            });
+        }
+        print_invalid(&named, count);
         let engine = Arc::new(Engine::new(&options, providers, count_valid(&file), None));
         let mut items = Arc::clone(&engine).dry_run(file).await?;
         engine.progress.finish_and_clear();
@@ -480,6 +495,9 @@ fn print_invalid(first: &[String], count: u64) {
     }
 }
 
+/// `--max-invalid`'s default: a file with more invalid rows than this is refused whole.
+pub const MAX_INVALID: u64 = 1000;
+
 /// Opens the bulk file and checks its header.
 fn open_rows(path: &Path) -> Result<rows::Reader<fs::File, io::BufReader<fs::File>>, BulkError> {
     rows::Reader::open(path)
@@ -504,8 +522,24 @@ fn load<R: io::Read, B: io::BufRead>(
 ) -> Result<(), BulkError> {
     let check = |row: &rows::Row| providers.check(row);
     let mut unreadable = None;
+    // Rows that fail their checks, counted as they are read: past the cap the load stops and
+    // is rolled back, so a wrong file costs neither disk nor time.
+    let mut invalid = 0u64;
+    let mut first_invalid = Vec::new();
     let mut items = std::iter::from_fn(|| match reader.next_row(&check)? {
-        Ok(parsed) => Some(Ok(item_of(parsed))),
+        Ok(Parsed::Invalid(_)) if invalid >= options.max_invalid => {
+            invalid += 1;
+            Some(Err(String::from("too many invalid rows")))
+        }
+        Ok(parsed) => {
+            if let Parsed::Invalid(row) = &parsed {
+                invalid += 1;
+                if first_invalid.len() < INVALID_ECHOED {
+                    first_invalid.push(row.to_string());
+                }
+            }
+            Some(Ok(item_of(parsed)))
+        }
         Err(error) => {
             let reason = error.to_string();
             unreadable = Some(error);
@@ -517,6 +551,13 @@ fn load<R: io::Read, B: io::BufRead>(
         return Err(BulkError::File {
             path: options.file.clone(),
             source,
+        });
+    }
+    if invalid > options.max_invalid {
+        print_invalid(&first_invalid, 0);
+        return Err(BulkError::TooManyInvalid {
+            path: options.file.clone(),
+            limit: options.max_invalid,
         });
     }
     loaded?;
