@@ -524,7 +524,11 @@ fn uninterrupted(planned: &[Planned], rows: &str) -> Reference {
     let first = bulk(&clean.url(), &clean_file, &clean_report, &Journal::Local)
         .output()
         .unwrap();
-    assert!(first.status.code().is_some_and(|code| code <= 3));
+    assert!(
+        first.status.code().is_some_and(|code| code <= 3) && clean_report.exists(),
+        "the uninterrupted run stopped early: {}",
+        text(&first.stderr)
+    );
     let first_run_requests = clean.all_requests();
     let (status, resent) = run_to_completion(
         &clean,

@@ -307,6 +307,19 @@ impl Engine {
                 refused.reference = reference.or(refused.reference);
                 (refused, Flow::Continue)
             }
+            Followed::NotLanded(_) if state == State::Acknowledged => {
+                // The provider acknowledged this very request, so a look-up that finds nothing
+                // under its key yet cannot mean it never arrived: it is still being applied,
+                // and an acknowledged request is never sent again.
+                let mut resolution = in_doubt(
+                    state,
+                    String::from(
+                        "acknowledged, and the provider's look-up finds no cancellation under its key yet",
+                    ),
+                );
+                resolution.outcome = Some(String::from("acknowledged"));
+                (resolution, Flow::Block)
+            }
             Followed::NotLanded(_) => {
                 // Only a declared proof gets here: the same request may go again.
                 let decision = "the provider's look-up proves the cancellation did not land";

@@ -230,3 +230,72 @@ fn a_devolucao_that_never_arrived_is_resent_on_the_proof_of_the_look_up_by_its_i
     assert_eq!(run().status.code(), Some(0));
     assert_eq!(devolucoes(), 4);
 }
+
+#[test]
+fn an_acknowledged_devolucao_its_look_up_cannot_find_yet_is_never_sent_again() {
+    use estorno_sandbox::{Fault, FaultKind, efi_pix};
+    use std::time::{Duration, Instant};
+
+    const E2E: &str = "E09089356202405021300ACKED000001";
+    let hosted = common::Hosted::start();
+    hosted
+        .sandbox
+        .add_payment(efi_pix::Pix::received(E2E, 5_000));
+    let dir = tempfile::tempdir().unwrap();
+    let file = common::write(
+        dir.path(),
+        "refunds.csv",
+        &format!("provider,payment,amount\nefi-pix,{E2E},1500\n"),
+    );
+    let run = || {
+        common::estorno_at(&hosted.url())
+            .arg("bulk")
+            .arg(&file)
+            .output()
+            .unwrap()
+    };
+    // Efí answers `EM_PROCESSAMENTO` and queues the devolução: until it is applied, the
+    // look-up by its id finds nothing, which for a request Efí acknowledged proves nothing.
+    hosted.sandbox.inject(
+        Fault::new(
+            "efi-pix",
+            "devolver",
+            FaultKind::AcceptThenApplyLater(Duration::from_secs(6)),
+        )
+        .times(1),
+    );
+    let devolucoes = || hosted.count("efi-pix", "devolver");
+    let first = run();
+    let stderr = common::text(&first.stderr);
+    assert_eq!(first.status.code(), Some(3), "{stderr}");
+    assert_eq!(
+        report_row(dir.path()),
+        ("acknowledged".to_owned(), String::new())
+    );
+    assert_eq!(devolucoes(), 1);
+    // Looked up by its id once: nothing found, which leaves it acknowledged, not pending.
+    assert_eq!(hosted.count("efi-pix", "status_devolucao"), 1);
+    assert!(hosted.sandbox.ledger().is_empty());
+
+    // Once Efí has applied it, a rerun finds it done and sends nothing more.
+    let started = Instant::now();
+    while hosted.sandbox.delayed_effects() > 0 && started.elapsed() < Duration::from_secs(20) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let second = run();
+    assert_eq!(
+        second.status.code(),
+        Some(0),
+        "{}",
+        common::text(&second.stderr)
+    );
+    assert_eq!(report_row(dir.path()).0, "partially_refunded");
+    assert_eq!(devolucoes(), 1, "never sent again");
+    let ledger: Vec<(String, i64)> = hosted
+        .sandbox
+        .ledger()
+        .into_iter()
+        .map(|entry| (entry.payment, entry.amount_cents))
+        .collect();
+    assert_eq!(ledger, [(E2E.to_owned(), 1_500)], "refunded once");
+}
