@@ -23,7 +23,7 @@ use crate::client::{Auth, ClientCore, DEFAULT_TIMEOUT};
 use crate::error::{CallError, Error, Meaning, NoBody, is_transient_status};
 use crate::money::{Amount, Cents, Reais};
 use crate::redact;
-use crate::spec::{EndpointSpec, Method, ParamLocation, ParamRule, ParamSpec};
+use crate::spec::{EndpointSpec, Method, ParamLocation, ParamRule, ParamSpec, UNRESERVED};
 
 /// Everything but RFC 3986 unreserved characters is escaped in a path segment, so `/`, `?`,
 /// `#` and `%` in a value stay inside its segment: no identifier can move the request to
@@ -165,7 +165,12 @@ pub(crate) fn check_value(
     text: &str,
     number: Option<i128>,
 ) -> Result<(), String> {
-    let length = text.chars().count();
+    // Identifiers are ASCII: their length is their byte count.
+    let length = if text.is_ascii() {
+        text.len()
+    } else {
+        text.chars().count()
+    };
     if let Some(min) = rule.min_len
         && length < min
     {
@@ -180,11 +185,7 @@ pub(crate) fn check_value(
             "{what} `{wire}` must have at most {max} characters, not {length}"
         ));
     }
-    if let Some(ranges) = rule.chars
-        && let Some(position) = text
-            .chars()
-            .position(|ch| !ranges.iter().any(|&(low, high)| (low..=high).contains(&ch)))
-    {
+    if let Some(position) = first_outside(rule, text) {
         let allowed = rule.chars_text.unwrap_or("the declared characters");
         return Err(format!(
             "{what} `{wire}` may only contain {allowed}; character {} is not allowed",
@@ -209,14 +210,34 @@ pub(crate) fn check_value(
     Ok(())
 }
 
+/// The position (from 0, in characters) of the first character of `text` the rule does not
+/// allow; `None` when it allows them all, or sets no characters.
+fn first_outside(rule: &ParamRule, text: &str) -> Option<usize> {
+    if let Some(allowed) = rule.ascii {
+        for (index, &byte) in text.as_bytes().iter().enumerate() {
+            // A byte past ASCII starts a character an ASCII set cannot hold; every byte
+            // before it was ASCII, so its index is its character's position.
+            if !allowed.contains(byte) {
+                return Some(index);
+            }
+        }
+        return None;
+    }
+    let ranges = rule.chars?;
+    text.chars()
+        .position(|ch| !ranges.iter().any(|&(low, high)| (low..=high).contains(&ch)))
+}
+
 /// One call being built. Created by generated code, sent once.
 pub struct Call<'a> {
     core: &'a ClientCore,
     endpoint: &'static EndpointSpec,
-    /// The path after the base URL, already percent-encoded.
-    path: String,
+    /// The URL so far: the base URL, then the path as it is built, percent-encoded.
+    url: String,
     query: Vec<(&'static str, String)>,
-    headers: HeaderMap,
+    /// The call's own headers (its `#[header]` parameters), joined to the endpoint's
+    /// constant headers on each attempt.
+    headers: Vec<(HeaderName, HeaderValue)>,
     body: Option<(Bytes, &'static str)>,
     /// `#[json_field]` parameters, added to the JSON body when it is set.
     json_fields: Vec<(&'static str, String)>,
@@ -240,12 +261,16 @@ impl fmt::Debug for Call<'_> {
 
 impl<'a> Call<'a> {
     pub fn new(core: &'a ClientCore, endpoint: &'static EndpointSpec) -> Self {
+        let base = core.url_for(endpoint.host);
+        // Room for the path and its parameters, so it is rarely grown.
+        let mut url = String::with_capacity(base.len() + endpoint.path.len() + 64);
+        url.push_str(base);
         Call {
             core,
             endpoint,
-            path: String::new(),
+            url,
             query: Vec::new(),
-            headers: HeaderMap::new(),
+            headers: Vec::new(),
             body: None,
             json_fields: Vec::new(),
         }
@@ -253,7 +278,7 @@ impl<'a> Call<'a> {
 
     /// Appends literal text of the path template, as written in the spec.
     pub fn path_literal(&mut self, text: &'static str) {
-        self.path.push_str(text);
+        self.url.push_str(text);
     }
 
     /// Appends one path parameter: checked against its rule, refused when empty, `.` or `..`
@@ -273,9 +298,10 @@ impl<'a> Call<'a> {
         }
         // `.` and `..` would be resolved away by URL normalisation; behind a proxy that
         // decodes `%2F`, `../x` would too. Neither has a place in an identifier.
-        if text
-            .split(['/', '\\'])
-            .any(|segment| segment == "." || segment == "..")
+        if text.contains('.')
+            && text
+                .split(['/', '\\'])
+                .any(|segment| segment == "." || segment == "..")
         {
             return Err(CallError::invalid(
                 param.name,
@@ -285,7 +311,18 @@ impl<'a> Call<'a> {
             ));
         }
         check_rule(param, &text, value.as_number())?;
-        self.path.extend(utf8_percent_encode(&text, SEGMENT));
+        // Identifiers rarely need escaping: copied whole when the rule allows nothing that
+        // does, or when no byte does.
+        let plain = param
+            .rule
+            .ascii
+            .is_some_and(|allowed| allowed.is_within(UNRESERVED))
+            || text.bytes().all(|byte| UNRESERVED.contains(byte));
+        if plain {
+            self.url.push_str(&text);
+        } else {
+            self.url.extend(utf8_percent_encode(&text, SEGMENT));
+        }
         Ok(())
     }
 
@@ -323,7 +360,7 @@ impl<'a> Call<'a> {
         let header_value = HeaderValue::from_str(&text).map_err(|_| {
             CallError::invalid(param.name, format!("header `{wire}` must be visible ASCII"))
         })?;
-        self.headers.append(name, header_value);
+        self.headers.push((name, header_value));
         Ok(())
     }
 
@@ -401,10 +438,16 @@ impl<'a> Call<'a> {
             status = tracing::field::Empty,
             latency_ms = tracing::field::Empty,
         );
-        self.send_with_retries(span.clone()).instrument(span).await
+        // With no subscriber listening the call goes without the span's bookkeeping.
+        if span.is_disabled() {
+            return self.send_with_retries(None).await;
+        }
+        self.send_with_retries(Some(span.clone()))
+            .instrument(span)
+            .await
     }
 
-    async fn send_with_retries(self, span: tracing::Span) -> Result<Response, CallError> {
+    async fn send_with_retries(self, span: Option<tracing::Span>) -> Result<Response, CallError> {
         let prepared = self.prepare()?;
         let policy = prepared.core.0.retry;
         let idempotent = prepared.endpoint.idempotent;
@@ -412,7 +455,9 @@ impl<'a> Call<'a> {
         // the same transient failures are retried as for an idempotent operation; the error
         // left when attempts run out still says the outcome is unknown.
         let resendable = idempotent || prepared.endpoint.key.is_some_and(|key| key.verified);
-        let started = Instant::now();
+        // The latency is only ever read by a subscriber: no clock reads when none listens.
+        let started =
+            (span.is_some() || tracing::enabled!(tracing::Level::DEBUG)).then(Instant::now);
         let mut attempt = 1u32;
         loop {
             let outcome = prepared.attempt().await;
@@ -463,18 +508,21 @@ impl<'a> Call<'a> {
                 _ => {
                     // Span fields are recorded once, at the end: subscribers such as
                     // tracing-subscriber's fmt append a field recorded twice.
-                    let latency_ms = started.elapsed().as_millis() as u64;
-                    span.record("attempt", attempt);
-                    let status = match &outcome {
-                        Ok(response) => Some(response.status),
-                        Err(CallError(Error::ResponseTooLarge { status, .. })) => Some(*status),
-                        // An auth error's status is the token endpoint's, not the call's.
-                        Err(_) => None,
-                    };
-                    if let Some(status) = status {
-                        span.record("status", status);
+                    let latency_ms =
+                        started.map_or(0, |started| started.elapsed().as_millis() as u64);
+                    if let Some(span) = &span {
+                        span.record("attempt", attempt);
+                        let status = match &outcome {
+                            Ok(response) => Some(response.status),
+                            Err(CallError(Error::ResponseTooLarge { status, .. })) => Some(*status),
+                            // An auth error's status is the token endpoint's, not the call's.
+                            Err(_) => None,
+                        };
+                        if let Some(status) = status {
+                            span.record("status", status);
+                        }
+                        span.record("latency_ms", latency_ms);
                     }
-                    span.record("latency_ms", latency_ms);
                     tracing::debug!(
                         attempt,
                         latency_ms,
@@ -490,8 +538,7 @@ impl<'a> Call<'a> {
     /// Turns the parts into what every attempt reuses: URL, headers and body.
     fn prepare(self) -> Result<Prepared<'a>, CallError> {
         let core = self.core;
-        let url_text = format!("{}{}", core.url_for(self.endpoint.host), self.path);
-        let mut url = Url::parse(&url_text).map_err(|_| {
+        let mut url = Url::parse(&self.url).map_err(|_| {
             CallError::invalid("path", "the operation's path does not form a valid URL")
         })?;
         if !self.query.is_empty() {
@@ -501,44 +548,7 @@ impl<'a> Call<'a> {
                     .map(|(name, value)| (*name, value.as_str())),
             );
         }
-        let mut headers = core.0.headers.clone();
-        for &(name, value) in self.endpoint.headers {
-            // Checked when the client was built.
-            if let (Ok(name), Ok(value)) = (
-                HeaderName::from_bytes(name.as_bytes()),
-                HeaderValue::from_str(value),
-            ) {
-                headers.insert(name, value);
-            }
-        }
-        // A `HeaderMap` yields a name only with the first of its values.
-        let mut current_name = None;
-        for (name, value) in self.headers {
-            if name.is_some() {
-                current_name = name;
-            }
-            if let Some(name) = &current_name {
-                headers.append(name.clone(), value);
-            }
-        }
-        let body = self.body.map(|(body, content_type)| {
-            headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
-            body
-        });
-        match &core.0.auth {
-            Auth::Static { headers: auth, .. } => {
-                for (name, value) in auth {
-                    headers.insert(name, value.clone());
-                }
-            }
-            Auth::OAuth2 {
-                api_key: Some((name, value)),
-                ..
-            } => {
-                headers.insert(name, value.clone());
-            }
-            Auth::OAuth2 { api_key: None, .. } => {}
-        }
+        let (body, content_type) = self.body.unzip();
         let timeout = core
             .0
             .timeout
@@ -548,8 +558,9 @@ impl<'a> Call<'a> {
             core,
             endpoint: self.endpoint,
             url,
-            headers,
+            headers: self.headers,
             body,
+            content_type,
             timeout,
         })
     }
@@ -577,8 +588,10 @@ struct Prepared<'a> {
     core: &'a ClientCore,
     endpoint: &'static EndpointSpec,
     url: Url,
-    headers: HeaderMap,
+    /// The call's own headers; the rest come from the client with each attempt.
+    headers: Vec<(HeaderName, HeaderValue)>,
     body: Option<Bytes>,
+    content_type: Option<&'static str>,
     timeout: Duration,
 }
 
@@ -605,27 +618,40 @@ impl Prepared<'_> {
     /// Sends the request once and reads the body, all within the attempt's deadline.
     async fn exchange(&self, token: Option<&Arc<AccessToken>>) -> Result<Response, CallError> {
         let idempotent = self.endpoint.idempotent;
-        let mut headers = self.headers.clone();
+        // The request is assembled directly, not through a `RequestBuilder`, which would
+        // merge the prepared headers into its own map one by one.
+        let mut request =
+            reqwest::Request::new(reqwest_method(self.endpoint.method), self.url.clone());
+        let headers = request.headers_mut();
+        // The endpoint's constant headers and static credentials, built with the client, in
+        // one copy; then the call's own, which never replace a credential.
+        *headers = self.core.constant_headers(self.endpoint);
+        for (name, value) in &self.headers {
+            if !self.core.is_credential_header(name) {
+                headers.append(name.clone(), value.clone());
+            }
+        }
+        if let Some(content_type) = self.content_type {
+            headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+        }
         if let Some(token) = token {
             headers.insert(reqwest::header::AUTHORIZATION, token.header().clone());
         }
-        let mut request = self
-            .core
-            .0
-            .http
-            .request(reqwest_method(self.endpoint.method), self.url.clone())
-            .headers(headers);
         if let Some(body) = &self.body {
-            request = request.body(body.clone());
+            *request.body_mut() = Some(body.clone().into());
         }
         let limit = self.core.0.max_response_bytes;
         let exchange = async {
-            let response = request
-                .send()
+            let mut response = self
+                .core
+                .0
+                .http
+                .execute(request)
                 .await
                 .map_err(|error| classify(error, idempotent))?;
             let status = response.status().as_u16();
-            let headers = response.headers().clone();
+            // Taken, not cloned: the body is all that is read from the response after this.
+            let headers = std::mem::take(response.headers_mut());
             // Once a status arrived the request was certainly sent.
             let body = read_capped(response, limit).await.map_err(|error| {
                 CallError(Error::Transport {
@@ -934,5 +960,82 @@ impl<'de> Visitor<'de> for KeyIs<'_> {
 
     fn visit_str<E: de::Error>(self, key: &str) -> Result<bool, E> {
         Ok(key == self.name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{SEGMENT, UNRESERVED, first_outside};
+    use crate::spec::{AsciiSet, ParamRule};
+
+    /// The character-by-character reading the byte set must agree with.
+    fn slow(ranges: &[(char, char)], text: &str) -> Option<usize> {
+        text.chars()
+            .position(|ch| !ranges.iter().any(|&(low, high)| (low..=high).contains(&ch)))
+    }
+
+    #[test]
+    fn the_ascii_set_agrees_with_the_ranges_for_every_character() {
+        let sets: [&[(char, char)]; 6] = [
+            &[('A', 'Z'), ('a', 'z'), ('0', '9'), ('-', '-')],
+            &[('\0', '\0'), ('\u{7f}', '\u{7f}')],
+            &[('\0', '\u{7f}')],
+            &[('z', 'a')],
+            &[],
+            // A range past ASCII has no set, and is read a character at a time.
+            &[('a', 'z'), ('à', 'ü')],
+        ];
+        for ranges in sets {
+            let rule = ParamRule {
+                chars: Some(ranges),
+                ascii: AsciiSet::of(ranges),
+                ..ParamRule::NONE
+            };
+            assert_eq!(
+                rule.ascii.is_none(),
+                ranges.iter().any(|&(_, high)| !high.is_ascii())
+            );
+            for code in 0u32..0x100 {
+                let ch = char::from_u32(code).unwrap();
+                for text in [ch.to_string(), format!("a{ch}"), format!("{ch}-0")] {
+                    assert_eq!(
+                        first_outside(&rule, &text),
+                        slow(ranges, &text),
+                        "{ranges:?} {text:?}"
+                    );
+                }
+            }
+        }
+        let letters = ParamRule {
+            chars: Some(&[('a', 'z')]),
+            ascii: AsciiSet::of(&[('a', 'z')]),
+            ..ParamRule::NONE
+        };
+        assert_eq!(first_outside(&letters, "abc"), None);
+        assert_eq!(first_outside(&letters, "abC"), Some(2));
+        assert_eq!(first_outside(&letters, "ab\u{e9}c"), Some(2));
+        assert!(
+            AsciiSet::of(&[('a', 'z'), ('-', '-')])
+                .unwrap()
+                .is_within(UNRESERVED)
+        );
+        assert!(
+            !AsciiSet::of(&[('a', 'z'), ('/', '/')])
+                .unwrap()
+                .is_within(UNRESERVED)
+        );
+    }
+
+    #[test]
+    fn the_unreserved_set_is_what_a_segment_leaves_unescaped() {
+        for byte in 0u8..=255 {
+            assert_eq!(
+                UNRESERVED.contains(byte),
+                byte.is_ascii()
+                    && percent_encoding::percent_encode(&[byte], SEGMENT).to_string()
+                        == char::from(byte).to_string(),
+                "byte {byte}"
+            );
+        }
     }
 }

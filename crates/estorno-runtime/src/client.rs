@@ -15,7 +15,7 @@ use url::{Host, Url};
 
 use crate::auth::{Authenticator, Credentials, Plan, TokenCache};
 use crate::error::BuildError;
-use crate::spec::ProviderSpec;
+use crate::spec::{EndpointSpec, ProviderSpec};
 use crate::tls::ClientIdentity;
 
 /// Total deadline of one attempt when neither the builder nor the endpoint sets one.
@@ -153,6 +153,25 @@ pub(crate) enum Auth {
 }
 
 impl Auth {
+    /// Puts the static credentials (a Basic header, an API key) into `headers`, replacing
+    /// any header of the same name.
+    fn insert_credentials(&self, headers: &mut HeaderMap) {
+        match self {
+            Auth::Static { headers: auth, .. } => {
+                for (name, value) in auth {
+                    headers.insert(name, value.clone());
+                }
+            }
+            Auth::OAuth2 {
+                api_key: Some((name, value)),
+                ..
+            } => {
+                headers.insert(name, value.clone());
+            }
+            Auth::OAuth2 { api_key: None, .. } => {}
+        }
+    }
+
     fn kind(&self) -> &'static str {
         match self {
             Auth::Static { kind, .. } => kind,
@@ -178,8 +197,9 @@ pub(crate) struct CoreInner {
     pub(crate) hosts: Vec<String>,
     pub(crate) sandbox: bool,
     pub(crate) auth: Auth,
-    /// `Accept` and the provider's constant headers.
-    pub(crate) headers: HeaderMap,
+    /// Each endpoint's constant headers (`Accept`, the provider's, the endpoint's), in
+    /// [`ProviderSpec::endpoints`] order.
+    pub(crate) endpoint_headers: Vec<HeaderMap>,
     /// A deadline set on the builder, which wins over the endpoint's own.
     pub(crate) timeout: Option<Duration>,
     pub(crate) retry: RetryPolicy,
@@ -251,6 +271,52 @@ impl ClientCore {
     pub fn url_for(&self, host: Option<usize>) -> &str {
         host.and_then(|index| self.0.hosts.get(index))
             .map_or(self.0.base_url.as_str(), String::as_str)
+    }
+
+    /// The constant headers a call of `endpoint` starts from: `Accept`, the provider's and
+    /// the endpoint's own, as built with the client.
+    pub(crate) fn constant_headers(&self, endpoint: &EndpointSpec) -> HeaderMap {
+        // Found by name: generated code names endpoints of its own spec, and names are
+        // unique within a spec.
+        let built = self
+            .0
+            .provider
+            .endpoints
+            .iter()
+            .position(|candidate| candidate.name == endpoint.name)
+            .and_then(|index| self.0.endpoint_headers.get(index));
+        match built {
+            Some(headers) => headers.clone(),
+            // An endpoint from outside the client's spec (a test's): its constants are read
+            // now, the invalid ones left out as the builder would have refused them.
+            None => {
+                let mut headers = HeaderMap::new();
+                headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+                for &(name, value) in self.0.provider.headers.iter().chain(endpoint.headers) {
+                    if let (Ok(name), Ok(value)) = (
+                        HeaderName::from_bytes(name.as_bytes()),
+                        HeaderValue::from_str(value),
+                    ) {
+                        headers.insert(name, value);
+                    }
+                }
+                self.0.auth.insert_credentials(&mut headers);
+                headers
+            }
+        }
+    }
+
+    /// Whether `name` carries one of the client's static credentials, which a call's own
+    /// header never replaces.
+    pub(crate) fn is_credential_header(&self, name: &HeaderName) -> bool {
+        match &self.0.auth {
+            Auth::Static { headers, .. } => headers.contains_key(name),
+            Auth::OAuth2 {
+                api_key: Some((key, _)),
+                ..
+            } => key == name,
+            Auth::OAuth2 { api_key: None, .. } => false,
+        }
     }
 
     /// Whether the client was built for the provider's sandbox.
@@ -576,7 +642,7 @@ impl<P: Provider> ClientBuilder<P> {
             }
         };
 
-        let headers = constant_headers(spec)?;
+        let endpoint_headers = constant_headers(spec, &auth)?;
         let core = ClientCore(Arc::new(CoreInner {
             provider: spec,
             http,
@@ -584,7 +650,7 @@ impl<P: Provider> ClientBuilder<P> {
             hosts,
             sandbox: self.environment == Environment::Sandbox,
             auth,
-            headers,
+            endpoint_headers,
             timeout: self.timeout,
             retry: self.retry,
             max_response_bytes: self.max_response_bytes,
@@ -663,27 +729,38 @@ fn with_provider(error: BuildError, spec: &'static ProviderSpec) -> BuildError {
     }
 }
 
-/// `Accept: application/json` plus the provider's constant headers; also checks every
-/// endpoint's constant headers so a call never meets an invalid one.
-fn constant_headers(spec: &'static ProviderSpec) -> Result<HeaderMap, BuildError> {
-    let mut headers = HeaderMap::new();
-    headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+/// Each endpoint's constant headers, in spec order: `Accept: application/json`, the
+/// provider's constant headers, then the endpoint's own (which win), then the static
+/// credentials (which win over all). Built and checked once, with the client, so an attempt
+/// only clones its endpoint's map.
+fn constant_headers(
+    spec: &'static ProviderSpec,
+    auth: &Auth,
+) -> Result<Vec<HeaderMap>, BuildError> {
     let invalid = |name| BuildError::InvalidSpecHeader {
         provider: spec.name,
         name,
     };
-    for &(name, value) in spec.headers {
-        let header_name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| invalid(name))?;
-        let header_value = HeaderValue::from_str(value).map_err(|_| invalid(name))?;
-        headers.insert(header_name, header_value);
-    }
-    for endpoint in spec.endpoints {
-        for &(name, value) in endpoint.headers {
-            HeaderName::from_bytes(name.as_bytes()).map_err(|_| invalid(name))?;
-            HeaderValue::from_str(value).map_err(|_| invalid(name))?;
+    let insert_all = |headers: &mut HeaderMap, constants: &[(&'static str, &'static str)]| {
+        for &(name, value) in constants {
+            let header_name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| invalid(name))?;
+            let header_value = HeaderValue::from_str(value).map_err(|_| invalid(name))?;
+            headers.insert(header_name, header_value);
         }
-    }
-    Ok(headers)
+        Ok::<_, BuildError>(())
+    };
+    let mut provider = HeaderMap::new();
+    provider.insert(ACCEPT, HeaderValue::from_static("application/json"));
+    insert_all(&mut provider, spec.headers)?;
+    spec.endpoints
+        .iter()
+        .map(|endpoint| {
+            let mut headers = provider.clone();
+            insert_all(&mut headers, endpoint.headers)?;
+            auth.insert_credentials(&mut headers);
+            Ok(headers)
+        })
+        .collect()
 }
 
 /// Whether a host is this machine: the only place plain `http` is allowed.

@@ -302,11 +302,70 @@ pub struct ParamRule {
     pub chars: Option<&'static [(char, char)]>,
     /// The allowed characters as written in the spec (`"A-Za-z0-9-"`), for messages.
     pub chars_text: Option<&'static str>,
+    /// `chars` as a set of bytes, when every range is within ASCII: made by
+    /// [`AsciiSet::of`] when the spec compiles, so a value is checked a byte at a time.
+    pub ascii: Option<AsciiSet>,
     /// Smallest allowed numeric value.
     pub min: Option<i128>,
     /// Largest allowed numeric value.
     pub max: Option<i128>,
 }
+
+/// A set of ASCII characters, as two 64-bit words: a rule's allowed characters, checked
+/// against a value a byte at a time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AsciiSet([u64; 2]);
+
+impl AsciiSet {
+    /// The characters of `ranges` (inclusive), or `None` when one goes past ASCII. A
+    /// `const fn`, so a spec's sets are built when it compiles.
+    pub const fn of(ranges: &[(char, char)]) -> Option<AsciiSet> {
+        let mut words = [0u64; 2];
+        let mut index = 0;
+        while index < ranges.len() {
+            let (low, high) = (ranges[index].0 as u32, ranges[index].1 as u32);
+            if high > 127 {
+                return None;
+            }
+            let mut code = low;
+            while code <= high {
+                words[(code / 64) as usize] |= 1 << (code % 64);
+                code += 1;
+            }
+            index += 1;
+        }
+        Some(AsciiSet(words))
+    }
+
+    /// Whether `byte` is in the set (never, past ASCII).
+    #[inline]
+    pub const fn contains(self, byte: u8) -> bool {
+        match byte {
+            0..64 => self.0[0] >> byte & 1 == 1,
+            64..128 => self.0[1] >> (byte - 64) & 1 == 1,
+            _ => false,
+        }
+    }
+
+    /// Whether every character of the set is one of `other`'s.
+    pub const fn is_within(self, other: AsciiSet) -> bool {
+        self.0[0] & !other.0[0] == 0 && self.0[1] & !other.0[1] == 0
+    }
+}
+
+/// RFC 3986's unreserved characters (letters, digits, `-`, `.`, `_`, `~`), which a path
+/// segment carries as they are.
+pub const UNRESERVED: AsciiSet = {
+    let mut words = [0u64; 2];
+    let mut byte = 0u8;
+    while byte < 128 {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            words[(byte / 64) as usize] |= 1 << (byte % 64);
+        }
+        byte += 1;
+    }
+    AsciiSet(words)
+};
 
 impl ParamRule {
     /// A rule that accepts any value (path segments are still checked for `.`, `..` and
@@ -316,6 +375,7 @@ impl ParamRule {
         max_len: None,
         chars: None,
         chars_text: None,
+        ascii: None,
         min: None,
         max: None,
     };

@@ -219,10 +219,21 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Personal<T> {
 /// `2022-06-02 11:45:44 GMT+08:00` (Liquido). Every one of these reads into [`DateParts`];
 /// a format not listed still decodes, keeping its text, with [`Timestamp::parts`] `None`,
 /// because a refund's answer must never fail over how a date is written.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+///
+/// Decoding keeps the text only; its parts are read when asked for, so answers whose dates
+/// nobody reads cost no more than a string.
+#[derive(Clone, PartialEq, Eq, Hash)]
 pub struct Timestamp {
     text: String,
-    parts: Option<DateParts>,
+}
+
+impl fmt::Debug for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Timestamp")
+            .field("text", &self.text)
+            .field("parts", &self.parts())
+            .finish()
+    }
 }
 
 /// The fields of a [`Timestamp`]. Time and offset are `None` when the text does not say.
@@ -242,7 +253,6 @@ impl Timestamp {
     pub fn parse(text: &str) -> Timestamp {
         Timestamp {
             text: text.to_owned(),
-            parts: parse_date(text.trim()),
         }
     }
 
@@ -253,7 +263,7 @@ impl Timestamp {
 
     /// The date's parts, when the format is one of the known ones.
     pub fn parts(&self) -> Option<DateParts> {
-        self.parts
+        parse_date(self.text.trim())
     }
 }
 
@@ -271,9 +281,35 @@ impl Serialize for Timestamp {
 
 impl<'de> Deserialize<'de> for Timestamp {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = std::borrow::Cow::<str>::deserialize(deserializer)?;
-        Ok(Timestamp::parse(&text))
+        // A visitor rather than `String`/`Cow`: the text is copied once, straight from the
+        // body, or kept when the deserializer already owns it.
+        struct TimestampVisitor;
+
+        impl Visitor<'_> for TimestampVisitor {
+            type Value = Timestamp;
+
+            fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+                formatter.write_str("a date or date and time as text")
+            }
+
+            fn visit_str<E: de::Error>(self, text: &str) -> Result<Timestamp, E> {
+                Ok(Timestamp::parse(text))
+            }
+
+            fn visit_string<E: de::Error>(self, text: String) -> Result<Timestamp, E> {
+                Ok(Timestamp { text })
+            }
+        }
+
+        deserializer.deserialize_str(TimestampVisitor)
     }
+}
+
+/// `text` split at `separator` into exactly three parts, without allocating.
+fn three(text: &str, separator: char) -> Option<(&str, &str, &str)> {
+    let mut parts = text.split(separator);
+    let found = (parts.next()?, parts.next()?, parts.next()?);
+    parts.next().is_none().then_some(found)
 }
 
 fn number<T: std::str::FromStr>(text: &str, digits: usize) -> Option<T> {
@@ -282,9 +318,21 @@ fn number<T: std::str::FromStr>(text: &str, digits: usize) -> Option<T> {
         .flatten()
 }
 
+/// The number written by `text`'s bytes at `at`, exactly `width` ASCII digits.
+fn digits_at(text: &[u8], at: usize, width: usize) -> Option<u16> {
+    let field = text.get(at..at + width)?;
+    field.iter().try_fold(0u16, |value, &byte| {
+        byte.is_ascii_digit()
+            .then(|| value * 10 + u16::from(byte - b'0'))
+    })
+}
+
+/// Reads the known formats by position, without splitting or allocating: timestamps are in
+/// every answer of some providers.
 fn parse_date(text: &str) -> Option<DateParts> {
     // `24/05/2017`
-    if let [day, month, year] = text.split('/').collect::<Vec<_>>()[..] {
+    if text.contains('/') {
+        let (day, month, year) = three(text, '/')?;
         return checked(
             number(year, 4)?,
             number(month, 2)?,
@@ -293,21 +341,28 @@ fn parse_date(text: &str) -> Option<DateParts> {
             None,
         );
     }
-    let (date, rest) = text.split_at(text.len().min(10));
-    let [year, month, day] = date.split('-').collect::<Vec<_>>()[..] else {
+    // `2023-11-08`, then perhaps a time.
+    let bytes = text.as_bytes();
+    if bytes.get(4) != Some(&b'-') || bytes.get(7) != Some(&b'-') {
         return None;
-    };
-    let (year, month, day) = (number(year, 4)?, number(month, 2)?, number(day, 2)?);
-    if rest.is_empty() {
+    }
+    let year = digits_at(bytes, 0, 4)?;
+    let month = u8::try_from(digits_at(bytes, 5, 2)?).ok()?;
+    let day = u8::try_from(digits_at(bytes, 8, 2)?).ok()?;
+    if bytes.len() == 10 {
         return checked(year, month, day, None, None);
     }
     // `T10:42:36-03:00`, ` 13:02:53`, ` 11:45:44 GMT+08:00`, with optional fractions.
-    let rest = rest.strip_prefix(['T', ' '])?;
-    let (clock, zone) = rest.split_at(rest.len().min(8));
-    let [hour, minute, second] = clock.split(':').collect::<Vec<_>>()[..] else {
+    if !matches!(bytes[10], b'T' | b' ')
+        || bytes.get(13) != Some(&b':')
+        || bytes.get(16) != Some(&b':')
+    {
         return None;
-    };
-    let time = (number(hour, 2)?, number(minute, 2)?, number(second, 2)?);
+    }
+    let clock = |at| digits_at(bytes, at, 2).and_then(|value| u8::try_from(value).ok());
+    let time = (clock(11)?, clock(14)?, clock(17)?);
+    // Everything before byte 19 is ASCII, so it is a character boundary.
+    let zone = &text[19..];
     let zone = match zone.strip_prefix('.') {
         Some(fraction) => fraction.trim_start_matches(|c: char| c.is_ascii_digit()),
         None => zone,
@@ -477,6 +532,35 @@ mod tests {
         let odd = Timestamp::parse("yesterday");
         assert_eq!((odd.as_str(), odd.parts()), ("yesterday", None));
         assert_eq!(parts("2017-13-01"), None);
+        // Not three parts of each: no date, the text kept.
+        assert_eq!(parts("24/05/2017/1"), None);
+        assert_eq!(parts("2017-05"), None);
+        assert_eq!(parts("2018-01-03 13:02"), None);
+        // A character of several bytes where a digit belongs is no date, never a panic.
+        assert_eq!(parts("2023-11-0\u{e9}"), None);
+        assert_eq!(parts("2023-11-08T10:42:3\u{e9}"), None);
+        assert_eq!(parts("2023-11-08T10:42:36\u{e9}"), None);
+    }
+
+    #[test]
+    fn timestamps_decode_from_borrowed_escaped_and_owned_text() {
+        let expected = Timestamp::parse("2023-11-08T10:42:36-03:00");
+        let borrowed: Timestamp = serde_json::from_str(r#""2023-11-08T10:42:36-03:00""#).unwrap();
+        let escaped: Timestamp =
+            serde_json::from_str(r#""2023-11-08T10:42:36\u002d03:00""#).unwrap();
+        let owned: Timestamp =
+            serde_json::from_value(serde_json::json!("2023-11-08T10:42:36-03:00")).unwrap();
+        assert_eq!(borrowed, expected);
+        assert_eq!(escaped, expected);
+        assert_eq!(owned, expected);
+        assert_eq!(owned.parts().and_then(|p| p.offset_minutes), Some(-180));
+        let error = serde_json::from_str::<Timestamp>("17").unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("expected a date or date and time as text"),
+            "{error}"
+        );
     }
 
     #[test]

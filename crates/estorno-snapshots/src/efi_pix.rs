@@ -351,6 +351,9 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
                             &[('A', 'Z'), ('a', 'z'), ('0', '9')],
                         ),
                         chars_text: ::core::option::Option::Some("A-Za-z0-9"),
+                        ascii: ::estorno::spec::AsciiSet::of(
+                            &[('A', 'Z'), ('a', 'z'), ('0', '9')],
+                        ),
                         min: ::core::option::Option::None,
                         max: ::core::option::Option::None,
                     },
@@ -368,6 +371,9 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
                             &[('a', 'z'), ('A', 'Z'), ('0', '9')],
                         ),
                         chars_text: ::core::option::Option::Some("a-zA-Z0-9"),
+                        ascii: ::estorno::spec::AsciiSet::of(
+                            &[('a', 'z'), ('A', 'Z'), ('0', '9')],
+                        ),
                         min: ::core::option::Option::None,
                         max: ::core::option::Option::None,
                     },
@@ -454,6 +460,9 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
                             &[('A', 'Z'), ('a', 'z'), ('0', '9')],
                         ),
                         chars_text: ::core::option::Option::Some("A-Za-z0-9"),
+                        ascii: ::estorno::spec::AsciiSet::of(
+                            &[('A', 'Z'), ('a', 'z'), ('0', '9')],
+                        ),
                         min: ::core::option::Option::None,
                         max: ::core::option::Option::None,
                     },
@@ -471,6 +480,9 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
                             &[('a', 'z'), ('A', 'Z'), ('0', '9')],
                         ),
                         chars_text: ::core::option::Option::Some("a-zA-Z0-9"),
+                        ascii: ::estorno::spec::AsciiSet::of(
+                            &[('a', 'z'), ('A', 'Z'), ('0', '9')],
+                        ),
                         min: ::core::option::Option::None,
                         max: ::core::option::Option::None,
                     },
@@ -549,6 +561,9 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
                             &[('A', 'Z'), ('a', 'z'), ('0', '9')],
                         ),
                         chars_text: ::core::option::Option::Some("A-Za-z0-9"),
+                        ascii: ::estorno::spec::AsciiSet::of(
+                            &[('A', 'Z'), ('a', 'z'), ('0', '9')],
+                        ),
                         min: ::core::option::Option::None,
                         max: ::core::option::Option::None,
                     },

@@ -354,6 +354,9 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
                             &[('0', '9'), ('a', 'f'), ('A', 'F'), ('-', '-')],
                         ),
                         chars_text: ::core::option::Option::Some("0-9a-fA-F-"),
+                        ascii: ::estorno::spec::AsciiSet::of(
+                            &[('0', '9'), ('a', 'f'), ('A', 'F'), ('-', '-')],
+                        ),
                         min: ::core::option::Option::None,
                         max: ::core::option::Option::None,
                     },
@@ -371,6 +374,9 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
                             &[('0', '9'), ('a', 'f'), ('A', 'F'), ('-', '-')],
                         ),
                         chars_text: ::core::option::Option::Some("0-9a-fA-F-"),
+                        ascii: ::estorno::spec::AsciiSet::of(
+                            &[('0', '9'), ('a', 'f'), ('A', 'F'), ('-', '-')],
+                        ),
                         min: ::core::option::Option::None,
                         max: ::core::option::Option::None,
                     },
@@ -470,6 +476,9 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
                             &[('A', 'Z'), ('a', 'z'), ('0', '9'), ('-', '-')],
                         ),
                         chars_text: ::core::option::Option::Some("A-Za-z0-9-"),
+                        ascii: ::estorno::spec::AsciiSet::of(
+                            &[('A', 'Z'), ('a', 'z'), ('0', '9'), ('-', '-')],
+                        ),
                         min: ::core::option::Option::None,
                         max: ::core::option::Option::None,
                     },
@@ -487,6 +496,9 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
                             &[('0', '9'), ('a', 'f'), ('A', 'F'), ('-', '-')],
                         ),
                         chars_text: ::core::option::Option::Some("0-9a-fA-F-"),
+                        ascii: ::estorno::spec::AsciiSet::of(
+                            &[('0', '9'), ('a', 'f'), ('A', 'F'), ('-', '-')],
+                        ),
                         min: ::core::option::Option::None,
                         max: ::core::option::Option::None,
                     },
@@ -601,6 +613,9 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
                             &[('A', 'Z'), ('a', 'z'), ('0', '9'), ('-', '-')],
                         ),
                         chars_text: ::core::option::Option::Some("A-Za-z0-9-"),
+                        ascii: ::estorno::spec::AsciiSet::of(
+                            &[('A', 'Z'), ('a', 'z'), ('0', '9'), ('-', '-')],
+                        ),
                         min: ::core::option::Option::None,
                         max: ::core::option::Option::None,
                     },
@@ -618,6 +633,9 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
                             &[('0', '9'), ('a', 'f'), ('A', 'F'), ('-', '-')],
                         ),
                         chars_text: ::core::option::Option::Some("0-9a-fA-F-"),
+                        ascii: ::estorno::spec::AsciiSet::of(
+                            &[('0', '9'), ('a', 'f'), ('A', 'F'), ('-', '-')],
+                        ),
                         min: ::core::option::Option::None,
                         max: ::core::option::Option::None,
                     },
@@ -699,6 +717,9 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
                         &[('0', '9'), ('a', 'f'), ('A', 'F'), ('-', '-')],
                     ),
                     chars_text: ::core::option::Option::Some("0-9a-fA-F-"),
+                    ascii: ::estorno::spec::AsciiSet::of(
+                        &[('0', '9'), ('a', 'f'), ('A', 'F'), ('-', '-')],
+                    ),
                     min: ::core::option::Option::None,
                     max: ::core::option::Option::None,
                 },

@@ -244,6 +244,9 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
                             &[('A', 'Z'), ('a', 'z'), ('0', '9'), ('-', '-')],
                         ),
                         chars_text: ::core::option::Option::Some("A-Za-z0-9-"),
+                        ascii: ::estorno::spec::AsciiSet::of(
+                            &[('A', 'Z'), ('a', 'z'), ('0', '9'), ('-', '-')],
+                        ),
                         min: ::core::option::Option::None,
                         max: ::core::option::Option::None,
                     },
@@ -325,6 +328,9 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
                             &[('A', 'Z'), ('a', 'z'), ('0', '9'), ('-', '-')],
                         ),
                         chars_text: ::core::option::Option::Some("A-Za-z0-9-"),
+                        ascii: ::estorno::spec::AsciiSet::of(
+                            &[('A', 'Z'), ('a', 'z'), ('0', '9'), ('-', '-')],
+                        ),
                         min: ::core::option::Option::None,
                         max: ::core::option::Option::None,
                     },

@@ -336,6 +336,9 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
                             &[('A', 'Z'), ('a', 'z'), ('0', '9')],
                         ),
                         chars_text: ::core::option::Option::Some("A-Za-z0-9"),
+                        ascii: ::estorno::spec::AsciiSet::of(
+                            &[('A', 'Z'), ('a', 'z'), ('0', '9')],
+                        ),
                         min: ::core::option::Option::None,
                         max: ::core::option::Option::None,
                     },
@@ -402,6 +405,9 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
                             &[('A', 'Z'), ('a', 'z'), ('0', '9')],
                         ),
                         chars_text: ::core::option::Option::Some("A-Za-z0-9"),
+                        ascii: ::estorno::spec::AsciiSet::of(
+                            &[('A', 'Z'), ('a', 'z'), ('0', '9')],
+                        ),
                         min: ::core::option::Option::None,
                         max: ::core::option::Option::None,
                     },
@@ -459,6 +465,9 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
                             &[('A', 'Z'), ('a', 'z'), ('0', '9')],
                         ),
                         chars_text: ::core::option::Option::Some("A-Za-z0-9"),
+                        ascii: ::estorno::spec::AsciiSet::of(
+                            &[('A', 'Z'), ('a', 'z'), ('0', '9')],
+                        ),
                         min: ::core::option::Option::None,
                         max: ::core::option::Option::None,
                     },

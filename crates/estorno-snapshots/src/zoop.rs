@@ -261,6 +261,9 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
                             &[('A', 'Z'), ('a', 'z'), ('0', '9'), ('_', '_'), ('-', '-')],
                         ),
                         chars_text: ::core::option::Option::Some("A-Za-z0-9_-"),
+                        ascii: ::estorno::spec::AsciiSet::of(
+                            &[('A', 'Z'), ('a', 'z'), ('0', '9'), ('_', '_'), ('-', '-')],
+                        ),
                         min: ::core::option::Option::None,
                         max: ::core::option::Option::None,
                     },
@@ -278,6 +281,9 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
                             &[('A', 'Z'), ('a', 'z'), ('0', '9'), ('_', '_'), ('-', '-')],
                         ),
                         chars_text: ::core::option::Option::Some("A-Za-z0-9_-"),
+                        ascii: ::estorno::spec::AsciiSet::of(
+                            &[('A', 'Z'), ('a', 'z'), ('0', '9'), ('_', '_'), ('-', '-')],
+                        ),
                         min: ::core::option::Option::None,
                         max: ::core::option::Option::None,
                     },
@@ -365,6 +371,9 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
                             &[('A', 'Z'), ('a', 'z'), ('0', '9'), ('_', '_'), ('-', '-')],
                         ),
                         chars_text: ::core::option::Option::Some("A-Za-z0-9_-"),
+                        ascii: ::estorno::spec::AsciiSet::of(
+                            &[('A', 'Z'), ('a', 'z'), ('0', '9'), ('_', '_'), ('-', '-')],
+                        ),
                         min: ::core::option::Option::None,
                         max: ::core::option::Option::None,
                     },
@@ -382,6 +391,9 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
                             &[('A', 'Z'), ('a', 'z'), ('0', '9'), ('_', '_'), ('-', '-')],
                         ),
                         chars_text: ::core::option::Option::Some("A-Za-z0-9_-"),
+                        ascii: ::estorno::spec::AsciiSet::of(
+                            &[('A', 'Z'), ('a', 'z'), ('0', '9'), ('_', '_'), ('-', '-')],
+                        ),
                         min: ::core::option::Option::None,
                         max: ::core::option::Option::None,
                     },
@@ -491,6 +503,9 @@ pub const SPEC: ::estorno::spec::ProviderSpec = ::estorno::spec::ProviderSpec {
                         &[('A', 'Z'), ('a', 'z'), ('0', '9'), ('_', '_'), ('-', '-')],
                     ),
                     chars_text: ::core::option::Option::Some("A-Za-z0-9_-"),
+                    ascii: ::estorno::spec::AsciiSet::of(
+                        &[('A', 'Z'), ('a', 'z'), ('0', '9'), ('_', '_'), ('-', '-')],
+                    ),
                     min: ::core::option::Option::None,
                     max: ::core::option::Option::None,
                 },

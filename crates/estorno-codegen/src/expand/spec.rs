@@ -281,15 +281,21 @@ pub(crate) fn rule(rule: &Rule) -> TokenStream {
     let max_len = some_usize(rule.max_len);
     let min = some_i128(rule.min);
     let max = some_i128(rule.max);
-    let (chars, chars_text) = match &rule.chars {
+    let (chars, chars_text, ascii) = match &rule.chars {
         Some((text, ranges)) => {
-            let ranges = ranges.iter().map(|(low, high)| quote!((#low, #high)));
+            let ranges: Vec<_> = ranges
+                .iter()
+                .map(|(low, high)| quote!((#low, #high)))
+                .collect();
             (
                 quote!(::core::option::Option::Some(&[#(#ranges),*])),
                 quote!(::core::option::Option::Some(#text)),
+                // Evaluated when the spec compiles: the set is a constant of the binary.
+                quote!(::estorno::spec::AsciiSet::of(&[#(#ranges),*])),
             )
         }
         None => (
+            quote!(::core::option::Option::None),
             quote!(::core::option::Option::None),
             quote!(::core::option::Option::None),
         ),
@@ -300,6 +306,7 @@ pub(crate) fn rule(rule: &Rule) -> TokenStream {
             max_len: #max_len,
             chars: #chars,
             chars_text: #chars_text,
+            ascii: #ascii,
             min: #min,
             max: #max,
         }

@@ -50,6 +50,7 @@ pub const CHARGE_ID_RULE: ::estorno::spec::ParamRule = ::estorno::spec::ParamRul
     max_len: Some(36),
     chars: Some(&[('A', 'Z'), ('a', 'z'), ('0', '9'), ('-', '-')]),
     chars_text: Some("A-Za-z0-9-"),
+    ascii: ::estorno::spec::AsciiSet::of(&[('A', 'Z'), ('a', 'z'), ('0', '9'), ('-', '-')]),
     min: None,
     max: None,
 };
