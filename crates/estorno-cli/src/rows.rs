@@ -148,9 +148,10 @@ pub fn known_columns() -> Vec<&'static str> {
     known
 }
 
-/// Reads and checks a bulk file held in memory (a dry run, the tests): every row, with the
-/// provider's checks and, unless `allow_duplicates`, exact duplicates refused. A journaled
-/// run reads the file as a stream instead ([`Reader`]), and its journal refuses duplicates.
+/// Reads and checks a bulk file held in memory (the tests of the row rules): every row, with
+/// the provider's checks and, unless `allow_duplicates`, exact duplicates refused. A run,
+/// dry or not, reads the file as a stream instead ([`Reader`]), and its journal refuses
+/// duplicates.
 pub fn parse(
     bytes: &[u8],
     check_provider: &ProviderCheck<'_>,

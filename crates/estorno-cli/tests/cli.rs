@@ -481,10 +481,18 @@ fn a_dry_run_sends_no_cancellation() {
         id = charge.payment_id
     );
     let file = write(dir.path(), "refunds.csv", &rows);
+    // The dry run's scratch journal lives in the temporary directory, and goes with the run.
+    let temporary = tempfile::tempdir().unwrap();
     let output = estorno_at(&hosted.url())
+        .env("TMPDIR", temporary.path())
         .args(["bulk", file.to_str().unwrap(), "--dry-run", "--json"])
         .output()
         .unwrap();
+    assert_eq!(
+        std::fs::read_dir(temporary.path()).unwrap().count(),
+        0,
+        "the scratch journal is removed"
+    );
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     let report = json(&output.stdout);
     let outcomes: Vec<&str> = report["rows"]

@@ -1,16 +1,20 @@
 //! `--dry-run`: every valid row is checked against a look-up, and nothing is sent.
+//!
+//! The rows go through a scratch journal of their own, in a private temporary directory that
+//! is removed when the run ends, so a dry run reads the file as a stream and holds only the
+//! payments under way, as a real run does. The run's own journal is never touched.
 
-use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use estorno::{CancelError, Cancellation, Cents, Outcome};
-use tokio::task::JoinSet;
 
-use super::engine::Engine;
+use super::engine::{Engine, Providers};
 use super::resolution::{column_for, failed, invalid, request_of, without_sending};
-use super::{BulkError, initial_items};
-use crate::journal::{Item, Resolution, State};
-use crate::rows::{self, BulkFile};
+use super::{BulkError, Options, ReportFormat, finish, load, open_rows};
+use crate::backend::Backend;
+use crate::journal::{Item, PAGE, Resolution, RunInfo, SqliteJournal, State, Store};
+use crate::rows;
 
 fn pending(reason: Option<String>) -> Resolution {
     Resolution {
@@ -20,49 +24,93 @@ fn pending(reason: Option<String>) -> Resolution {
     }
 }
 
-impl Engine {
-    /// `--dry-run`: every valid row is checked against a look-up (the first of its payment;
-    /// later rows against the earlier ones applied), and nothing is sent.
-    pub(super) async fn dry_run(self: Arc<Self>, file: BulkFile) -> Result<Vec<Item>, BulkError> {
-        let mut items: Vec<Item> = initial_items(file);
-        let mut chains: BTreeMap<(String, String), Vec<usize>> = BTreeMap::new();
-        for (index, item) in items.iter().enumerate() {
-            if item.state == State::Pending {
-                chains
-                    .entry((item.provider.clone(), item.payment.clone()))
-                    .or_default()
-                    .push(index);
-            }
-        }
-        let mut tasks = JoinSet::new();
-        for indexes in chains.into_values() {
-            let chain: Vec<(usize, Item)> = indexes
-                .into_iter()
-                .map(|index| (index, items[index].clone()))
-                .collect();
-            let engine = Arc::clone(&self);
-            tasks.spawn(async move { engine.dry_chain(chain).await });
-        }
-        while let Some(joined) = tasks.join_next().await {
-            let chain = joined.map_err(|error| BulkError::Internal(error.to_string()))?;
-            for (index, item) in chain {
-                items[index] = item;
-            }
-        }
-        Ok(items)
-    }
+/// Runs `--dry-run` and writes its report; returns the exit code.
+pub(super) async fn run(
+    options: &Options,
+    providers: Providers<'_>,
+    backend: &Backend,
+    report_to: Option<&(PathBuf, ReportFormat)>,
+) -> Result<u8, BulkError> {
+    let scratch = Scratch::create().map_err(|source| BulkError::Read {
+        path: std::env::temp_dir(),
+        source,
+    })?;
+    let mut journal = SqliteJournal::scratch(&scratch.0.join("dry-run.sqlite"))?;
+    // Only this process reads the scratch journal: the file needs no fingerprint.
+    let run = RunInfo {
+        csv_sha256: String::new(),
+        csv_bytes: 0,
+        backend: backend.plan().journal_key(),
+    };
+    load(
+        &mut journal,
+        &run,
+        open_rows(&options.file)?,
+        &providers,
+        options,
+    )?;
+    let work = journal.open_work()?;
+    let rows = usize::try_from(work.rows).unwrap_or(usize::MAX);
+    let engine = Arc::new(Engine::new(
+        options,
+        providers,
+        rows,
+        Some(Box::new(journal)),
+    ));
+    engine.progress.set_message("checking");
+    engine.run_chains().await?;
+    engine.progress.finish_and_clear();
+    let journal = engine.journal()?;
+    finish(
+        options,
+        |after| Ok(journal.items_after(after, PAGE)?),
+        report_to,
+    )
+}
 
-    async fn dry_chain(&self, chain: Vec<(usize, Item)>) -> Vec<(usize, Item)> {
-        let mut out = Vec::with_capacity(chain.len());
+/// A private temporary directory, removed with what it holds when dropped.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn create() -> std::io::Result<Scratch> {
+        use std::os::unix::fs::DirBuilderExt as _;
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |elapsed| elapsed.as_nanos());
+        let path =
+            std::env::temp_dir().join(format!("estorno-dry-run-{}-{nanos}", std::process::id()));
+        std::fs::DirBuilder::new().mode(0o700).create(&path)?;
+        Ok(Scratch(path))
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+impl Engine {
+    /// One payment's rows, in order: the first checked against its look-up, the later ones
+    /// against the earlier ones applied. What each would do is journaled; nothing is sent.
+    pub(super) async fn dry_chain(&self, chain: Vec<Item>) -> Result<(), BulkError> {
         let mut state: Option<Cancellation> = None;
-        for (index, mut item) in chain {
-            let _slot = self.slots.acquire().await;
-            let resolution = self.dry_item(&item, &mut state).await;
-            apply(&mut item, resolution);
+        for item in chain {
+            if item.state != State::Pending {
+                continue;
+            }
+            let resolution = {
+                let _slot = self
+                    .slots
+                    .acquire()
+                    .await
+                    .map_err(|error| BulkError::Internal(error.to_string()))?;
+                self.dry_item(&item, &mut state).await
+            };
+            self.record(item.row, &resolution).await?;
             self.progress.inc(1);
-            out.push((index, item));
         }
-        out
+        Ok(())
     }
 
     async fn dry_item(&self, item: &Item, state: &mut Option<Cancellation>) -> Resolution {
@@ -115,18 +163,4 @@ impl Engine {
             ..Resolution::default()
         }
     }
-}
-
-/// Applies a resolution to an in-memory item (dry runs have no journal).
-fn apply(item: &mut Item, resolution: Resolution) {
-    item.state = resolution.state;
-    item.outcome = resolution.outcome;
-    item.already_done = resolution.already_done;
-    item.requested = resolution.requested.or(item.requested);
-    item.refunded = resolution.refunded;
-    item.remaining = resolution.remaining;
-    item.reference = resolution.reference.or(item.reference.take());
-    item.reason = resolution.reason;
-    item.review = resolution.review;
-    item.field = resolution.field;
 }

@@ -93,6 +93,8 @@ pub(super) struct Engine {
     providers: HashMap<String, Result<Arc<AnyProvider>, SetupError>>,
     limits: HashMap<String, Arc<TokenBucket>>,
     pub(super) slots: Semaphore,
+    /// `--dry-run`: chains are checked, never sent.
+    dry_run: bool,
     /// How many rows are processed at once (`--concurrency`).
     concurrency: usize,
     pub(super) progress: ProgressBar,
@@ -135,6 +137,7 @@ impl Engine {
             providers: providers.into_map(),
             limits,
             slots: Semaphore::new(options.concurrency.max(1)),
+            dry_run: options.dry_run,
             concurrency: options.concurrency.max(1),
             progress,
             stopped: AtomicBool::new(false),
@@ -180,7 +183,7 @@ impl Engine {
     }
 
     /// Writes an item's resolution.
-    async fn record(&self, row: u64, resolution: &Resolution) -> Result<(), BulkError> {
+    pub(super) async fn record(&self, row: u64, resolution: &Resolution) -> Result<(), BulkError> {
         let resolution = resolution.clone();
         self.commit(Write::Resolve { row, resolution }).await
     }
@@ -396,7 +399,11 @@ impl Engine {
             }
         }
         let engine = Arc::clone(self);
-        tasks.spawn(async move { engine.run_chain(chain).await });
+        if engine.dry_run {
+            tasks.spawn(async move { engine.dry_chain(chain).await });
+        } else {
+            tasks.spawn(async move { engine.run_chain(chain).await });
+        }
     }
 
     /// The rows of one payment, in row order.

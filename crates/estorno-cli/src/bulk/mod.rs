@@ -57,7 +57,7 @@ use crate::files::{self, PrivateFile};
 use crate::journal::{Item, JournalError, PAGE, ResentBy, RunInfo, SqliteJournal, State, Store};
 use crate::rate::RateSpec;
 use crate::report::{Format, ReportRow, ReportWriter, Tally};
-use crate::rows::{self, BulkFile, FileError, Parsed};
+use crate::rows::{self, FileError, Parsed};
 
 pub use resolution::outcome_name;
 pub use shared::{PASSWORD_VAR, SharedJournal};
@@ -185,38 +185,7 @@ pub async fn run(options: Options, backend: &Backend) -> Result<u8, BulkError> {
     let providers = Providers::new(backend);
 
     if options.dry_run {
-        // A dry run journals nothing: it holds the file, its rows and the report's.
-        let bytes = fs::read(&options.file).map_err(read_failed)?;
-        let file = parse(&options.file, &bytes, &providers, options.allow_duplicates)?;
-        drop(bytes);
-        let invalid = file.rows.iter().filter_map(|row| match row {
-            Parsed::Invalid(invalid) => Some(invalid),
-            Parsed::Valid(_) => None,
-        });
-        let named: Vec<String> = invalid
-            .clone()
-            .take(INVALID_ECHOED)
-            .map(ToString::to_string)
-            .collect();
-        let count = invalid.count() as u64;
-        if count > options.max_invalid {
-            print_invalid(&named, 0);
-            return Err(BulkError::TooManyInvalid {
-                path: options.file.clone(),
-                limit: options.max_invalid,
-            });
-        }
-        print_invalid(&named, count);
-        let engine = Arc::new(Engine::new(&options, providers, count_valid(&file), None));
-        let mut items = Arc::clone(&engine).dry_run(file).await?;
-        engine.progress.finish_and_clear();
-        items.sort_by_key(|item| item.row);
-        let mut rest = items.into_iter();
-        return finish(
-            &options,
-            |_| Ok(rest.by_ref().take(PAGE).collect()),
-            report_to.as_ref(),
-        );
+        return dry::run(&options, providers, backend, report_to.as_ref()).await;
     }
     let (csv_sha256, csv_bytes) = rows::fingerprint_file(&options.file).map_err(read_failed)?;
     let run_info = RunInfo {
@@ -457,26 +426,6 @@ fn check_run(
     Ok(())
 }
 
-fn parse(
-    path: &Path,
-    bytes: &[u8],
-    providers: &Providers<'_>,
-    allow_duplicates: bool,
-) -> Result<BulkFile, BulkError> {
-    let check = |row: &rows::Row| providers.check(row);
-    rows::parse(bytes, &check, allow_duplicates).map_err(|source| BulkError::File {
-        path: path.to_owned(),
-        source,
-    })
-}
-
-fn count_valid(file: &BulkFile) -> usize {
-    file.rows
-        .iter()
-        .filter(|row| matches!(row, Parsed::Valid(_)))
-        .count()
-}
-
 /// How many invalid rows stderr names one by one; the rest are counted (every one is in the
 /// report, with its line and reason).
 const INVALID_ECHOED: usize = 20;
@@ -602,11 +551,6 @@ fn item_of(parsed: Parsed) -> Item {
             ..Item::default()
         },
     }
-}
-
-/// The journal's first content, for a file read whole (a dry run).
-fn initial_items(file: BulkFile) -> Vec<Item> {
-    file.rows.into_iter().map(item_of).collect()
 }
 
 /// Writes the report and prints the summary (or the JSON report) as the rows come, a page

@@ -153,6 +153,16 @@ impl SqliteJournal {
         Ok(journal)
     }
 
+    /// A journal for a dry run's rows alone: nothing in it is an intent, so it is not synced.
+    pub fn scratch(path: &Path) -> Result<SqliteJournal, JournalError> {
+        let journal = SqliteJournal::open(path)?;
+        journal
+            .conn
+            .execute_batch("PRAGMA synchronous = OFF;")
+            .map_err(|error| journal.sqlite(error))?;
+        Ok(journal)
+    }
+
     /// The journal's path.
     pub fn path(&self) -> &Path {
         &self.path
