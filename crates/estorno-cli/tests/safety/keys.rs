@@ -3,9 +3,35 @@
 //! key only where the provider keeps it, or where the provider's look-up by the key proves the
 //! request never arrived.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use super::{common, journal_value, report_row};
+
+/// The sandbox's ledger: each refund made, as (payment, cents).
+fn ledger(hosted: &common::Hosted) -> Vec<(String, i64)> {
+    hosted
+        .sandbox
+        .ledger()
+        .into_iter()
+        .map(|entry| (entry.payment, entry.amount_cents))
+        .collect()
+}
+
+/// A sandbox holding one received Pix of R$ 50,00 (end-to-end id `e2e`), and a bulk file in a
+/// directory of its own refunding R$ 15,00 of it.
+fn one_devolucao(e2e: &str) -> (common::Hosted, tempfile::TempDir, PathBuf) {
+    let hosted = common::Hosted::start();
+    hosted
+        .sandbox
+        .add_payment(estorno_sandbox::efi_pix::Pix::received(e2e, 5_000));
+    let dir = tempfile::tempdir().unwrap();
+    let file = common::write(
+        dir.path(),
+        "refunds.csv",
+        &format!("provider,payment,amount\nefi-pix,{e2e},1500\n"),
+    );
+    (hosted, dir, file)
+}
 
 /// The journal's idempotency key of its only item.
 fn journal_key(dir: &Path) -> String {
@@ -41,14 +67,7 @@ fn a_keyed_refund_is_retried_and_resent_with_the_key_journaled_before_it_left() 
             .unwrap()
     };
     let refunds = || hosted.count("mercado-pago", "refund");
-    let ledger = || {
-        hosted
-            .sandbox
-            .ledger()
-            .into_iter()
-            .map(|entry| (entry.payment, entry.amount_cents))
-            .collect::<Vec<_>>()
-    };
+    let ledger = || ledger(&hosted);
 
     // Every attempt times out and lands eight seconds later, after the run: the client retries
     // within the call, each time with the same key, and the provider applies the key once.
@@ -159,19 +178,10 @@ fn a_keyed_refund_is_retried_and_resent_with_the_key_journaled_before_it_left() 
 
 #[test]
 fn a_devolucao_that_never_arrived_is_resent_on_the_proof_of_the_look_up_by_its_id() {
-    use estorno_sandbox::{Fault, FaultKind, efi_pix};
+    use estorno_sandbox::{Fault, FaultKind};
 
     const E2E: &str = "E09089356202405021300PROOF000001";
-    let hosted = common::Hosted::start();
-    hosted
-        .sandbox
-        .add_payment(efi_pix::Pix::received(E2E, 5_000));
-    let dir = tempfile::tempdir().unwrap();
-    let file = common::write(
-        dir.path(),
-        "refunds.csv",
-        &format!("provider,payment,amount\nefi-pix,{E2E},1500\n"),
-    );
+    let (hosted, dir, file) = one_devolucao(E2E);
     let run = || {
         common::estorno_at(&hosted.url())
             .env("ESTORNO_EFI_PIX_TIMEOUT_SECS", "1")
@@ -218,13 +228,7 @@ fn a_devolucao_that_never_arrived_is_resent_on_the_proof_of_the_look_up_by_its_i
     );
     assert_eq!(devolucoes(), 4, "sent once more");
     assert_eq!(journal_key(dir.path()), key, "with the same id");
-    let ledger: Vec<(String, i64)> = hosted
-        .sandbox
-        .ledger()
-        .into_iter()
-        .map(|entry| (entry.payment, entry.amount_cents))
-        .collect();
-    assert_eq!(ledger, [(E2E.to_owned(), 1_500)], "refunded once");
+    assert_eq!(ledger(&hosted), [(E2E.to_owned(), 1_500)], "refunded once");
 
     // Once it shows, nothing more is sent.
     assert_eq!(run().status.code(), Some(0));
@@ -233,20 +237,11 @@ fn a_devolucao_that_never_arrived_is_resent_on_the_proof_of_the_look_up_by_its_i
 
 #[test]
 fn an_acknowledged_devolucao_its_look_up_cannot_find_yet_is_never_sent_again() {
-    use estorno_sandbox::{Fault, FaultKind, efi_pix};
+    use estorno_sandbox::{Fault, FaultKind};
     use std::time::{Duration, Instant};
 
     const E2E: &str = "E09089356202405021300ACKED000001";
-    let hosted = common::Hosted::start();
-    hosted
-        .sandbox
-        .add_payment(efi_pix::Pix::received(E2E, 5_000));
-    let dir = tempfile::tempdir().unwrap();
-    let file = common::write(
-        dir.path(),
-        "refunds.csv",
-        &format!("provider,payment,amount\nefi-pix,{E2E},1500\n"),
-    );
+    let (hosted, dir, file) = one_devolucao(E2E);
     let run = || {
         common::estorno_at(&hosted.url())
             .arg("bulk")
@@ -291,11 +286,5 @@ fn an_acknowledged_devolucao_its_look_up_cannot_find_yet_is_never_sent_again() {
     );
     assert_eq!(report_row(dir.path()).0, "partially_refunded");
     assert_eq!(devolucoes(), 1, "never sent again");
-    let ledger: Vec<(String, i64)> = hosted
-        .sandbox
-        .ledger()
-        .into_iter()
-        .map(|entry| (entry.payment, entry.amount_cents))
-        .collect();
-    assert_eq!(ledger, [(E2E.to_owned(), 1_500)], "refunded once");
+    assert_eq!(ledger(&hosted), [(E2E.to_owned(), 1_500)], "refunded once");
 }
