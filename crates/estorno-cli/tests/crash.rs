@@ -506,47 +506,81 @@ fn audit(hosted: &Hosted, planned: &[Planned], label: &str) {
 struct Reference {
     report: Vec<u8>,
     status: ExitStatus,
-    /// The requests its first run made: the work a run does, for choosing kill points.
-    first_run_requests: u64,
     time: Duration,
     resent: usize,
 }
 
 /// The uninterrupted run, on its own fresh sandbox and SQLite journal, audited.
 fn uninterrupted(planned: &[Planned], rows: &str) -> Reference {
+    uninterrupted_first_run(planned, rows).finish(planned)
+}
+
+/// The uninterrupted run once its first run is over. The rest (reruns, an operator's
+/// resends, the audit) is [`FirstRun::finish`], which can go on beside the interrupted run:
+/// the two share nothing.
+struct FirstRun {
+    clean: Hosted,
+    _dir: tempfile::TempDir,
+    file: PathBuf,
+    report: PathBuf,
+    started: Instant,
+    /// The requests it made: the work a run does, for choosing kill points.
+    requests: u64,
+}
+
+fn uninterrupted_first_run(planned: &[Planned], rows: &str) -> FirstRun {
     let clean = sandbox_for(planned);
-    let clean_dir = tempfile::tempdir().unwrap();
-    let clean_file = common::write(clean_dir.path(), "refunds.csv", rows);
-    let clean_report = clean_dir.path().join("report.csv");
+    let dir = tempfile::tempdir().unwrap();
+    let file = common::write(dir.path(), "refunds.csv", rows);
+    let report = dir.path().join("report.csv");
     let started = Instant::now();
     // Its first run alone measures the work a run does, for the kill points; the reruns
     // that follow it only look rows in doubt up again.
-    let first = bulk(&clean.url(), &clean_file, &clean_report, &Journal::Local)
+    let first = bulk(&clean.url(), &file, &report, &Journal::Local)
         .output()
         .unwrap();
     assert!(
-        first.status.code().is_some_and(|code| code <= 3) && clean_report.exists(),
+        first.status.code().is_some_and(|code| code <= 3) && report.exists(),
         "the uninterrupted run stopped early: {}",
         text(&first.stderr)
     );
-    let first_run_requests = clean.all_requests();
-    let (status, resent) = run_to_completion(
-        &clean,
-        planned,
-        &clean_file,
-        &clean_report,
-        &Journal::Local,
-        "uninterrupted run",
-    );
-    let time = started.elapsed();
-    audit(&clean, planned, "uninterrupted run");
-    Reference {
-        report: std::fs::read(&clean_report).unwrap(),
-        status,
-        first_run_requests,
-        time,
-        resent,
+    let requests = clean.all_requests();
+    FirstRun {
+        clean,
+        _dir: dir,
+        file,
+        report,
+        started,
+        requests,
     }
+}
+
+impl FirstRun {
+    fn finish(self, planned: &[Planned]) -> Reference {
+        let (status, resent) = run_to_completion(
+            &self.clean,
+            planned,
+            &self.file,
+            &self.report,
+            &Journal::Local,
+            "uninterrupted run",
+        );
+        let time = self.started.elapsed();
+        audit(&self.clean, planned, "uninterrupted run");
+        Reference {
+            report: std::fs::read(&self.report).unwrap(),
+            status,
+            time,
+            resent,
+        }
+    }
+}
+
+/// Waits for a scoped thread, passing its panic on as it was.
+fn joined<T>(handle: std::thread::ScopedJoinHandle<'_, T>) -> T {
+    handle
+        .join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
 }
 
 /// The report of a run that was interrupted is the uninterrupted run's, but for which rows
@@ -573,78 +607,83 @@ fn crash_safety(target_rows: usize, kills: usize, seed: u64) {
     let dir = tempfile::tempdir().unwrap();
     let file = common::write(dir.path(), "refunds.csv", &rows);
 
-    let reference = uninterrupted(&planned, &rows);
-    // The same file, killed at random points and resumed each time.
-    let crashed = sandbox_for(&planned);
-    let report: PathBuf = dir.path().join("report.csv");
-    let mut rng = fastrand::Rng::with_seed(seed ^ 0x6b11);
-    // Kill points spread over the work: most when the sandbox has seen a random share of the
-    // requests the uninterrupted run's first run made (kill i between i/(kills+1) and
-    // (i+1)/(kills+1) of them, so every stretch of the run is hit), some a few milliseconds
-    // after the start (opening the journal, reconciling). A local sandbox is so fast that a
-    // clock alone would mostly kill finished runs.
-    let total_requests = reference.first_run_requests;
-    let mut killed = 0;
-    let mut kill_points = Vec::new();
-    while killed < kills {
-        let mut child = bulk(&crashed.url(), &file, &report, &Journal::Local)
-            .spawn()
-            .unwrap();
-        let started = Instant::now();
-        let point = if rng.u8(0..4) == 0 {
-            let delay = Duration::from_millis(rng.u64(5..80));
-            std::thread::sleep(delay);
-            format!("{}ms", delay.as_millis())
-        } else {
-            let share = (killed as f64 + rng.f64()) / (kills as f64 + 1.0);
-            let target = (total_requests as f64 * share) as u64;
-            while crashed.all_requests() < target
-                && started.elapsed() < Duration::from_secs(30)
-                && child.try_wait().unwrap().is_none()
-            {
-                std::thread::sleep(Duration::from_micros(500));
-            }
-            format!("{}req", crashed.all_requests())
-        };
-        if child.try_wait().unwrap().is_some() {
-            let output = child.wait_with_output().unwrap();
-            panic!(
-                "the run finished before {kills} kills ({killed} done, at {kill_points:?}; {} of \
+    let first = uninterrupted_first_run(&planned, &rows);
+    let total_requests = first.requests;
+    // The uninterrupted run's reruns go on beside the interrupted run.
+    std::thread::scope(|scope| {
+        let reference = scope.spawn(|| first.finish(&planned));
+        // The same file, killed at random points and resumed each time.
+        let crashed = sandbox_for(&planned);
+        let report: PathBuf = dir.path().join("report.csv");
+        let mut rng = fastrand::Rng::with_seed(seed ^ 0x6b11);
+        // Kill points spread over the work: most when the sandbox has seen a random share of the
+        // requests the uninterrupted run's first run made (kill i between i/(kills+1) and
+        // (i+1)/(kills+1) of them, so every stretch of the run is hit), some a few milliseconds
+        // after the start (opening the journal, reconciling). A local sandbox is so fast that a
+        // clock alone would mostly kill finished runs.
+        let mut killed = 0;
+        let mut kill_points = Vec::new();
+        while killed < kills {
+            let mut child = bulk(&crashed.url(), &file, &report, &Journal::Local)
+                .spawn()
+                .unwrap();
+            let started = Instant::now();
+            let point = if rng.u8(0..4) == 0 {
+                let delay = Duration::from_millis(rng.u64(5..80));
+                std::thread::sleep(delay);
+                format!("{}ms", delay.as_millis())
+            } else {
+                let share = (killed as f64 + rng.f64()) / (kills as f64 + 1.0);
+                let target = (total_requests as f64 * share) as u64;
+                while crashed.all_requests() < target
+                    && started.elapsed() < Duration::from_secs(30)
+                    && child.try_wait().unwrap().is_none()
+                {
+                    std::thread::sleep(Duration::from_micros(500));
+                }
+                format!("{}req", crashed.all_requests())
+            };
+            if child.try_wait().unwrap().is_some() {
+                let output = child.wait_with_output().unwrap();
+                panic!(
+                    "the run finished before {kills} kills ({killed} done, at {kill_points:?}; {} of \
                  {total_requests} requests; {:?}): {}",
-                crashed.all_requests(),
-                output.status,
-                text(&output.stderr)
-            );
+                    crashed.all_requests(),
+                    output.status,
+                    text(&output.stderr)
+                );
+            }
+            // `Child::kill` is SIGKILL on Unix: no destructor, no flush, no goodbye.
+            child.kill().unwrap();
+            child.wait().unwrap();
+            killed += 1;
+            kill_points.push(point);
         }
-        // `Child::kill` is SIGKILL on Unix: no destructor, no flush, no goodbye.
-        child.kill().unwrap();
-        child.wait().unwrap();
-        killed += 1;
-        kill_points.push(point);
-    }
-    let (status, resent) = run_to_completion(
-        &crashed,
-        &planned,
-        &file,
-        &report,
-        &Journal::Local,
-        "killed and resumed run",
-    );
-    let rows = report_rows(&report);
-    audit(
-        &crashed,
-        &planned,
-        &format!("killed and resumed run, at {kill_points:?}, report {rows:?}"),
-    );
-    assert_same_report(&reference, status, &report);
-    eprintln!(
-        "{row_count} rows, {} payments; uninterrupted run {:?} and {total_requests} \
+        let (status, resent) = run_to_completion(
+            &crashed,
+            &planned,
+            &file,
+            &report,
+            &Journal::Local,
+            "killed and resumed run",
+        );
+        let rows = report_rows(&report);
+        audit(
+            &crashed,
+            &planned,
+            &format!("killed and resumed run, at {kill_points:?}, report {rows:?}"),
+        );
+        let reference = joined(reference);
+        assert_same_report(&reference, status, &report);
+        eprintln!(
+            "{row_count} rows, {} payments; uninterrupted run {:?} and {total_requests} \
          requests, {} rows resent by the operator; killed {killed} times, at \
          {kill_points:?}, {resent} rows resent by the operator",
-        planned.len(),
-        reference.time,
-        reference.resent,
-    );
+            planned.len(),
+            reference.time,
+            reference.resent,
+        );
+    });
 }
 
 #[test]

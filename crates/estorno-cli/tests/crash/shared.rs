@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use super::common::{self, text};
 use super::postgres;
 use super::{
-    Journal, assert_same_report, audit, bulk, csv, plan, run_to_completion, sandbox_for,
+    Journal, assert_same_report, audit, bulk, csv, joined, plan, run_to_completion, sandbox_for,
     uninterrupted,
 };
 
@@ -28,83 +28,86 @@ fn shared_run(target_rows: usize, kills: usize, seed: u64) {
     };
     let planned = plan(target_rows, seed);
     let rows = csv(&planned);
-    let reference = uninterrupted(&planned, &rows);
+    // The uninterrupted one-worker run goes on beside the shared one.
+    std::thread::scope(|scope| {
+        let reference = scope.spawn(|| uninterrupted(&planned, &rows));
 
-    let dir = tempfile::tempdir().unwrap();
-    let file = common::write(dir.path(), "refunds.csv", &rows);
-    let report = dir.path().join("report.csv");
-    let journal = Journal::Shared {
-        url: server.url.clone(),
-        password: server.password.clone(),
-    };
-    let hosted = sandbox_for(&planned);
-    let url = hosted.url();
-    // Four workers started at once: one loads the file, the others wait for it and join.
-    let mut workers: Vec<Child> = (0..WORKERS)
-        .map(|_| spawn_worker(&url, &file, &report, &journal))
-        .collect();
-    let mut rng = fastrand::Rng::with_seed(seed ^ 0x5ba2ed);
-    let mut killed = 0;
-    let mut outputs = Vec::new();
-    let started = Instant::now();
-    while killed < kills && started.elapsed() < Duration::from_secs(120) {
-        // A point in the sandbox's work, so that kills land while rows are in flight.
-        let target = hosted.all_requests() + rng.u64(5..40);
-        while hosted.all_requests() < target && started.elapsed() < Duration::from_secs(120) {
-            if workers
-                .iter_mut()
-                .all(|worker| worker.try_wait().unwrap().is_some())
-            {
+        let dir = tempfile::tempdir().unwrap();
+        let file = common::write(dir.path(), "refunds.csv", &rows);
+        let report = dir.path().join("report.csv");
+        let journal = Journal::Shared {
+            url: server.url.clone(),
+            password: server.password.clone(),
+        };
+        let hosted = sandbox_for(&planned);
+        let url = hosted.url();
+        // Four workers started at once: one loads the file, the others wait for it and join.
+        let mut workers: Vec<Child> = (0..WORKERS)
+            .map(|_| spawn_worker(&url, &file, &report, &journal))
+            .collect();
+        let mut rng = fastrand::Rng::with_seed(seed ^ 0x5ba2ed);
+        let mut killed = 0;
+        let mut outputs = Vec::new();
+        let started = Instant::now();
+        while killed < kills && started.elapsed() < Duration::from_secs(120) {
+            // A point in the sandbox's work, so that kills land while rows are in flight.
+            let target = hosted.all_requests() + rng.u64(5..40);
+            while hosted.all_requests() < target && started.elapsed() < Duration::from_secs(120) {
+                if workers
+                    .iter_mut()
+                    .all(|worker| worker.try_wait().unwrap().is_some())
+                {
+                    break;
+                }
+                std::thread::sleep(Duration::from_micros(500));
+            }
+            let running: Vec<usize> = (0..workers.len())
+                .filter(|index| workers[*index].try_wait().unwrap().is_none())
+                .collect();
+            if running.is_empty() {
                 break;
             }
-            std::thread::sleep(Duration::from_micros(500));
+            let victim = running[rng.usize(0..running.len())];
+            // SIGKILL: no destructor, no flush, its leases left to run out.
+            workers[victim].kill().unwrap();
+            workers[victim].wait().unwrap();
+            killed += 1;
+            // Another worker takes its place, as an operator's supervisor would start one.
+            workers[victim] = spawn_worker(&url, &file, &report, &journal);
         }
-        let running: Vec<usize> = (0..workers.len())
-            .filter(|index| workers[*index].try_wait().unwrap().is_none())
-            .collect();
-        if running.is_empty() {
-            break;
+        for worker in workers {
+            outputs.push(worker.wait_with_output().unwrap());
         }
-        let victim = running[rng.usize(0..running.len())];
-        // SIGKILL: no destructor, no flush, its leases left to run out.
-        workers[victim].kill().unwrap();
-        workers[victim].wait().unwrap();
-        killed += 1;
-        // Another worker takes its place, as an operator's supervisor would start one.
-        workers[victim] = spawn_worker(&url, &file, &report, &journal);
-    }
-    for worker in workers {
-        outputs.push(worker.wait_with_output().unwrap());
-    }
-    for output in &outputs {
+        for output in &outputs {
+            assert!(
+                output.status.code().is_some_and(|code| code <= 3),
+                "a worker failed: {}",
+                text(&output.stderr)
+            );
+        }
         assert!(
-            output.status.code().is_some_and(|code| code <= 3),
-            "a worker failed: {}",
-            text(&output.stderr)
+            killed >= kills.min(2),
+            "only {killed} workers were killed: {:?}",
+            outputs
+                .iter()
+                .map(|output| (output.status, text(&output.stderr)))
+                .collect::<Vec<_>>()
         );
-    }
-    assert!(
-        killed >= kills.min(2),
-        "only {killed} workers were killed: {:?}",
-        outputs
-            .iter()
-            .map(|output| (output.status, text(&output.stderr)))
-            .collect::<Vec<_>>()
-    );
-    // Then as for one worker: rerun while rows are in doubt, an operator resends what stays
-    // unresolved; every run a worker of the same shared run.
-    let (status, resent) =
-        run_to_completion(&hosted, &planned, &file, &report, &journal, "shared run");
-    audit(
-        &hosted,
-        &planned,
-        &format!("shared run, {killed} workers killed"),
-    );
-    assert_same_report(&reference, status, &report);
-    eprintln!(
-        "{} rows, {WORKERS} workers, {killed} killed, {resent} rows resent by the operator",
-        rows.lines().count() - 1
-    );
+        // Then as for one worker: rerun while rows are in doubt, an operator resends what stays
+        // unresolved; every run a worker of the same shared run.
+        let (status, resent) =
+            run_to_completion(&hosted, &planned, &file, &report, &journal, "shared run");
+        audit(
+            &hosted,
+            &planned,
+            &format!("shared run, {killed} workers killed"),
+        );
+        assert_same_report(&joined(reference), status, &report);
+        eprintln!(
+            "{} rows, {WORKERS} workers, {killed} killed, {resent} rows resent by the operator",
+            rows.lines().count() - 1
+        );
+    });
 }
 
 #[test]
