@@ -214,14 +214,9 @@ pub(crate) fn check_value(
 /// allow; `None` when it allows them all, or sets no characters.
 fn first_outside(rule: &ParamRule, text: &str) -> Option<usize> {
     if let Some(allowed) = rule.ascii {
-        for (index, &byte) in text.as_bytes().iter().enumerate() {
-            // A byte past ASCII starts a character an ASCII set cannot hold; every byte
-            // before it was ASCII, so its index is its character's position.
-            if !allowed.contains(byte) {
-                return Some(index);
-            }
-        }
-        return None;
+        // A byte past ASCII starts a character an ASCII set cannot hold; every byte before
+        // it was ASCII, so its index is its character's position.
+        return allowed.first_outside(text.as_bytes());
     }
     let ranges = rule.chars?;
     text.chars()
