@@ -15,7 +15,7 @@
 //! a problem with a row makes that row invalid — named by its line in the file and the column
 //! at fault — and the other rows still run.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::fmt;
 use std::io;
 
@@ -73,15 +73,6 @@ impl Parsed {
             Parsed::Invalid(row) => row.line,
         }
     }
-}
-
-/// A whole bulk file, read and checked.
-#[derive(Debug, Clone)]
-pub struct BulkFile {
-    /// Hex SHA-256 of the file's bytes: a journal belongs to exactly one file.
-    pub sha256: String,
-    pub bytes: u64,
-    pub rows: Vec<Parsed>,
 }
 
 /// A problem that makes the whole file unusable.
@@ -146,33 +137,6 @@ pub fn known_columns() -> Vec<&'static str> {
         }
     }
     known
-}
-
-/// Reads and checks a bulk file held in memory (the tests of the row rules): every row, with
-/// the provider's checks and, unless `allow_duplicates`, exact duplicates refused. A run,
-/// dry or not, reads the file as a stream instead ([`Reader`]), and its journal refuses
-/// duplicates.
-pub fn parse(
-    bytes: &[u8],
-    check_provider: &ProviderCheck<'_>,
-    allow_duplicates: bool,
-) -> Result<BulkFile, FileError> {
-    let mut reader = Reader::new(bytes, bytes)?;
-    let mut rows = Vec::new();
-    // Exact duplicates: the first row of each (provider, payment, amount, fields).
-    let mut seen: HashMap<RowKey, u64> = HashMap::new();
-    while let Some(parsed) = reader.next_row(check_provider) {
-        let parsed = match parsed? {
-            Parsed::Valid(row) if !allow_duplicates => unique(row, &mut seen),
-            parsed => parsed,
-        };
-        rows.push(parsed);
-    }
-    Ok(BulkFile {
-        sha256: fingerprint(bytes),
-        bytes: bytes.len() as u64,
-        rows,
-    })
 }
 
 /// The rows of a bulk file, read one at a time: only the row being read is in memory.
@@ -383,9 +347,6 @@ fn row(record: &csv::ByteRecord, line: u64, columns: &Columns) -> Result<Row, Bo
     })
 }
 
-/// What makes two rows exact duplicates: provider, payment, amount and fields.
-type RowKey = (String, String, Option<u64>, BTreeMap<String, String>);
-
 fn refused(row: Row, field: &str, reason: String) -> Parsed {
     Parsed::Invalid(InvalidRow {
         line: row.line,
@@ -415,26 +376,6 @@ pub const DUPLICATE_AFTER: &str = " exactly; a second refund of the same payment
 /// Why a row that repeats row `first` exactly is refused.
 pub fn duplicate_reason(first: u64) -> String {
     format!("{DUPLICATE_BEFORE}{first}{DUPLICATE_AFTER}")
-}
-
-/// A valid row, refused if it repeats an earlier one exactly.
-fn unique(row: Row, seen: &mut HashMap<RowKey, u64>) -> Parsed {
-    let key = (
-        row.provider.clone(),
-        row.payment.clone(),
-        row.amount,
-        row.fields.clone(),
-    );
-    match seen.get(&key) {
-        Some(first) => {
-            let reason = duplicate_reason(*first);
-            refused(row, "row", reason)
-        }
-        None => {
-            seen.insert(key, row.line);
-            Parsed::Valid(row)
-        }
-    }
 }
 
 /// An amount column: empty is a total cancel; otherwise a positive whole number of cents,
@@ -584,8 +525,18 @@ mod tests {
         }
     }
 
-    fn parse_text(text: &[u8], allow_duplicates: bool) -> BulkFile {
-        parse(text, &any_provider, allow_duplicates).unwrap()
+    /// Every row of `text`, read as a run reads a file.
+    fn rows_of(text: &[u8]) -> Result<Vec<Parsed>, FileError> {
+        let mut reader = Reader::new(text, text)?;
+        let mut rows = Vec::new();
+        while let Some(parsed) = reader.next_row(&any_provider) {
+            rows.push(parsed?);
+        }
+        Ok(rows)
+    }
+
+    fn parse_text(text: &[u8]) -> Vec<Parsed> {
+        rows_of(text).unwrap()
     }
 
     fn invalid(parsed: &Parsed) -> (&str, u64, &str) {
@@ -601,10 +552,10 @@ mod tests {
               zoop,txn-1,1050,mkt,seller\n\
               \n\
               zoop,txn-2,,mkt,\n";
-        let file = parse_text(text, false);
-        assert_eq!(file.rows.len(), 2);
-        let Parsed::Valid(first) = &file.rows[0] else {
-            panic!("{:?}", file.rows[0])
+        let file = parse_text(text);
+        assert_eq!(file.len(), 2);
+        let Parsed::Valid(first) = &file[0] else {
+            panic!("{:?}", file[0])
         };
         assert_eq!(first.line, 2);
         assert_eq!(first.amount, Some(1050));
@@ -612,8 +563,8 @@ mod tests {
             first.fields.get("on_behalf_of").map(String::as_str),
             Some("seller")
         );
-        let Parsed::Valid(second) = &file.rows[1] else {
-            panic!("{:?}", file.rows[1])
+        let Parsed::Valid(second) = &file[1] else {
+            panic!("{:?}", file[1])
         };
         assert_eq!(
             (second.line, second.payment.as_str(), second.amount),
@@ -623,8 +574,6 @@ mod tests {
             !second.fields.contains_key("on_behalf_of"),
             "empty fields are left out"
         );
-        assert_eq!(file.bytes, text.len() as u64);
-        assert_eq!(file.sha256.len(), 64);
     }
 
     #[test]
@@ -642,7 +591,6 @@ mod tests {
               picpay-checkout,c-000009\n\
               picpay-checkout,c-00001\xff,100\n\
               picpay-checkout,c-000011,100\n",
-            false,
         );
         let expected = [
             ("amount", 2, "is 0"),
@@ -656,37 +604,17 @@ mod tests {
             ("row", 10, "has 2 fields, the header 3"),
             ("payment", 11, "UTF-8"),
         ];
-        for (parsed, (field, line, words)) in file.rows.iter().zip(expected) {
+        for (parsed, (field, line, words)) in file.iter().zip(expected) {
             let (got_field, got_line, reason) = invalid(parsed);
             assert_eq!((got_field, got_line), (field, line), "{reason}");
             assert!(reason.contains(words), "row {line}: {reason}");
         }
-        assert!(matches!(file.rows[10], Parsed::Valid(_)));
-    }
-
-    #[test]
-    fn exact_duplicates_are_refused_unless_allowed() {
-        let text = b"provider,payment,amount\nzoop,t-1,100\nzoop,t-1,200\nzoop,t-1,100\n";
-        let file = parse_text(text, false);
-        let (field, line, reason) = invalid(&file.rows[2]);
-        assert_eq!((field, line), ("row", 4));
-        assert!(reason.contains("repeats row 2"), "{reason}");
-        assert!(
-            matches!(file.rows[1], Parsed::Valid(_)),
-            "another amount is not a duplicate"
-        );
-        let allowed = parse_text(text, true);
-        assert!(
-            allowed
-                .rows
-                .iter()
-                .all(|row| matches!(row, Parsed::Valid(_)))
-        );
+        assert!(matches!(file[10], Parsed::Valid(_)));
     }
 
     #[test]
     fn header_problems_stop_the_file() {
-        let check = |text: &[u8]| parse(text, &any_provider, false).unwrap_err();
+        let check = |text: &[u8]| rows_of(text).unwrap_err();
         assert_eq!(check(b""), FileError::Empty);
         assert!(
             check(b"provider,amount\n")
@@ -727,50 +655,37 @@ mod tests {
         }
         // Every provider's declared field is a column.
         assert!(
-            parse(
-                b"provider,payment,amount,marketplace_id,on_behalf_of,authorizationId\n",
-                &any_provider,
-                false
-            )
-            .is_ok()
+            rows_of(b"provider,payment,amount,marketplace_id,on_behalf_of,authorizationId\n")
+                .is_ok()
         );
     }
 
     #[test]
     fn values_are_taken_exactly_as_written() {
-        let file = parse_text(
-            b"provider,payment,amount\nzoop, txn-1,100\nzoop,txn-2,+5\nzoop,txn-3, 5\nzoop,txn-4,5\n",
-            false,
-        );
-        let (field, _, reason) = invalid(&file.rows[1]);
+        let file = parse_text(b"provider,payment,amount\nzoop, txn-1,100\nzoop,txn-2,+5\nzoop,txn-3, 5\nzoop,txn-4,5\n");
+        let (field, _, reason) = invalid(&file[1]);
         assert_eq!(field, "amount");
         assert!(reason.contains("has a sign"), "{reason}");
-        let (field, _, reason) = invalid(&file.rows[2]);
+        let (field, _, reason) = invalid(&file[2]);
         assert_eq!(field, "amount");
         assert!(reason.contains("spaces around it"), "{reason}");
         // The id keeps its space here; the provider check refuses it (see the CLI tests).
-        assert!(matches!(&file.rows[0], Parsed::Valid(row) if row.payment == " txn-1"));
-        assert!(matches!(file.rows[3], Parsed::Valid(_)));
+        assert!(matches!(&file[0], Parsed::Valid(row) if row.payment == " txn-1"));
+        assert!(matches!(file[3], Parsed::Valid(_)));
     }
 
     #[test]
     fn a_byte_order_mark_and_crlf_are_fine() {
-        let file = parse_text(
-            b"\xef\xbb\xbfprovider,payment,amount\r\nzoop,t-1,100\r\n",
-            false,
-        );
-        assert!(
-            matches!(&file.rows[0], Parsed::Valid(row) if row.line == 2 && row.amount == Some(100))
-        );
+        let file = parse_text(b"\xef\xbb\xbfprovider,payment,amount\r\nzoop,t-1,100\r\n");
+        assert!(matches!(&file[0], Parsed::Valid(row) if row.line == 2 && row.amount == Some(100)));
     }
 
     #[test]
     fn line_numbers_count_blank_lines_and_crlf() {
         let file = parse_text(
             b"provider,payment\r\nzoop,t-1\r\n\r\n\r\nzoop,t-2\r\n\nzoop,\"t\n3\"\nzoop,t-4\n",
-            false,
         );
-        let lines: Vec<u64> = file.rows.iter().map(Parsed::line).collect();
+        let lines: Vec<u64> = file.iter().map(Parsed::line).collect();
         assert_eq!(lines, [2, 5, 7, 9]);
     }
 }

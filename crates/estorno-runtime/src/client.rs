@@ -288,21 +288,9 @@ impl ClientCore {
         match built {
             Some(headers) => headers.clone(),
             // An endpoint from outside the client's spec (a test's): its constants are read
-            // now, the invalid ones left out as the builder would have refused them.
-            None => {
-                let mut headers = HeaderMap::new();
-                headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
-                for &(name, value) in self.0.provider.headers.iter().chain(endpoint.headers) {
-                    if let (Ok(name), Ok(value)) = (
-                        HeaderName::from_bytes(name.as_bytes()),
-                        HeaderValue::from_str(value),
-                    ) {
-                        headers.insert(name, value);
-                    }
-                }
-                self.0.auth.insert_credentials(&mut headers);
-                headers
-            }
+            // now, an invalid one left out as the builder would have refused it.
+            None => endpoint_constants(self.0.provider, endpoint, &self.0.auth, Invalid::Skip)
+                .unwrap_or_default(),
         }
     }
 
@@ -729,38 +717,57 @@ fn with_provider(error: BuildError, spec: &'static ProviderSpec) -> BuildError {
     }
 }
 
-/// Each endpoint's constant headers, in spec order: `Accept: application/json`, the
-/// provider's constant headers, then the endpoint's own (which win), then the static
-/// credentials (which win over all). Built and checked once, with the client, so an attempt
-/// only clones its endpoint's map.
+/// What to do with a constant header the `http` crate refuses.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Invalid {
+    Refuse,
+    Skip,
+}
+
+/// Each endpoint's constant headers, in spec order. Built and checked once, with the client,
+/// so an attempt only clones its endpoint's map.
 fn constant_headers(
     spec: &'static ProviderSpec,
     auth: &Auth,
 ) -> Result<Vec<HeaderMap>, BuildError> {
-    let invalid = |name| BuildError::InvalidSpecHeader {
-        provider: spec.name,
-        name,
-    };
-    let insert_all = |headers: &mut HeaderMap, constants: &[(&'static str, &'static str)]| {
-        for &(name, value) in constants {
-            let header_name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| invalid(name))?;
-            let header_value = HeaderValue::from_str(value).map_err(|_| invalid(name))?;
-            headers.insert(header_name, header_value);
-        }
-        Ok::<_, BuildError>(())
-    };
-    let mut provider = HeaderMap::new();
-    provider.insert(ACCEPT, HeaderValue::from_static("application/json"));
-    insert_all(&mut provider, spec.headers)?;
     spec.endpoints
         .iter()
         .map(|endpoint| {
-            let mut headers = provider.clone();
-            insert_all(&mut headers, endpoint.headers)?;
-            auth.insert_credentials(&mut headers);
-            Ok(headers)
+            endpoint_constants(spec, endpoint, auth, Invalid::Refuse).map_err(|name| {
+                BuildError::InvalidSpecHeader {
+                    provider: spec.name,
+                    name,
+                }
+            })
         })
         .collect()
+}
+
+/// `Accept: application/json`, the provider's constant headers, then the endpoint's own
+/// (which win), then the static credentials (which win over all). An invalid constant is
+/// refused with its name, or skipped.
+fn endpoint_constants(
+    spec: &ProviderSpec,
+    endpoint: &EndpointSpec,
+    auth: &Auth,
+    invalid: Invalid,
+) -> Result<HeaderMap, &'static str> {
+    let mut headers = HeaderMap::new();
+    headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+    for &(name, value) in spec.headers.iter().chain(endpoint.headers) {
+        match (
+            HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(value),
+        ) {
+            (Ok(name), Ok(value)) => {
+                headers.insert(name, value);
+            }
+            _ if invalid == Invalid::Skip => {}
+            _ => return Err(name),
+        }
+    }
+    auth.insert_credentials(&mut headers);
+    Ok(headers)
 }
 
 /// Whether a host is this machine: the only place plain `http` is allowed.

@@ -31,11 +31,15 @@ pub(super) async fn run(
     backend: &Backend,
     report_to: Option<&(PathBuf, ReportFormat)>,
 ) -> Result<u8, BulkError> {
-    let scratch = Scratch::create().map_err(|source| BulkError::Read {
-        path: std::env::temp_dir(),
-        source,
-    })?;
-    let mut journal = SqliteJournal::scratch(&scratch.0.join("dry-run.sqlite"))?;
+    // Private to the user (0700) and removed, with the journal, when it is dropped.
+    let scratch = tempfile::Builder::new()
+        .prefix("estorno-dry-run-")
+        .tempdir()
+        .map_err(|source| BulkError::Read {
+            path: std::env::temp_dir(),
+            source,
+        })?;
+    let mut journal = SqliteJournal::scratch(&scratch.path().join("dry-run.sqlite"))?;
     // Only this process reads the scratch journal: the file needs no fingerprint.
     let run = RunInfo {
         csv_sha256: String::new(),
@@ -66,28 +70,6 @@ pub(super) async fn run(
         |after| Ok(journal.items_after(after, PAGE)?),
         report_to,
     )
-}
-
-/// A private temporary directory, removed with what it holds when dropped.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn create() -> std::io::Result<Scratch> {
-        use std::os::unix::fs::DirBuilderExt as _;
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |elapsed| elapsed.as_nanos());
-        let path =
-            std::env::temp_dir().join(format!("estorno-dry-run-{}-{nanos}", std::process::id()));
-        std::fs::DirBuilder::new().mode(0o700).create(&path)?;
-        Ok(Scratch(path))
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 impl Engine {

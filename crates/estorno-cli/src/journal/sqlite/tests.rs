@@ -494,6 +494,30 @@ fn a_load_refuses_exact_duplicates_and_a_file_unreadable_halfway_loads_nothing()
         item(6, State::Invalid),
         again(7, 6),
     ];
+    // With --allow-duplicates each repeat is a refund of its own.
+    let allowing = tempfile::tempdir().unwrap();
+    let mut allowed = SqliteJournal::open(&allowing.path().join("journal.sqlite")).unwrap();
+    allowed
+        .load(&run(), &mut items.clone().into_iter().map(Ok), true)
+        .unwrap();
+    let states: Vec<(u64, State)> = allowed
+        .items()
+        .unwrap()
+        .into_iter()
+        .map(|item| (item.row, item.state))
+        .collect();
+    assert_eq!(
+        states,
+        [2, 3, 4, 5, 6, 7].map(|row| (
+            row,
+            if row == 6 {
+                State::Invalid
+            } else {
+                State::Pending
+            }
+        ))
+    );
+
     journal
         .load(&run(), &mut items.into_iter().map(Ok), false)
         .unwrap();
