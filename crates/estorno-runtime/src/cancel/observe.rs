@@ -59,6 +59,94 @@ pub trait CancelResponse: fmt::Debug + Send + Sync + 'static {
 }
 
 /// How a typed error body explains a rejection. Derived with `#[derive(Rejection)]`.
+///
+/// The unified cancellation reads the reason of every error a cancelling operation declares,
+/// so each such error type derives it, naming the field with the provider's words:
+///
+/// ```no_run
+/// # extern crate estorno_runtime as estorno;
+/// use estorno::{CancelResponse, Cents, Rejection};
+///
+/// #[derive(Debug, serde::Deserialize, CancelResponse)]
+/// #[cancel(outcome = status, paid = amount)]
+/// pub struct Charge {
+///     pub status: ChargeStatus,
+///     pub amount: Cents,
+/// }
+///
+/// #[estorno::status]
+/// pub enum ChargeStatus {
+///     #[status("PAID" => Active)]
+///     Paid,
+/// }
+///
+/// #[derive(Debug, serde::Deserialize, Rejection)]
+/// #[rejection(reason = message)]
+/// pub struct ApiError {
+///     pub message: String,
+/// }
+///
+/// #[estorno::provider(
+///     name = "Acme",
+///     production = "https://api.acme.test",
+///     auth = bearer,
+///     cancel(total = cancel_charge(payment), status = charge(payment)),
+/// )]
+/// pub trait Acme {
+///     #[post("/charges/{id}/cancel")]
+///     #[ok(200 => Charge)]
+///     #[err(400 => ApiError)]
+///     fn cancel_charge(id: &str) -> Charge;
+///
+///     #[get("/charges/{id}")]
+///     #[ok(200 => Charge)]
+///     #[idempotent]
+///     fn charge(id: &str) -> Charge;
+/// }
+/// # fn main() {}
+/// ```
+///
+/// Without it the spec does not compile (E0277, ``the trait bound `ApiError: Rejection` is not
+/// satisfied``), and the error points at `ApiError` in `#[err(400 => ApiError)]`:
+///
+/// ```compile_fail,E0277
+/// # extern crate estorno_runtime as estorno;
+/// # use estorno::{CancelResponse, Cents};
+/// # #[derive(Debug, serde::Deserialize, CancelResponse)]
+/// # #[cancel(outcome = status, paid = amount)]
+/// # pub struct Charge {
+/// #     pub status: ChargeStatus,
+/// #     pub amount: Cents,
+/// # }
+/// # #[estorno::status]
+/// # pub enum ChargeStatus {
+/// #     #[status("PAID" => Active)]
+/// #     Paid,
+/// # }
+/// #[derive(Debug, serde::Deserialize)]
+/// pub struct ApiError {
+///     pub message: String,
+/// }
+///
+/// #[estorno::provider(
+///     name = "Acme",
+///     production = "https://api.acme.test",
+///     auth = bearer,
+///     cancel(total = cancel_charge(payment), status = charge(payment)),
+/// )]
+/// pub trait Acme {
+///     #[post("/charges/{id}/cancel")]
+///     #[ok(200 => Charge)]
+///     #[err(400 => ApiError)]
+///     fn cancel_charge(id: &str) -> Charge;
+///
+///     #[get("/charges/{id}")]
+///     #[ok(200 => Charge)]
+///     #[idempotent]
+///     fn charge(id: &str) -> Charge;
+/// }
+/// # fn main() {}
+/// ```
 pub trait Rejection {
     /// The provider's words.
     fn reason(&self) -> String;
