@@ -85,6 +85,11 @@ license.workspace = true
 # (tests/providers.rs, generated), not as a test target of this crate.
 autotests = false
 
+[lib]
+# No unit tests of its own: its fixtures run in the workspace's `providers` binary, so the lib
+# is not built a second time as an empty test binary (its doc example still runs).
+test = false
+
 [dependencies]
 # The facade re-exports every provider, so a provider cannot depend on it; the runtime is
 # imported under the facade's name so the spec reads (and expands) exactly as a user's would.

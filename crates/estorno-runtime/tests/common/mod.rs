@@ -2,7 +2,7 @@
 //!
 //! `test_provider!` expands to the shape CONTRACT.md shows for generated clients: a struct
 //! around `ClientCore`, a `SPEC` literal, and one method per endpoint that fills a `Call`,
-//! sends it and matches the status. Each test file declares `extern crate estorno_runtime as
+//! sends it and matches the status. Each test binary declares `extern crate estorno_runtime as
 //! estorno;` so these paths read as generated code would.
 #![allow(dead_code)]
 

@@ -2,7 +2,7 @@
 //! `/__sandbox/` API, atomic effects under concurrency, robustness against garbage, the demo
 //! seed, and shutdown.
 
-mod common;
+use crate::common;
 
 use std::io::{Read, Write};
 use std::time::Duration;

@@ -1,7 +1,7 @@
 //! Each provider's documented behaviour over HTTP: authentication, state machines with their
 //! exact response bodies, and the documented rejections.
 
-mod common;
+use crate::common;
 
 use common::{
     base, checkout, checkout_token, client, keys, liquido, liquido_token, picpay_ecommerce, send,

@@ -2,7 +2,7 @@
 //! (a reused id is 409 and moves nothing), each looked up by its id, the received Pix listing
 //! them, and the documented R$ 0,01 that is never made.
 
-mod common;
+use crate::common;
 
 use common::{base, client, send};
 use estorno_sandbox::{EffectKind, Sandbox, credentials, efi_pix};

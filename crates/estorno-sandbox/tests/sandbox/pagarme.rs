@@ -1,7 +1,7 @@
 //! The Pagar.me simulation: a charge cancelled in parts by `DELETE` with an amount, then in
 //! full without a body, and the refusals after that.
 
-mod common;
+use crate::common;
 
 use common::{base, client, send};
 use estorno_sandbox::{EffectKind, Sandbox, credentials, pagarme as pg};

@@ -2,7 +2,7 @@
 //! that decides them, the sale on the query host, and a 401 with no body for wrong merchant
 //! credentials.
 
-mod common;
+use crate::common;
 
 use common::{base, client, send};
 use estorno_sandbox::{EffectKind, Sandbox, cielo, credentials};

@@ -2,7 +2,7 @@
 //! day only; cancel requests keyed by the merchant's `cancel_custom_key`, looked up by it, a
 //! key used again answered as the first time with nothing done twice.
 
-mod common;
+use crate::common;
 
 use common::{base, client, send};
 use estorno_sandbox::{EffectKind, Sandbox, credentials, getnet};

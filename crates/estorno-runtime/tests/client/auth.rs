@@ -1,10 +1,7 @@
 //! Every auth scheme puts exactly the documented bytes on the wire, and OAuth2 tokens are
 //! cached, refreshed, retried once on 401 and fetched single-flight.
 
-extern crate estorno_runtime as estorno;
-
-#[macro_use]
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -1,7 +1,5 @@
 //! Helpers shared by the sandbox's integration tests: an HTTP client, and the token dances of
 //! the two OAuth providers.
-// Each test binary uses a different subset of these helpers.
-#![allow(dead_code)]
 
 use estorno_sandbox::{Sandbox, credentials};
 use serde_json::Value;

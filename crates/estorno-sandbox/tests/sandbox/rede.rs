@@ -3,7 +3,7 @@
 //! and the transaction look-up listing each refund. Also the synthetic sandbox, shown on
 //! e.Rede: any well-formed id made a payment on first use.
 
-mod common;
+use crate::common;
 
 use common::{base, client, send};
 use estorno_sandbox::{EffectKind, Sandbox, credentials, rede};

@@ -1,10 +1,7 @@
 //! Money on the wire, `has_field`, client configuration errors, and secrets kept out of
 //! every `Debug` and `Display`.
 
-extern crate estorno_runtime as estorno;
-
-#[macro_use]
-mod common;
+use crate::common;
 
 use estorno::__private::{Call, Provider, Response};
 use estorno::auth::{

@@ -2,10 +2,7 @@
 //! server can answer: typed errors, odd bodies, oversized bodies, timeouts, refused
 //! connections and retries.
 
-extern crate estorno_runtime as estorno;
-
-#[macro_use]
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

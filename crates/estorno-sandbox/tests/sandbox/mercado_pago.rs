@@ -2,7 +2,7 @@
 //! cancellation of an unpaid payment, and idempotency keys (required, and a repeated key
 //! answered with its first answer, nothing done twice).
 
-mod common;
+use crate::common;
 
 use common::{base, client, send};
 use estorno_sandbox::{EffectKind, Sandbox, credentials, mercado_pago as mp};

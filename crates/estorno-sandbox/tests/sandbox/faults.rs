@@ -1,7 +1,7 @@
 //! Fault injection over real connections: latency, injected statuses, resets, and the
 //! ambiguous "applied, then never answered" case, by rule, by payment, and by seeded plan.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 
