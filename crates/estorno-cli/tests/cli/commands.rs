@@ -1,7 +1,7 @@
 //! The `estorno` binary, command by command: `providers`, `cancel`, `status`, `bulk` (bad
 //! input, dry run, rerun, journal and report files) and `sandbox serve`.
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader};
 use std::process::Stdio;

@@ -2,7 +2,7 @@
 //! the whole request they received (credentials included) and a payer's personal data into
 //! their refusals, and no canary appears on stdout, stderr, in the report or in the journal.
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;

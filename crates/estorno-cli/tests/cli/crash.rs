@@ -10,9 +10,9 @@
 //! from a seeded generator, so the uninterrupted run on a fresh sandbox meets the same ones.
 //!
 //! `crash_safety_ci` (about 120 rows, 6 kills) runs with `cargo test`; the full version
-//! (1 000 rows, at least 20 kills) with `cargo test -p estorno-cli --test crash -- --ignored`.
+//! (1 000 rows, at least 20 kills) with `cargo test -p estorno-cli --test cli crash -- --ignored`.
 
-mod common;
+use crate::common;
 #[path = "crash/postgres.rs"]
 mod postgres;
 #[path = "crash/shared.rs"]

@@ -3,8 +3,7 @@
 //! operator's recorded decision, a look-up that cannot be trusted sends nothing, transient
 //! failures say "try later", and bad fields never leave.
 
-#[path = "../common/mod.rs"]
-mod common;
+use crate::common;
 mod keys;
 
 use std::path::Path;

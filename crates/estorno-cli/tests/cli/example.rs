@@ -1,8 +1,8 @@
 //! The bundled example bulk file stays in step with the sandbox's demo payments: regenerating
-//! it gives the same bytes (`ESTORNO_BLESS=1 cargo test -p estorno-cli --test example` rewrites
+//! it gives the same bytes (`ESTORNO_BLESS=1 cargo test -p estorno-cli --test cli example` rewrites
 //! it), and running it end to end against the embedded sandbox gives a sensible report.
 
-mod common;
+use crate::common;
 
 use std::path::PathBuf;
 
@@ -23,7 +23,7 @@ fn the_example_file_matches_the_sandbox_demo_payments() {
     let committed = std::fs::read_to_string(&path).unwrap_or_default();
     assert!(
         committed == generated,
-        "{} is stale: run `ESTORNO_BLESS=1 cargo test -p estorno-cli --test example` and \
+        "{} is stale: run `ESTORNO_BLESS=1 cargo test -p estorno-cli --test cli example` and \
          review the diff",
         path.display()
     );

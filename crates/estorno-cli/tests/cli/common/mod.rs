@@ -2,8 +2,6 @@
 //! environment, and a sandbox hosted by the test process (so it outlives the binary and its
 //! ledger can be audited).
 
-#![allow(dead_code)]
-
 use std::path::{Path, PathBuf};
 
 use estorno_sandbox::{DemoPayment, Sandbox, demo_payments};
@@ -15,7 +13,7 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_estorno");
 pub struct Hosted {
     pub sandbox: Sandbox,
     // Declared after the sandbox, so the sandbox is dropped while the runtime still runs.
-    runtime: tokio::runtime::Runtime,
+    _runtime: tokio::runtime::Runtime,
 }
 
 impl Hosted {
@@ -27,7 +25,10 @@ impl Hosted {
             .build()
             .unwrap();
         let sandbox = runtime.block_on(Sandbox::start()).unwrap();
-        Hosted { sandbox, runtime }
+        Hosted {
+            sandbox,
+            _runtime: runtime,
+        }
     }
 
     pub fn url(&self) -> String {
