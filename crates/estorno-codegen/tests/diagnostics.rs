@@ -38,6 +38,7 @@ fn diagnose(source: &str) -> Vec<Diagnostic> {
     found
 }
 
+/// The expansions of the estorno macros on one item (and on the items of an inline module).
 fn expand(item: Item) -> Vec<TokenStream> {
     let mut expansions = Vec::new();
     match item {

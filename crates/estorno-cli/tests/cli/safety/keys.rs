@@ -33,6 +33,26 @@ fn one_devolucao(e2e: &str) -> (common::Hosted, tempfile::TempDir, PathBuf) {
     (hosted, dir, file)
 }
 
+/// A sandbox holding one approved Mercado Pago payment `id` of `paid` cents, and a bulk file
+/// in a directory of its own refunding `part` cents of it.
+fn one_mercado_pago_refund(
+    id: u64,
+    paid: i64,
+    part: i64,
+) -> (common::Hosted, tempfile::TempDir, PathBuf) {
+    let hosted = common::Hosted::start();
+    hosted
+        .sandbox
+        .add_payment(estorno_sandbox::mercado_pago::Payment::approved(id, paid));
+    let dir = tempfile::tempdir().unwrap();
+    let file = common::write(
+        dir.path(),
+        "refunds.csv",
+        &format!("provider,payment,amount\nmercado-pago,{id},{part}\n"),
+    );
+    (hosted, dir, file)
+}
+
 /// The journal's idempotency key of its only item.
 fn journal_key(dir: &Path) -> String {
     match journal_value(dir, "idempotency_key") {
@@ -43,20 +63,11 @@ fn journal_key(dir: &Path) -> String {
 
 #[test]
 fn a_keyed_refund_is_retried_and_resent_with_the_key_journaled_before_it_left() {
-    use estorno_sandbox::{Fault, FaultKind, mercado_pago};
+    use estorno_sandbox::{Fault, FaultKind};
     use std::time::{Duration, Instant};
 
-    let hosted = common::Hosted::start();
-    hosted
-        .sandbox
-        .add_payment(mercado_pago::Payment::approved(7_700_000_001, 4_200));
-    let dir = tempfile::tempdir().unwrap();
-    let file = common::write(
-        dir.path(),
-        "refunds.csv",
-        // A part: three applications would show as three refunds, not one refused twice.
-        "provider,payment,amount\nmercado-pago,7700000001,1000\n",
-    );
+    // A part: three applications would show as three refunds, not one refused twice.
+    let (hosted, dir, file) = one_mercado_pago_refund(7_700_000_001, 4_200, 1_000);
     let run = |extra: &[&str]| {
         common::estorno_at(&hosted.url())
             .env("ESTORNO_MERCADO_PAGO_TIMEOUT_SECS", "1")
@@ -114,21 +125,12 @@ fn a_keyed_refund_is_retried_and_resent_with_the_key_journaled_before_it_left() 
 
 #[test]
 fn a_keyed_refund_that_failed_without_landing_is_resent_only_by_an_operator_with_its_key() {
-    use estorno_sandbox::{Fault, FaultKind, mercado_pago};
+    use estorno_sandbox::{Fault, FaultKind};
 
     // Mercado Pago does not say how long it keeps a key, so a refund that fails without
     // landing stays unresolved: only an operator resends, and with the same key.
-    let hosted = common::Hosted::start();
+    let (hosted, dir, file) = one_mercado_pago_refund(7_700_000_002, 1_300, 500);
     let refunds = || hosted.count("mercado-pago", "refund");
-    hosted
-        .sandbox
-        .add_payment(mercado_pago::Payment::approved(7_700_000_002, 1_300));
-    let dir = tempfile::tempdir().unwrap();
-    let file = common::write(
-        dir.path(),
-        "refunds.csv",
-        "provider,payment,amount\nmercado-pago,7700000002,500\n",
-    );
     let run = |extra: &[&str]| {
         common::estorno_at(&hosted.url())
             .arg("bulk")
