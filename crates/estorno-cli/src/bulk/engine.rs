@@ -14,8 +14,8 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use super::resolution::{
-    done, failed, in_doubt, invalid, invalid_input, rejected, request_for, request_of, review,
-    sent_request, transient_label, unix_ms, without_sending,
+    done, failed, in_doubt, invalid, invalid_input, outcome_from_name, rejected, request_for,
+    request_of, review, sent_request, transient_label, unix_ms, without_sending,
 };
 use super::{BulkError, Options, join_all};
 use crate::backend::{Backend, SetupError};
@@ -484,7 +484,18 @@ impl Engine {
             if self.stopped.load(Ordering::SeqCst) {
                 return Ok((Flow::Block, State::Pending));
             }
-            let baseline = snapshot.refunded.map_or(0, Cents::get);
+            // A row sent before under the key it still holds is that same request sent
+            // again: its effect counts from what was refunded before it first left, which the
+            // journal kept. (A late landing may show in this look-up already; measured from
+            // it, the request would seem to have moved nothing.)
+            let first_send = item.idempotency_key.as_ref().and(item.baseline_refunded);
+            let baseline = first_send.unwrap_or_else(|| snapshot.refunded.map_or(0, Cents::get));
+            let baseline_outcome = item
+                .baseline_outcome
+                .as_deref()
+                .and_then(outcome_from_name)
+                .filter(|_| first_send.is_some())
+                .unwrap_or(snapshot.outcome);
             let requested = item
                 .amount
                 .or(snapshot.remaining.map(Cents::get))
@@ -499,7 +510,7 @@ impl Engine {
             }
             let intent = Intent {
                 baseline_refunded: baseline,
-                baseline_outcome: snapshot.outcome.name(),
+                baseline_outcome: baseline_outcome.name(),
                 requested,
                 reference: snapshot.reference.clone(),
                 sent_at_ms: unix_ms(SystemTime::now()),
@@ -515,7 +526,7 @@ impl Engine {
             let mut sent = request
                 .clone()
                 .with_baseline_refunded(Cents::new(baseline))
-                .with_baseline_outcome(snapshot.outcome);
+                .with_baseline_outcome(baseline_outcome);
             if let Some(key) = &key {
                 sent = sent.with_idempotency_key(key);
             }

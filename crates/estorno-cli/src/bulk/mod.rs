@@ -11,7 +11,8 @@
 //! 2. Write `sending` with the baseline (what the look-up reported as refunded, and its
 //!    outcome) and, where the provider takes one, the request's idempotency key (made once
 //!    per logical request and kept for every resend of it), and commit, synced, **before**
-//!    sending.
+//!    sending. A resend under the same key keeps the baseline of the first send: it is the
+//!    same request, and an earlier attempt that landed late may already show in the look-up.
 //! 3. Send (`Cancel::cancel_from` with that baseline and the look-up).
 //! 4. Write the outcome: refunded, partially refunded or voided → `done`; rejected →
 //!    `failed`; money moved but not as asked → `review`; accepted but not visible yet →

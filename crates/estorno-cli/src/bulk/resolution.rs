@@ -61,7 +61,7 @@ pub(super) fn request_of(item: &Item) -> Result<CancelRequest, String> {
 }
 
 /// An outcome from its `Outcome::name()`, as the journal keeps it.
-fn outcome_from_name(name: &str) -> Option<Outcome> {
+pub(super) fn outcome_from_name(name: &str) -> Option<Outcome> {
     Outcome::ALL
         .into_iter()
         .find(|outcome| outcome.name() == name)

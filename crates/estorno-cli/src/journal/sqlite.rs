@@ -577,9 +577,10 @@ impl Store for SqliteJournal {
         let changed = self
             .conn
             .execute(
-                "UPDATE items SET state = 'pending', baseline_refunded = NULL,
-                        baseline_outcome = NULL, requested = NULL, outcome = ?3, review = NULL,
-                        reason = ?2
+                "UPDATE items SET state = 'pending',
+                        baseline_refunded = CASE WHEN idempotency_key IS NULL THEN NULL ELSE baseline_refunded END,
+                        baseline_outcome = CASE WHEN idempotency_key IS NULL THEN NULL ELSE baseline_outcome END,
+                        requested = NULL, outcome = ?3, review = NULL, reason = ?2
                  WHERE row = ?1 AND state IN ('pending', 'sending')",
                 params![to_sql(row), reason, outcome],
             )
@@ -609,8 +610,9 @@ impl Store for SqliteJournal {
             .conn
             .execute(
                 "UPDATE items SET state = 'pending', resend_decision = ?2, resent_by = ?3,
-                        baseline_refunded = NULL, baseline_outcome = NULL, requested = NULL,
-                        outcome = NULL, review = NULL, reason = NULL
+                        baseline_refunded = CASE WHEN idempotency_key IS NULL THEN NULL ELSE baseline_refunded END,
+                        baseline_outcome = CASE WHEN idempotency_key IS NULL THEN NULL ELSE baseline_outcome END,
+                        requested = NULL, outcome = NULL, review = NULL, reason = NULL
                  WHERE row = ?1 AND state = 'unresolved'",
                 params![to_sql(row), decision, by.as_str()],
             )

@@ -700,7 +700,7 @@ fn crash_safety_ci() {
 
 #[test]
 fn crash_safety_ci_another_plan() {
-    crash_safety(60, 3, 20_270_517);
+    crash_safety(60, 3, 20_261_202);
 }
 
 #[test]

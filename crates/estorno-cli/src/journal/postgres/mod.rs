@@ -699,13 +699,19 @@ const RESOLVE: &str = "UPDATE estorno_items SET state = $3, outcome = $4, alread
         reason = $11, review = $12, field = $13, lookups = lookups + $14
      WHERE run = $1 AND line = $2";
 
-const SET_PENDING: &str = "UPDATE estorno_items SET state = 'pending', baseline_refunded = NULL,
-        baseline_outcome = NULL, requested = NULL, outcome = $4, review = NULL, reason = $3
+// A row that keeps its idempotency key keeps the baseline of its first send too: sent again,
+// it is the same request, whose effect counts from what was refunded before it first left.
+const SET_PENDING: &str = "UPDATE estorno_items SET state = 'pending',
+        baseline_refunded = CASE WHEN idempotency_key IS NULL THEN NULL ELSE baseline_refunded END,
+        baseline_outcome = CASE WHEN idempotency_key IS NULL THEN NULL ELSE baseline_outcome END,
+        requested = NULL, outcome = $4, review = NULL, reason = $3
      WHERE run = $1 AND line = $2 AND state IN ('pending', 'sending')";
 
 const DECIDE_RESEND: &str = "UPDATE estorno_items SET state = 'pending', resend_decision = $3,
-        resent_by = $4, baseline_refunded = NULL, baseline_outcome = NULL, requested = NULL,
-        outcome = NULL, review = NULL, reason = NULL
+        resent_by = $4,
+        baseline_refunded = CASE WHEN idempotency_key IS NULL THEN NULL ELSE baseline_refunded END,
+        baseline_outcome = CASE WHEN idempotency_key IS NULL THEN NULL ELSE baseline_outcome END,
+        requested = NULL, outcome = NULL, review = NULL, reason = NULL
      WHERE run = $1 AND line = $2 AND state = 'unresolved'";
 
 type Results = Vec<Result<(), Refusal>>;

@@ -291,3 +291,65 @@ fn an_acknowledged_devolucao_its_look_up_cannot_find_yet_is_never_sent_again() {
     assert_eq!(devolucoes(), 1, "never sent again");
     assert_eq!(ledger(&hosted), [(E2E.to_owned(), 1_500)], "refunded once");
 }
+
+/// A devolução resent on the proof that it never arrived (its look-up by id found nothing,
+/// while Efí still held it in its queue) that lands before the resend: the resend with the
+/// same id is answered 409, and the row reads as the devolução that landed, with the amounts
+/// an uninterrupted run reports, measured from what was refunded before its first send.
+#[test]
+fn a_devolucao_that_landed_late_before_its_resend_reports_its_amounts() {
+    use estorno_sandbox::{Fault, FaultKind};
+    use std::time::{Duration, Instant};
+
+    const E2E: &str = "E09089356202405021300LATE0000001";
+    let (hosted, dir, file) = one_devolucao(E2E);
+    let run = || {
+        common::estorno_at(&hosted.url())
+            .env("ESTORNO_EFI_PIX_TIMEOUT_SECS", "1")
+            .arg("bulk")
+            .arg(&file)
+            .output()
+            .unwrap()
+    };
+    // Every attempt of the first run times out, queued; the queue applies them after the run.
+    hosted.sandbox.inject(
+        Fault::new(
+            "efi-pix",
+            "devolver",
+            FaultKind::TimeoutThenApplyLater(Duration::from_secs(10)),
+        )
+        .times(3),
+    );
+    let first = run();
+    assert_eq!(
+        first.status.code(),
+        Some(3),
+        "{}",
+        common::text(&first.stderr)
+    );
+    assert_eq!(
+        report_row(dir.path()),
+        ("not_sent".to_owned(), "proof".to_owned())
+    );
+    let started = Instant::now();
+    while hosted.sandbox.delayed_effects() > 0 && started.elapsed() < Duration::from_secs(20) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(ledger(&hosted), [(E2E.to_owned(), 1_500)], "landed once");
+
+    let second = run();
+    assert_eq!(
+        second.status.code(),
+        Some(0),
+        "{}",
+        common::text(&second.stderr)
+    );
+    let report = std::fs::read_to_string(dir.path().join("refunds.csv.report.csv")).unwrap();
+    let fields: Vec<&str> = report.lines().nth(1).unwrap().split(',').collect();
+    assert_eq!(
+        fields[4..7],
+        ["partially_refunded", "1500", "3500"],
+        "outcome, refunded and remaining: {report}"
+    );
+    assert_eq!(ledger(&hosted), [(E2E.to_owned(), 1_500)], "refunded once");
+}
