@@ -329,20 +329,6 @@ fn rerun_while_in_doubt(url: &str, file: &Path, report: &Path, journal: &Journal
     status.unwrap()
 }
 
-/// Waits (at most 30 s) until the sandbox has applied every effect it accepted or timed out
-/// under a delayed fault.
-fn wait_for_delayed_effects(hosted: &Hosted) {
-    let started = Instant::now();
-    while hosted.sandbox.delayed_effects() > 0 && started.elapsed() < Duration::from_secs(30) {
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    assert_eq!(
-        hosted.sandbox.delayed_effects(),
-        0,
-        "delayed effects never landed"
-    );
-}
-
 /// Runs to completion: reruns while rows are in doubt; checks that no refund was made twice
 /// and that the unresolved rows are exactly those still in doubt; then, as an operator who
 /// has checked them, resends those rows (a resend can meet a fault of its own and be
@@ -362,7 +348,7 @@ fn run_to_completion(
         rerun_while_in_doubt(&url, file, report, journal);
         // An operator waits out the provider's queue before deciding anything: once every
         // delayed effect has landed, a rerun finds what it shows.
-        wait_for_delayed_effects(hosted);
+        hosted.wait_for_delayed_effects();
         let status = rerun_while_in_doubt(&url, file, report, journal);
         let unresolved = audit_in_doubt(hosted, planned, report, label);
         if unresolved == 0 {

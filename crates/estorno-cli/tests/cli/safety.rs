@@ -491,7 +491,7 @@ fn a_journal_of_the_previous_format_is_migrated_and_its_resent_row_is_not_sent_a
 #[test]
 fn cancellations_the_sandbox_applies_late_are_followed_never_doubled() {
     use estorno_sandbox::{Fault, FaultKind, Payment, picpay_ecommerce, zoop};
-    use std::time::{Duration, Instant};
+    use std::time::Duration;
 
     let hosted = common::Hosted::start();
     let order: Payment = picpay_ecommerce::Order::paid("late-order-1", "late-auth-1", 5_000).into();
@@ -565,10 +565,7 @@ fn cancellations_the_sandbox_applies_late_are_followed_never_doubled() {
     assert_eq!(outcomes(), ["acknowledged", "unresolved"]);
     assert_eq!(sends(), 2);
 
-    let started = Instant::now();
-    while hosted.sandbox.delayed_effects() > 0 && started.elapsed() < Duration::from_secs(20) {
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    hosted.wait_for_delayed_effects();
     let last = run();
     assert_eq!(
         last.status.code(),

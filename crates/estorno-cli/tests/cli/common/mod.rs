@@ -17,6 +17,22 @@ pub struct Hosted {
 }
 
 impl Hosted {
+    /// Waits (at most 30 s) until the sandbox has applied every effect it held back under a
+    /// delayed fault, as an operator waits out a provider's queue.
+    pub fn wait_for_delayed_effects(&self) {
+        let started = std::time::Instant::now();
+        while self.sandbox.delayed_effects() > 0
+            && started.elapsed() < std::time::Duration::from_secs(30)
+        {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        assert_eq!(
+            self.sandbox.delayed_effects(),
+            0,
+            "delayed effects never landed"
+        );
+    }
+
     /// A seeded sandbox (the demo payments).
     pub fn start() -> Hosted {
         let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -64,7 +64,7 @@ fn journal_key(dir: &Path) -> String {
 #[test]
 fn a_keyed_refund_is_retried_and_resent_with_the_key_journaled_before_it_left() {
     use estorno_sandbox::{Fault, FaultKind};
-    use std::time::{Duration, Instant};
+    use std::time::Duration;
 
     // A part: three applications would show as three refunds, not one refused twice.
     let (hosted, dir, file) = one_mercado_pago_refund(7_700_000_001, 4_200, 1_000);
@@ -101,10 +101,7 @@ fn a_keyed_refund_is_retried_and_resent_with_the_key_journaled_before_it_left() 
     assert_eq!(refunds(), 3, "three attempts of one call");
     let key = journal_key(dir.path());
     assert_eq!(key.len(), 36, "{key}");
-    let started = Instant::now();
-    while hosted.sandbox.delayed_effects() > 0 && started.elapsed() < Duration::from_secs(20) {
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    hosted.wait_for_delayed_effects();
     assert_eq!(ledger(), [("7700000001".to_owned(), 1_000)], "applied once");
 
     // The next run sees it refunded: nothing more is sent.
@@ -241,7 +238,7 @@ fn a_devolucao_that_never_arrived_is_resent_on_the_proof_of_the_look_up_by_its_i
 #[test]
 fn an_acknowledged_devolucao_its_look_up_cannot_find_yet_is_never_sent_again() {
     use estorno_sandbox::{Fault, FaultKind};
-    use std::time::{Duration, Instant};
+    use std::time::Duration;
 
     const E2E: &str = "E09089356202405021300ACKED000001";
     let (hosted, dir, file) = one_devolucao(E2E);
@@ -276,10 +273,7 @@ fn an_acknowledged_devolucao_its_look_up_cannot_find_yet_is_never_sent_again() {
     assert!(hosted.sandbox.ledger().is_empty());
 
     // Once Efí has applied it, a rerun finds it done and sends nothing more.
-    let started = Instant::now();
-    while hosted.sandbox.delayed_effects() > 0 && started.elapsed() < Duration::from_secs(20) {
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    hosted.wait_for_delayed_effects();
     let second = run();
     assert_eq!(
         second.status.code(),
@@ -299,7 +293,7 @@ fn an_acknowledged_devolucao_its_look_up_cannot_find_yet_is_never_sent_again() {
 #[test]
 fn a_devolucao_that_landed_late_before_its_resend_reports_its_amounts() {
     use estorno_sandbox::{Fault, FaultKind};
-    use std::time::{Duration, Instant};
+    use std::time::Duration;
 
     const E2E: &str = "E09089356202405021300LATE0000001";
     let (hosted, dir, file) = one_devolucao(E2E);
@@ -331,10 +325,7 @@ fn a_devolucao_that_landed_late_before_its_resend_reports_its_amounts() {
         report_row(dir.path()),
         ("not_sent".to_owned(), "proof".to_owned())
     );
-    let started = Instant::now();
-    while hosted.sandbox.delayed_effects() > 0 && started.elapsed() < Duration::from_secs(20) {
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    hosted.wait_for_delayed_effects();
     assert_eq!(ledger(&hosted), [(E2E.to_owned(), 1_500)], "landed once");
 
     let second = run();
